@@ -1,0 +1,2 @@
+/** Content digests ({@code sha256:…}): parsing, validation and digesting of streams. */
+package dev.strata.digest;

@@ -1,0 +1,2 @@
+/** The OCI image model as immutable values: descriptors, manifests, indexes, configs, platforms. */
+package dev.strata.image;

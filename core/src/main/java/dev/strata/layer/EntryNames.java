@@ -1,0 +1,43 @@
+package dev.strata.layer;
+
+/** Turns a tar entry name into a normalized relative path, refusing names that could escape. */
+final class EntryNames {
+  private EntryNames() {}
+
+  /**
+   * Returns {@code raw} without {@code ./} prefixes, empty or {@code .} components and trailing
+   * slashes; the root is "". Refuses absolute names, {@code ..} components and NUL bytes.
+   */
+  static String normalize(String raw) throws UnsafeLayerException {
+    if (raw == null || raw.isEmpty()) {
+      throw UnsafeLayerException.entry(String.valueOf(raw), "empty name");
+    }
+    if (raw.indexOf('\0') >= 0) {
+      throw UnsafeLayerException.entry(raw, "name contains a NUL byte");
+    }
+    if (raw.startsWith("/")) {
+      throw UnsafeLayerException.entry(raw, "absolute path");
+    }
+    StringBuilder out = new StringBuilder(raw.length());
+    int start = 0;
+    while (start <= raw.length()) {
+      int slash = raw.indexOf('/', start);
+      int end = slash < 0 ? raw.length() : slash;
+      String part = raw.substring(start, end);
+      if (part.equals("..")) {
+        throw UnsafeLayerException.entry(raw, "path contains '..'");
+      }
+      if (!part.isEmpty() && !part.equals(".")) {
+        if (out.length() > 0) {
+          out.append('/');
+        }
+        out.append(part);
+      }
+      if (slash < 0) {
+        break;
+      }
+      start = slash + 1;
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,274 @@
+package dev.strata.layer;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSortedMap;
+import dev.strata.blob.ObjectBatch;
+import dev.strata.digest.Digest;
+import dev.strata.digest.DigestingInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Reads one layer's uncompressed tar stream once: checks every entry, stores every regular
+ * file's bytes as a content-addressed object, computes the DiffID, and returns the entries for
+ * the layer's index. Nothing is created on the host but objects, so device nodes, owners and
+ * modes are metadata only and a symlink in a layer is never followed.
+ */
+public final class LayerIngest {
+  private final ObjectBatch objects;
+  private final LowerFiles lower;
+  private final IngestLimits limits;
+
+  private final List<LayerEntry> entries = new ArrayList<>();
+  /** Every path seen so far in this layer, with the position of its entry. */
+  private final Map<String, Integer> positions = new HashMap<>();
+  /** Hard-link group of each link target path. */
+  private final Map<String, Integer> groups = new HashMap<>();
+
+  /** What an ingest found. */
+  public record Result(Digest diffId, long uncompressedSize, ImmutableList<LayerEntry> entries) {}
+
+  private LayerIngest(ObjectBatch objects, LowerFiles lower, IngestLimits limits) {
+    this.objects = objects;
+    this.lower = lower;
+    this.limits = limits;
+  }
+
+  /**
+   * Ingests the uncompressed tar {@code tar}, reading it to its end. Objects are staged in
+   * {@code objects}; the caller commits the batch once the whole layer has been accepted.
+   */
+  public static Result ingest(InputStream tar, ObjectBatch objects, LowerFiles lower, IngestLimits limits)
+      throws IOException {
+    return new LayerIngest(objects, lower, limits).run(tar);
+  }
+
+  private Result run(InputStream tar) throws IOException {
+    DigestingInputStream digesting = DigestingInputStream.sha256(new LimitedInputStream(tar, limits.maxUncompressedBytes()));
+    TarHeaderGuard guard = new TarHeaderGuard(digesting, limits.maxHeaderBytes());
+    try {
+      TarArchiveInputStream reader = new TarArchiveInputStream(guard, StandardCharsets.UTF_8.name());
+      TarArchiveEntry tarEntry;
+      while ((tarEntry = reader.getNextEntry()) != null) {
+        if (entries.size() >= limits.maxEntries()) {
+          throw new UnsafeLayerException("layer has more than " + limits.maxEntries() + " entries, the configured limit");
+        }
+        add(tarEntry, reader, guard.currentPax());
+      }
+      // The DiffID covers the whole uncompressed stream, end-of-archive padding included.
+      digesting.transferTo(OutputStreamHolder.NULL);
+    } catch (UnsafeLayerException e) {
+      throw e;
+    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+      throw new UnsafeLayerException("truncated or corrupt layer stream: " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new UnsafeLayerException("corrupt tar stream: " + e.getMessage(), e);
+    } catch (IOException e) {
+      if (e.getClass().getName().startsWith("com.github.luben.zstd")) {
+        throw new UnsafeLayerException("truncated or corrupt zstd stream: " + e.getMessage(), e);
+      }
+      if (e.getMessage() != null && e.getMessage().contains("Truncated")) {
+        throw new UnsafeLayerException("truncated layer stream: " + e.getMessage(), e);
+      }
+      throw e;
+    }
+    return new Result(digesting.digest(), digesting.count(), ImmutableList.copyOf(entries));
+  }
+
+  private void add(TarArchiveEntry t, TarArchiveInputStream reader, byte[] pax) throws IOException {
+    String raw = t.getName();
+    String path = EntryNames.normalize(raw);
+    if (positions.containsKey(path)) {
+      throw UnsafeLayerException.entry(raw, "duplicate entry for path '" + path + "'");
+    }
+    EntryKind kind = kindOf(t, raw, path);
+    checkParents(raw, path, kind.isWhiteout());
+    long size = 0;
+    Digest object = null;
+    String link = null;
+    int group = 0;
+    switch (kind) {
+      case FILE -> {
+        if (!reader.canReadEntryData(t)) {
+          throw UnsafeLayerException.entry(raw, "content cannot be read (unsupported sparse format)");
+        }
+        size = t.isSparse() ? t.getRealSize() : t.getSize();
+        object = objects.add(reader, size);
+      }
+      case SYMLINK -> {
+        link = t.getLinkName();
+        if (link == null || link.isEmpty()) {
+          throw UnsafeLayerException.entry(raw, "symlink without a target");
+        }
+        if (link.indexOf('\0') >= 0) {
+          throw UnsafeLayerException.entry(raw, "symlink target contains a NUL byte");
+        }
+      }
+      case HARDLINK -> {
+        link = EntryNames.normalize(t.getLinkName());
+        checkParents(raw, link, false);
+        LayerEntry target = linkTarget(raw, link);
+        object = target.object();
+        size = target.size();
+        group = groups.computeIfAbsent(link, k -> groups.size() + 1);
+        Integer at = positions.get(link);
+        if (at != null && entries.get(at).linkGroup() == 0) {
+          entries.set(at, withGroup(entries.get(at), group));
+        }
+      }
+      case WHITEOUT, OPAQUE -> {
+        if (t.getSize() > 0) {
+          // Content of a whiteout means nothing; read past it, do not store it.
+          reader.skip(t.getSize());
+        }
+      }
+      default -> { }
+    }
+    FileTime mtime = t.getLastModifiedTime();
+    Instant instant = mtime == null ? Instant.EPOCH : mtime.toInstant();
+    LayerEntry entry = new LayerEntry(path, kind, t.getMode() & 07777, t.getLongUserId(), t.getLongGroupId(),
+        t.getUserName(), t.getGroupName(), instant.getEpochSecond(), instant.getNano(), size, link,
+        (kind == EntryKind.CHAR_DEVICE || kind == EntryKind.BLOCK_DEVICE) ? t.getDevMajor() : 0,
+        (kind == EntryKind.CHAR_DEVICE || kind == EntryKind.BLOCK_DEVICE) ? t.getDevMinor() : 0,
+        object, group, xattrs(raw, t, pax));
+    positions.put(path, entries.size());
+    entries.add(entry);
+  }
+
+  private static EntryKind kindOf(TarArchiveEntry t, String raw, String path) throws UnsafeLayerException {
+    String name = Paths.name(path);
+    if (name.startsWith(LayerEntry.WHITEOUT_PREFIX)) {
+      if (t.isDirectory()) {
+        throw UnsafeLayerException.entry(raw, "a whiteout must not be a directory");
+      }
+      if (name.equals(LayerEntry.OPAQUE_MARKER)) {
+        return EntryKind.OPAQUE;
+      }
+      String target = name.substring(LayerEntry.WHITEOUT_PREFIX.length());
+      if (target.isEmpty()) {
+        throw UnsafeLayerException.entry(raw, "whiteout names no file ('.wh.' alone)");
+      }
+      if (target.equals(".") || target.equals("..")) {
+        throw UnsafeLayerException.entry(raw, "whiteout of '" + target + "'");
+      }
+      if (target.startsWith(LayerEntry.WHITEOUT_PREFIX)) {
+        throw UnsafeLayerException.entry(raw, "unsupported AUFS metadata entry");
+      }
+      return EntryKind.WHITEOUT;
+    }
+    if (path.isEmpty() && !t.isDirectory()) {
+      throw UnsafeLayerException.entry(raw, "the layer root must be a directory");
+    }
+    if (t.isDirectory()) {
+      return EntryKind.DIRECTORY;
+    }
+    if (t.isSymbolicLink()) {
+      return EntryKind.SYMLINK;
+    }
+    if (t.isLink()) {
+      return EntryKind.HARDLINK;
+    }
+    if (t.isCharacterDevice()) {
+      return EntryKind.CHAR_DEVICE;
+    }
+    if (t.isBlockDevice()) {
+      return EntryKind.BLOCK_DEVICE;
+    }
+    if (t.isFIFO()) {
+      return EntryKind.FIFO;
+    }
+    if (t.isFile()) {
+      return EntryKind.FILE;
+    }
+    throw UnsafeLayerException.entry(raw, "unsupported tar entry type '" + (char) typeFlag(t) + "'");
+  }
+
+  private static byte typeFlag(TarArchiveEntry t) {
+    byte[] header = new byte[512];
+    t.writeEntryHeader(header);
+    return header[156];
+  }
+
+  /**
+   * Refuses an entry whose parent is, in this layer, a symlink (writing through it could leave
+   * the root) or, unless it is a whiteout, some other non-directory.
+   */
+  private void checkParents(String raw, String path, boolean whiteout) throws UnsafeLayerException {
+    int slash = path.indexOf('/');
+    while (slash > 0) {
+      Integer at = positions.get(path.substring(0, slash));
+      if (at != null) {
+        EntryKind k = entries.get(at).kind();
+        if (k == EntryKind.SYMLINK) {
+          throw UnsafeLayerException.entry(raw, "goes through the symlink '" + path.substring(0, slash)
+              + "' of the same layer");
+        }
+        // umoci writes the whiteouts of a directory's old children after the file that replaced
+        // it; they delete nothing new, and refusing them would refuse umoci's own images.
+        if (k != EntryKind.DIRECTORY && !whiteout) {
+          throw UnsafeLayerException.entry(raw, "parent '" + path.substring(0, slash) + "' is not a directory");
+        }
+      }
+      slash = path.indexOf('/', slash + 1);
+    }
+  }
+
+  private LayerEntry linkTarget(String raw, String link) throws UnsafeLayerException {
+    if (link.isEmpty()) {
+      throw UnsafeLayerException.entry(raw, "hard link to the root");
+    }
+    Integer at = positions.get(link);
+    if (at != null) {
+      LayerEntry target = entries.get(at);
+      if (target.kind() != EntryKind.FILE && target.kind() != EntryKind.HARDLINK) {
+        throw UnsafeLayerException.entry(raw, "hard link to '" + link + "', which is a " + target.kind().name().toLowerCase());
+      }
+      return target;
+    }
+    LayerEntry below = lower.regularFile(link);
+    if (below == null) {
+      throw UnsafeLayerException.entry(raw, "hard link to '" + link + "', which no earlier entry or lower layer holds");
+    }
+    return below;
+  }
+
+  private static LayerEntry withGroup(LayerEntry e, int group) {
+    return new LayerEntry(e.path(), e.kind(), e.mode(), e.uid(), e.gid(), e.uname(), e.gname(), e.mtimeSeconds(),
+        e.mtimeNanos(), e.size(), e.linkTarget(), e.devMajor(), e.devMinor(), e.object(), group, e.xattrs());
+  }
+
+  private static ImmutableSortedMap<String, Bytes> xattrs(String raw, TarArchiveEntry t, byte[] pax)
+      throws UnsafeLayerException {
+    ImmutableSortedMap<String, Bytes> exact = PaxXattrs.parse(pax);
+    // The guard keeps the raw header; should it have lost track of the blocks, fall back to the
+    // reader's UTF-8 decoded values, refusing any that decoding has damaged.
+    Map<String, Bytes> merged = null;
+    for (Map.Entry<String, String> h : t.getExtraPaxHeaders().entrySet()) {
+      if (h.getKey().startsWith("SCHILY.xattr.")) {
+        String name = h.getKey().substring("SCHILY.xattr.".length());
+        if (!exact.containsKey(name)) {
+          if (h.getValue().indexOf('\uFFFD') >= 0) {
+            throw UnsafeLayerException.entry(raw, "xattr " + name + " has a binary value that could not be read exactly");
+          }
+          merged = merged == null ? new java.util.TreeMap<>(exact) : merged;
+          merged.put(name, Bytes.copyOf(h.getValue().getBytes(StandardCharsets.UTF_8)));
+        }
+      }
+    }
+    return merged == null ? exact : ImmutableSortedMap.copyOf(merged);
+  }
+
+  /** Holder for a discarding stream. */
+  private static final class OutputStreamHolder {
+    static final java.io.OutputStream NULL = java.io.OutputStream.nullOutputStream();
+  }
+}

@@ -1,0 +1,14 @@
+package dev.strata.layer;
+
+/**
+ * The merged view of the layers below the one being ingested, as far as hard links need it: a
+ * hard link may name a file that a lower layer holds.
+ */
+@FunctionalInterface
+public interface LowerFiles {
+  /** No layers below. */
+  LowerFiles NONE = path -> null;
+
+  /** Returns the regular file at {@code path} in the layers below, or null. */
+  LayerEntry regularFile(String path);
+}

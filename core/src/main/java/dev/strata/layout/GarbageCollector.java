@@ -1,0 +1,73 @@
+package dev.strata.layout;
+
+import com.google.common.collect.ImmutableList;
+import dev.strata.digest.Digest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Removes blobs, objects and layer indexes that no tag reaches, and leftovers of staging. */
+public final class GarbageCollector {
+  private GarbageCollector() {}
+
+  /** What gc removed (or, in a dry run, would remove). */
+  public record Report(ImmutableList<String> removed, long bytes, boolean dryRun) {}
+
+  /** Collects garbage; with {@code dryRun} only reports. Runs under the exclusive store lock. */
+  public static Report run(Store store, boolean dryRun) throws IOException {
+    try (Store.Lock lock = store.exclusive()) {
+      Reachability live = Reachability.of(store);
+      List<String> removed = new ArrayList<>();
+      long bytes = 0;
+      for (Digest d : store.blobs().list(stray -> { })) {
+        if (!live.blobs.contains(d)) {
+          bytes += store.blobs().size(d);
+          removed.add("blob " + d);
+          if (!dryRun) {
+            store.blobs().delete(d);
+          }
+        }
+      }
+      for (Digest d : store.layers().list()) {
+        if (!live.layers.contains(d)) {
+          removed.add("layer index " + d);
+          if (!dryRun) {
+            store.layers().delete(d);
+          }
+        }
+      }
+      for (Digest d : store.objects().list(stray -> { })) {
+        if (!live.objects.contains(d)) {
+          bytes += store.objects().size(d);
+          removed.add("object " + d);
+          if (!dryRun) {
+            store.objects().delete(d);
+          }
+        }
+      }
+      // Nothing else runs while gc holds the lock exclusively, so all of tmp/ is leftovers of
+      // interrupted writes.
+      try (Stream<Path> leftovers = Files.list(store.tmp())) {
+        for (Path p : (Iterable<Path>) leftovers::iterator) {
+          removed.add("staging leftover " + store.root().relativize(p));
+          if (!dryRun) {
+            deleteTree(p);
+          }
+        }
+      }
+      return new Report(ImmutableList.copyOf(removed), bytes, dryRun);
+    }
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    try (Stream<Path> walk = Files.walk(p)) {
+      for (Path q : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(q);
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.strata.layout;
+
+import com.google.common.collect.ImmutableSortedSet;
+import dev.strata.blob.Durability;
+import dev.strata.digest.Digest;
+import dev.strata.layer.IndexCodec;
+import dev.strata.layer.LayerIndex;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/** The metadata indexes of ingested layers, at {@code layers/<algorithm>/<hex>/index} by DiffID. */
+public final class LayerIndexes {
+  private static final String FILE = "index";
+  private final Path root;
+  private final Path tmp;
+
+  LayerIndexes(Path root, Path tmp) {
+    this.root = root;
+    this.tmp = tmp;
+  }
+
+  /** Returns the directory of the layer {@code diffId}. */
+  public Path dir(Digest diffId) {
+    return root.resolve(diffId.algorithm()).resolve(diffId.hex());
+  }
+
+  /** Returns whether the layer {@code diffId} has an index. */
+  public boolean contains(Digest diffId) {
+    return Files.isRegularFile(dir(diffId).resolve(FILE));
+  }
+
+  /** Reads the index of {@code diffId}. */
+  public LayerIndex read(Digest diffId) throws IOException {
+    byte[] data = Files.readAllBytes(dir(diffId).resolve(FILE));
+    LayerIndex index = IndexCodec.decode(data);
+    if (!index.diffId().equals(diffId)) {
+      throw new IOException("layer index at " + dir(diffId) + " describes " + index.diffId());
+    }
+    return index;
+  }
+
+  /** Returns the raw bytes of the index, for checking. */
+  byte[] readRaw(Digest diffId) throws IOException {
+    return Files.readAllBytes(dir(diffId).resolve(FILE));
+  }
+
+  /** Writes {@code index} atomically; an existing index of the same layer is equivalent and kept. */
+  public void write(LayerIndex index) throws IOException {
+    Path target = dir(index.diffId()).resolve(FILE);
+    if (!Files.exists(target)) {
+      Durability.writeAtomically(target, tmp, IndexCodec.encode(index));
+    }
+  }
+
+  /** Removes the index of {@code diffId}. */
+  public void delete(Digest diffId) throws IOException {
+    Path dir = dir(diffId);
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.delete(f);
+        }
+      }
+      Files.delete(dir);
+    }
+  }
+
+  /** Lists the DiffIDs that have an index directory. */
+  public ImmutableSortedSet<Digest> list() throws IOException {
+    ImmutableSortedSet.Builder<Digest> out = ImmutableSortedSet.naturalOrder();
+    if (!Files.isDirectory(root)) {
+      return out.build();
+    }
+    try (Stream<Path> algorithms = Files.list(root)) {
+      for (Path alg : (Iterable<Path>) algorithms::iterator) {
+        try (Stream<Path> dirs = Files.list(alg)) {
+          for (Path d : (Iterable<Path>) dirs::iterator) {
+            try {
+              out.add(new Digest(alg.getFileName().toString(), d.getFileName().toString()));
+            } catch (IllegalArgumentException e) {
+              // not ours; fsck reports nothing for it and gc leaves it alone
+            }
+          }
+        }
+      }
+    }
+    return out.build();
+  }
+}

@@ -1,0 +1,109 @@
+package dev.strata.layout;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A read-write lock shared by every strata process and thread that opens one store.
+ *
+ * <p>Processes meet through an fcntl lock on a file; threads of one JVM meet through a
+ * ReentrantReadWriteLock first, because the JVM refuses a second OS lock on a file it already
+ * locks. The first shared holder in a JVM takes the OS lock for all of them.
+ */
+final class StoreLock {
+  private static final ConcurrentHashMap<Path, StoreLock> LOCKS = new ConcurrentHashMap<>();
+
+  private final Path file;
+  private final ReentrantReadWriteLock threads = new ReentrantReadWriteLock();
+  private FileChannel channel;
+  private FileLock shared;
+  private int sharedHolders;
+
+  /** A held lock; close releases it. */
+  interface Held extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  private StoreLock(Path file) {
+    this.file = file;
+  }
+
+  static StoreLock of(Path file) {
+    return LOCKS.computeIfAbsent(file.toAbsolutePath().normalize(), StoreLock::new);
+  }
+
+  /** Takes the lock shared (many holders), waiting for an exclusive holder to finish. */
+  Held shared(PrintStream waitingNotice) throws IOException {
+    threads.readLock().lock();
+    try {
+      synchronized (this) {
+        if (sharedHolders == 0) {
+          shared = acquire(true, waitingNotice);
+        }
+        sharedHolders++;
+      }
+    } catch (IOException | RuntimeException e) {
+      threads.readLock().unlock();
+      throw e;
+    }
+    return () -> {
+      synchronized (this) {
+        if (--sharedHolders == 0) {
+          release(shared);
+          shared = null;
+        }
+      }
+      threads.readLock().unlock();
+    };
+  }
+
+  /** Takes the lock exclusively, waiting for every other holder to finish. */
+  Held exclusive(PrintStream waitingNotice) throws IOException {
+    threads.writeLock().lock();
+    FileLock lock;
+    try {
+      synchronized (this) {
+        lock = acquire(false, waitingNotice);
+      }
+    } catch (IOException | RuntimeException e) {
+      threads.writeLock().unlock();
+      throw e;
+    }
+    return () -> {
+      synchronized (this) {
+        release(lock);
+      }
+      threads.writeLock().unlock();
+    };
+  }
+
+  private FileLock acquire(boolean isShared, PrintStream waitingNotice) throws IOException {
+    if (channel == null || !channel.isOpen()) {
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+    FileLock lock = channel.tryLock(0, Long.MAX_VALUE, isShared);
+    if (lock == null) {
+      if (waitingNotice != null) {
+        waitingNotice.println("waiting for another strata process to release " + file);
+      }
+      lock = channel.lock(0, Long.MAX_VALUE, isShared);
+    }
+    return lock;
+  }
+
+  private static void release(FileLock lock) {
+    try {
+      lock.release();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot release store lock", e);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.strata.layout;
+
+import dev.strata.image.Descriptor;
+import dev.strata.image.ImageConfig;
+import dev.strata.image.ImageIndex;
+import dev.strata.image.Manifest;
+import dev.strata.image.MediaType;
+import dev.strata.image.json.ImageJson;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+
+/**
+ * An image as the store holds it: its manifest descriptor, manifest, config (parsed and raw).
+ *
+ * @param name the tag (or digest) it was looked up by
+ */
+public record StoredImage(String name, Descriptor descriptor, Manifest manifest, ImageConfig config, byte[] configBytes) {
+
+  /** Loads the image tagged (or with manifest digest) {@code name}. */
+  public static StoredImage load(Store store, String name) throws IOException {
+    Descriptor d = store.resolve(name)
+        .orElseThrow(() -> new NoSuchImageException("no image named '" + name + "' in the store " + store.root()));
+    byte[] manifestBytes;
+    try {
+      manifestBytes = store.blobs().readAllBytes(d.digest());
+    } catch (NoSuchFileException e) {
+      throw new IOException("image '" + name + "': manifest blob " + d.digest() + " is missing (run strata fsck)");
+    }
+    String type = d.mediaType() != null ? d.mediaType() : ImageJson.mediaTypeOf(manifestBytes);
+    if (MediaType.isIndex(type)) {
+      ImageIndex index = ImageJson.parseIndex(manifestBytes);
+      throw new IOException("image '" + name + "' is an index of " + index.manifests().size()
+          + " manifests; Strata stores one platform per name");
+    }
+    Manifest manifest = ImageJson.parseManifest(manifestBytes);
+    byte[] configBytes;
+    try {
+      configBytes = store.blobs().readAllBytes(manifest.config().digest());
+    } catch (NoSuchFileException e) {
+      throw new IOException("image '" + name + "': config blob " + manifest.config().digest() + " is missing");
+    }
+    ImageConfig config = ImageJson.parseConfig(configBytes);
+    return new StoredImage(name, d, manifest, config, configBytes);
+  }
+}

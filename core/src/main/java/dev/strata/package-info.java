@@ -1,0 +1,2 @@
+/** Strata: a copy-on-write union filesystem and OCI image layer store. */
+package dev.strata;

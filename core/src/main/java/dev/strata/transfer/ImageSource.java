@@ -1,0 +1,24 @@
+package dev.strata.transfer;
+
+import dev.strata.image.Descriptor;
+import dev.strata.image.Platform;
+import java.io.IOException;
+import java.io.InputStream;
+
+/** A place an image can be read from: its manifest, then blobs by descriptor. */
+public interface ImageSource extends AutoCloseable {
+  /** A manifest as the source holds it, byte for byte. */
+  record SourceManifest(Descriptor descriptor, byte[] bytes) {}
+
+  /** Returns the image manifest, choosing {@code platform} if the reference names an index. */
+  SourceManifest manifest(Platform platform) throws IOException;
+
+  /** Opens a blob; the caller verifies digest and size. */
+  InputStream openBlob(Descriptor descriptor) throws IOException;
+
+  /** Returns the name an image pulled from here gets when the user names none. */
+  String suggestedName();
+
+  @Override
+  void close() throws IOException;
+}

@@ -1,0 +1,205 @@
+package dev.strata.transfer;
+
+import com.google.common.collect.ImmutableList;
+import dev.strata.blob.ObjectBatch;
+import dev.strata.blob.PendingBlob;
+import dev.strata.digest.Digest;
+import dev.strata.digest.DigestMismatchException;
+import dev.strata.image.Descriptor;
+import dev.strata.image.ImageConfig;
+import dev.strata.image.Manifest;
+import dev.strata.image.MediaType;
+import dev.strata.image.Platform;
+import dev.strata.image.json.ImageJson;
+import dev.strata.layer.IngestLimits;
+import dev.strata.layer.LayerIndex;
+import dev.strata.layer.LayerIngest;
+import dev.strata.layer.LayerStreams;
+import dev.strata.layer.UnsafeLayerException;
+import dev.strata.layout.Store;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Pulls an image from a source into a store: manifest and config first (validated), then each
+ * layer once as a stream, teed into its blob and into ingest, so the layer is verified,
+ * indexed and its files stored in one read. Layers the store already has are not read at all.
+ * The tag is written last: until then nothing of the image is visible by name.
+ */
+public final class Puller {
+  private final Store store;
+  private final IngestLimits limits;
+  private final Consumer<LayerEvent> events;
+
+  /** What happened to one layer. */
+  public record LayerEvent(int index, int count, Descriptor layer, Status status, LayerIngest.Result result,
+      long objectsWritten, long bytesWritten, long bytesDeduped) {}
+
+  /** How a layer was obtained. */
+  public enum Status {
+    /** Blob and index were already in the store: nothing read. */
+    EXISTS,
+    /** The blob was in the store but not its index: indexed from the local blob. */
+    INDEXED,
+    /** Read from the source, verified and ingested. */
+    PULLED
+  }
+
+  /** The outcome of a pull. */
+  public record Result(String name, Descriptor manifest, ImmutableList<LayerEvent> layers) {
+    public long layersCopied() {
+      return layers.stream().filter(l -> l.status() != Status.EXISTS).count();
+    }
+  }
+
+  public Puller(Store store, IngestLimits limits, Consumer<LayerEvent> events) {
+    this.store = store;
+    this.limits = limits;
+    this.events = events;
+  }
+
+  /** Pulls the image of {@code source} (for {@code platform}) and tags it {@code name}. */
+  public Result pull(ImageSource source, String name, Platform platform) throws IOException {
+    Store.checkTag(name);
+    try (Store.Lock lock = store.shared()) {
+      ImageSource.SourceManifest sm = source.manifest(platform);
+      Manifest manifest = ImageJson.parseManifest(sm.bytes());
+      if (!MediaType.isConfig(manifest.config().mediaType())) {
+        throw new IOException("unsupported config media type " + manifest.config().mediaType()
+            + " (this is not a container image)");
+      }
+      byte[] configBytes = fetchSmall(source, manifest.config(), "config");
+      ImageConfig config = ImageJson.parseConfig(configBytes);
+      if (config.diffIds().size() != manifest.layers().size()) {
+        throw new IOException("the config lists " + config.diffIds().size() + " diff_ids but the manifest has "
+            + manifest.layers().size() + " layers");
+      }
+      List<LayerEvent> done = new ArrayList<>();
+      List<LayerIndex> below = new ArrayList<>();
+      for (int i = 0; i < manifest.layers().size(); i++) {
+        LayerEvent event = pullLayer(source, manifest.layers().get(i), config.diffIds().get(i), i,
+            manifest.layers().size(), below);
+        done.add(event);
+        events.accept(event);
+      }
+      store.blobs().write(new java.io.ByteArrayInputStream(configBytes), manifest.config().digest(), manifest.config().size());
+      store.blobs().write(new java.io.ByteArrayInputStream(sm.bytes()), sm.descriptor().digest(), sm.descriptor().size());
+      Descriptor tagged = Descriptor.of(manifest.mediaType(), sm.descriptor().digest(), sm.descriptor().size());
+      store.tag(name, tagged);
+      return new Result(name, tagged, ImmutableList.copyOf(done));
+    }
+  }
+
+  private byte[] fetchSmall(ImageSource source, Descriptor d, String what) throws IOException {
+    if (d.size() > 64 << 20) {
+      throw new IOException(what + " " + d.digest() + " declares " + d.size() + " bytes; refusing more than 64 MiB");
+    }
+    try (InputStream in = source.openBlob(d)) {
+      byte[] bytes = in.readNBytes((int) d.size() + 1);
+      if (bytes.length != d.size()) {
+        throw DigestMismatchException.of("size of " + what + " " + d.digest(), d.size(), bytes.length + (bytes.length > d.size() ? "+" : ""));
+      }
+      Digest actual = Digest.sha256(bytes);
+      if (d.digest().algorithm().equals(Digest.SHA256) && !actual.equals(d.digest())) {
+        throw DigestMismatchException.of(what + " digest", d.digest(), actual);
+      }
+      return bytes;
+    }
+  }
+
+  private LayerEvent pullLayer(ImageSource source, Descriptor layer, Digest diffId, int i, int count,
+      List<LayerIndex> below) throws IOException {
+    boolean haveBlob = store.blobs().contains(layer.digest()) && store.blobs().size(layer.digest()) == layer.size();
+    if (haveBlob && store.layers().contains(diffId)) {
+      below.add(store.layers().read(diffId));
+      return new LayerEvent(i, count, layer, Status.EXISTS, null, 0, 0, 0);
+    }
+    var compression = MediaType.layerCompression(layer.mediaType());
+    try (ObjectBatch objects = store.objects().batch()) {
+      LayerIngest.Result result;
+      if (haveBlob) {
+        try (InputStream blob = store.blobs().open(layer.digest())) {
+          result = ingest(blob, compression, objects, below, layer);
+        }
+      } else {
+        try (InputStream remote = source.openBlob(layer); PendingBlob pending = store.blobs().begin()) {
+          InputStream tee = new TeeInputStream(remote, pending);
+          result = ingest(tee, compression, objects, below, layer);
+          tee.transferTo(java.io.OutputStream.nullOutputStream());
+          pending.commit(layer.digest(), layer.size());
+        }
+      }
+      if (!result.diffId().equals(diffId)) {
+        throw new DigestMismatchException("layer " + layer.digest() + ": uncompressed content has diff id "
+            + result.diffId() + " but the config says " + diffId);
+      }
+      objects.commit();
+      LayerIndex index = new LayerIndex(diffId, result.uncompressedSize(), result.entries());
+      store.layers().write(index);
+      below.add(index);
+      return new LayerEvent(i, count, layer, haveBlob ? Status.INDEXED : Status.PULLED, result,
+          objects.stagedCount(), objects.stagedBytes(), objects.dedupedBytes());
+    }
+  }
+
+  private LayerIngest.Result ingest(InputStream blob, dev.strata.image.Compression compression, ObjectBatch objects,
+      List<LayerIndex> below, Descriptor layer) throws IOException {
+    try {
+      return LayerIngest.ingest(LayerStreams.decompress(blob, compression), objects,
+          new MergedLowerFiles(List.copyOf(below)), limits);
+    } catch (UnsafeLayerException e) {
+      throw new UnsafeLayerException("layer " + layer.digest() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Copies every byte read through it into a pending blob. */
+  private static final class TeeInputStream extends FilterInputStream {
+    private final PendingBlob sink;
+
+    TeeInputStream(InputStream in, PendingBlob sink) {
+      super(in);
+      this.sink = sink;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        sink.output().write(b);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        sink.output().write(b, off, n);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      byte[] buffer = new byte[8192];
+      long done = 0;
+      while (done < n) {
+        int r = read(buffer, 0, (int) Math.min(buffer.length, n - done));
+        if (r < 0) {
+          break;
+        }
+        done += r;
+      }
+      return done;
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
+  }
+}

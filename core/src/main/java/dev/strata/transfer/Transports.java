@@ -1,0 +1,82 @@
+package dev.strata.transfer;
+
+import dev.strata.layout.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * Parses the transport syntax skopeo uses, {@code TRANSPORT:DETAILS}, into sources and
+ * destinations: {@code oci:DIR[:REF]}, {@code oci-archive:FILE[:REF]},
+ * {@code docker-archive:FILE[:REPO:TAG]}.
+ */
+public final class Transports {
+  private Transports() {}
+
+  /** A parsed transport reference. */
+  public record Location(String transport, Path path, String ref) {
+    @Override
+    public String toString() {
+      return transport + ":" + path + (ref == null ? "" : ":" + ref);
+    }
+  }
+
+  /** Parses {@code text}; throws IllegalArgumentException naming the accepted forms. */
+  public static Location parse(String text) {
+    int colon = text.indexOf(':');
+    String transport = colon < 0 ? "" : text.substring(0, colon);
+    switch (transport) {
+      case "oci", "oci-archive", "docker-archive" -> { }
+      case "docker" -> throw new IllegalArgumentException(
+          "docker:// registries are not supported yet; use oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE");
+      default -> throw new IllegalArgumentException("unknown transport in '" + text
+          + "': expected oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE[:REPO:TAG]");
+    }
+    String rest = text.substring(colon + 1);
+    if (rest.isEmpty()) {
+      throw new IllegalArgumentException("'" + text + "' names no path");
+    }
+    int refColon = rest.indexOf(':');
+    String path = refColon < 0 ? rest : rest.substring(0, refColon);
+    String ref = refColon < 0 ? null : rest.substring(refColon + 1);
+    if (ref != null && ref.isEmpty()) {
+      ref = null;
+    }
+    return new Location(transport, Path.of(path).toAbsolutePath().normalize(), ref);
+  }
+
+  private static String baseName(Location location) {
+    String name = location.path().getFileName().toString();
+    return name.endsWith(".tar") ? name.substring(0, name.length() - 4) : name;
+  }
+
+  /** Opens {@code location} as a source, staging archives under {@code store}'s tmp/. */
+  public static ImageSource open(Location location, Store store) throws IOException {
+    return switch (location.transport()) {
+      case "oci" -> new OciLayoutSource(location.path(), location.ref(), baseName(location), () -> { });
+      case "oci-archive" -> {
+        Path staging = Staging.create(store.tmp(), "oci-archive-");
+        try {
+          if (!java.nio.file.Files.isRegularFile(location.path())) {
+            throw new java.nio.file.NoSuchFileException(location.path() + ": no such oci-archive file");
+          }
+          ArchiveExtractor.extract(location.path(), staging,
+              n -> n.equals("oci-layout") || n.equals("index.json") || n.startsWith("blobs/"));
+        } catch (IOException e) {
+          Staging.delete(staging);
+          throw e;
+        }
+        yield new OciLayoutSource(staging, location.ref(), baseName(location), () -> {
+          try {
+            Staging.delete(staging);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+      }
+      case "docker-archive" -> new DockerArchiveSource(location.path(), location.ref(),
+          Staging.create(store.tmp(), "docker-archive-"));
+      default -> throw new IllegalArgumentException("cannot read from " + location);
+    };
+  }
+}

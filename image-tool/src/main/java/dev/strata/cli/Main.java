@@ -1,0 +1,31 @@
+package dev.strata.cli;
+
+import picocli.CommandLine;
+
+/** Entry point of {@code strata}: exit 0 done, 1 failed, 2 bad usage. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line without exiting, for tests. */
+  public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** Returns the configured command line. */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new StrataCommand());
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      commandLine.getErr().println("strata: error: " + Errors.describe(e));
+      if (System.getenv("STRATA_DEBUG") != null) {
+        e.printStackTrace(commandLine.getErr());
+      }
+      return e instanceof IllegalArgumentException ? 2 : 1;
+    });
+    cl.setExitCodeExceptionMapper(e -> 1);
+    return cl;
+  }
+}

@@ -1,0 +1,78 @@
+package dev.strata.cli;
+
+import dev.strata.image.Platform;
+import dev.strata.layer.IngestLimits;
+import dev.strata.layout.Store;
+import dev.strata.transfer.ImageSource;
+import dev.strata.transfer.Puller;
+import dev.strata.transfer.Transports;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code strata pull SOURCE [NAME]}: copies an image into the store, skipping layers it has. */
+@Command(name = "pull", mixinStandardHelpOptions = true,
+    description = {"Pull an image into the store. Layers the store already has are not copied again.",
+        "SOURCE: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REPO:TAG]"})
+final class PullCommand implements Callable<Integer> {
+  @ParentCommand StrataCommand root;
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "SOURCE", description = "Where the image is.")
+  String source;
+
+  @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "The name to give it (default: the source's tag).")
+  String name;
+
+  @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "Which image of an index (default: this machine's).")
+  String platform;
+
+  @Option(names = "--max-layer-size", paramLabel = "SIZE", defaultValue = "64GiB",
+      description = "Refuse a layer that expands beyond SIZE (default: ${DEFAULT-VALUE}).")
+  String maxLayerSize;
+
+  @Option(names = {"-q", "--quiet"}, description = "Print only the manifest digest.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    Transports.Location location = Transports.parse(source);
+    Platform p = platform == null ? Platform.current() : Platform.parse(platform);
+    IngestLimits limits = IngestLimits.DEFAULT.withMaxUncompressedBytes(IngestLimits.parseSize(maxLayerSize));
+    if (name != null) {
+      Store.checkTag(name);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    Store store = root.openStore();
+    try (ImageSource src = Transports.open(location, store)) {
+      Puller puller = new Puller(store, limits, event -> {
+        if (!quiet) {
+          out.println(LayerLines.describe(event));
+          out.flush();
+        }
+      });
+      String tag = name;
+      if (tag == null) {
+        // The source knows its name only once it has read its manifest (docker-archive).
+        src.manifest(p);
+        tag = src.suggestedName();
+      }
+      Puller.Result result = puller.pull(src, Store.checkTag(tag), p);
+      if (quiet) {
+        out.println(result.manifest().digest());
+      } else {
+        long copied = result.layersCopied();
+        int total = result.layers().size();
+        out.printf("pulled %s %s: %d layer%s, %s%n", result.name(), result.manifest().digest(), total,
+            total == 1 ? "" : "s",
+            copied == 0 ? "all already in the store, nothing copied" : copied + " copied, " + (total - copied) + " already in the store");
+      }
+    }
+    return 0;
+  }
+}
