@@ -109,10 +109,15 @@ public final class ContentStore {
     return digest;
   }
 
-  /** Starts a batch of many small writes made durable together (see {@link ObjectBatch}). */
+  /** Starts a batch of writes made durable together, each a file of its own (see {@link ObjectBatch}). */
   public ObjectBatch batch() throws IOException {
     Files.createDirectories(tmp);
-    return new ObjectBatch(this, Files.createTempDirectory(tmp, "batch-"));
+    return new ObjectBatch(this, null, Files.createTempDirectory(tmp, "batch-"));
+  }
+
+  /** Returns the staging directory. */
+  Path tmp() {
+    return tmp;
   }
 
   /** Moves a finished, durable temp file into place unless the digest is stored already. */
@@ -140,7 +145,9 @@ public final class ContentStore {
       return out.build();
     }
     try (Stream<Path> files = Files.walk(root)) {
-      for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+      // Packs live inside the objects directory but are listed by ObjectStore.
+      Path packs = root.resolve(ObjectStore.PACKS);
+      for (Path file : (Iterable<Path>) files.filter(f -> !f.startsWith(packs) && Files.isRegularFile(f))::iterator) {
         Digest digest = digestOf(file);
         if (digest == null) {
           strays.accept(file);

@@ -43,13 +43,16 @@ public final class Fsck {
           problems.add(new Problem("blob " + d, "content does not match its digest", repair && store.blobs().delete(d)));
         }
       }
-      var objects = store.objects().list(stray -> problems.add(new Problem("stray file", stray.toString(), false)));
-      for (Digest d : objects) {
-        if (!store.objects().verify(d)) {
-          badObjects.add(d);
-          problems.add(new Problem("object " + d, "content does not match its digest", repair && store.objects().delete(d)));
-        }
+      int[] looseChecked = {0};
+      for (Digest d : store.objects().checkLoose(repair,
+          stray -> problems.add(new Problem("stray file", stray.toString(), false)), looseChecked)) {
+        badObjects.add(d);
+        problems.add(new Problem("object " + d, "content does not match its digest", repair));
       }
+      for (var p : store.objects().checkPacks(repair, badObjects)) {
+        problems.add(new Problem("pack " + p.pack(), p.detail(), repair));
+      }
+      int objects = looseChecked[0] + store.objects().packedCount();
       var layers = store.layers().list();
       for (Digest diffId : layers) {
         String problem = checkIndex(store, diffId, badObjects);
@@ -67,7 +70,7 @@ public final class Fsck {
           problems.add(new Problem("image " + tag.getKey(), problem, false));
         }
       }
-      return new Report(ImmutableList.copyOf(problems), blobs.size(), objects.size(), layers.size(), tags.size());
+      return new Report(ImmutableList.copyOf(problems), blobs.size(), objects, layers.size(), tags.size());
     }
   }
 

@@ -40,15 +40,9 @@ public final class GarbageCollector {
           }
         }
       }
-      for (Digest d : store.objects().list(stray -> { })) {
-        if (!live.objects.contains(d)) {
-          bytes += store.objects().size(d);
-          removed.add("object " + d);
-          if (!dryRun) {
-            store.objects().delete(d);
-          }
-        }
-      }
+      var objects = store.objects().retain(live.objects, dryRun);
+      objects.objects().forEach(d -> removed.add("object " + d));
+      bytes += objects.bytes();
       // Nothing else runs while gc holds the lock exclusively, so all of tmp/ is leftovers of
       // interrupted writes.
       try (Stream<Path> leftovers = Files.list(store.tmp())) {

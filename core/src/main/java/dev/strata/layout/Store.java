@@ -7,6 +7,7 @@ import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSortedMap;
 import dev.strata.blob.ContentStore;
 import dev.strata.blob.Durability;
+import dev.strata.blob.ObjectStore;
 import dev.strata.digest.Digest;
 import dev.strata.image.Descriptor;
 import dev.strata.image.ImageIndex;
@@ -39,17 +40,17 @@ public final class Store {
   private final Path root;
   private final Path tmp;
   private final ContentStore blobs;
-  private final ContentStore objects;
+  private final ObjectStore objects;
   private final LayerIndexes layers;
   private final StoreLock lock;
   private final StoreLock indexLock;
   private PrintStream notices = System.err;
 
-  private Store(Path root) {
+  private Store(Path root) throws IOException {
     this.root = root;
     this.tmp = root.resolve("tmp");
     this.blobs = ContentStore.flat(root.resolve("blobs"), tmp);
-    this.objects = ContentStore.fannedOut(root.resolve("objects"), tmp);
+    this.objects = ObjectStore.open(root.resolve("objects"), tmp);
     this.layers = new LayerIndexes(root.resolve("layers"), tmp);
     this.lock = StoreLock.of(root.resolve("lock"));
     this.indexLock = StoreLock.of(root.resolve("index.lock"));
@@ -109,7 +110,7 @@ public final class Store {
   }
 
   /** Returns the file objects. */
-  public ContentStore objects() {
+  public ObjectStore objects() {
     return objects;
   }
 

@@ -15,6 +15,7 @@ import dev.strata.layer.IngestLimits;
 import dev.strata.layer.LayerIndex;
 import dev.strata.layer.LayerIngest;
 import dev.strata.layer.LayerStreams;
+import dev.strata.layer.ReadAheadInputStream;
 import dev.strata.layer.UnsafeLayerException;
 import dev.strata.layout.Store;
 import java.io.FilterInputStream;
@@ -148,9 +149,13 @@ public final class Puller {
 
   private LayerIngest.Result ingest(InputStream blob, dev.strata.image.Compression compression, ObjectBatch objects,
       List<LayerIndex> below, Descriptor layer) throws IOException {
-    try {
-      return LayerIngest.ingest(LayerStreams.decompress(blob, compression), objects,
-          new MergedLowerFiles(List.copyOf(below)), limits);
+    // Decompression (and the tee into the blob) runs on its own thread, hashing and storing
+    // files on this one.
+    try (ReadAheadInputStream tar = new ReadAheadInputStream(LayerStreams.decompress(blob, compression),
+        "strata-decompress-" + layer.digest().shortHex())) {
+      LayerIngest.Result result = LayerIngest.ingest(tar, objects, new MergedLowerFiles(List.copyOf(below)), limits);
+      tar.awaitSource();
+      return result;
     } catch (UnsafeLayerException e) {
       throw new UnsafeLayerException("layer " + layer.digest() + ": " + e.getMessage(), e);
     }

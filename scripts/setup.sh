@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# setup.sh - install what Strata needs to build, test and demo on Debian 12, as root.
+# Idempotent: installs only what is missing, and runs apt-get update at most once.
+set -euo pipefail
+
+# Build: a JDK 17 and Maven. Tests and fixtures: umoci and skopeo (the peers used as oracles),
+# busybox-static and debootstrap (to build sample images), tar/gzip/zstd, and the registry
+# and FUSE pieces the later parts of the test suite use.
+PACKAGES=(openjdk-17-jdk-headless maven umoci skopeo busybox-static debootstrap tar gzip zstd
+  coreutils findutils curl ca-certificates)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup.sh: missing packages: ${missing[*]} (run as root, or apt-get install them)" >&2
+    exit 1
+  fi
+  echo "==> apt-get install ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
