@@ -118,13 +118,20 @@ public final class IndexCodec {
     return Arrays.equals(md.digest(), Arrays.copyOfRange(data, data.length - 32, data.length));
   }
 
-  /** Decodes an index; fails with a clear message if the data is not a valid index. */
+  /**
+   * Decodes an index; fails with a clear message if the data is not a valid index or is damaged
+   * (its checksum does not match), never with anything but an IOException.
+   */
   public static LayerIndex decode(byte[] data) throws IOException {
+    if (data.length < MAGIC.length + 32 || !Arrays.equals(Arrays.copyOf(data, MAGIC.length), MAGIC)) {
+      throw new IOException("not a Strata layer index (bad magic)");
+    }
+    // A flipped bit could make a file setuid or point it at another object: trust nothing damaged.
+    if (!checksumValid(data)) {
+      throw new IOException("layer index is damaged: its checksum does not match its content");
+    }
     try {
       In in = new In(data, data.length - 32);
-      if (data.length < MAGIC.length + 32 || !Arrays.equals(Arrays.copyOf(data, MAGIC.length), MAGIC)) {
-        throw new IOException("not a Strata layer index (bad magic)");
-      }
       in.pos = MAGIC.length;
       int version = (int) in.varint();
       if (version != VERSION) {
@@ -133,18 +140,22 @@ public final class IndexCodec {
       String algorithm = in.string();
       Digest diffId = Digest.fromRaw(algorithm, in.bytes(algorithm.equals(Digest.SHA512) ? 64 : 32));
       long tarSize = in.varint();
-      String[] table = new String[(int) in.varint()];
+      String[] table = new String[in.count()];
       for (int i = 0; i < table.length; i++) {
         table[i] = in.string();
       }
-      int count = (int) in.varint();
+      int count = in.count();
       ImmutableList.Builder<LayerEntry> entries = ImmutableList.builderWithExpectedSize(count);
       byte[] previous = new byte[0];
       for (int i = 0; i < count; i++) {
-        int shared = (int) in.varint();
-        int suffix = (int) in.varint();
-        byte[] path = Arrays.copyOf(previous, shared + suffix);
-        System.arraycopy(data, in.take(suffix), path, shared, suffix);
+        long shared = in.varint();
+        if (shared < 0 || shared > previous.length) {
+          throw new IOException("corrupt path in layer index: shares " + shared + " bytes of a "
+              + previous.length + "-byte path");
+        }
+        int suffix = in.count();
+        byte[] path = Arrays.copyOf(previous, (int) shared + suffix);
+        System.arraycopy(data, in.take(suffix), path, (int) shared, suffix);
         previous = path;
         EntryKind kind = KINDS[(int) in.varint()];
         int mode = (int) in.varint();
@@ -168,13 +179,13 @@ public final class IndexCodec {
           minor = (int) in.varint();
         }
         int group = (int) in.varint();
-        int xattrCount = (int) in.varint();
+        int xattrCount = in.count();
         ImmutableSortedMap<String, Bytes> xattrs = ImmutableSortedMap.of();
         if (xattrCount > 0) {
           ImmutableSortedMap.Builder<String, Bytes> b = ImmutableSortedMap.naturalOrder();
           for (int x = 0; x < xattrCount; x++) {
             String name = table[(int) in.varint()];
-            b.put(name, Bytes.copyOf(in.bytes((int) in.varint())));
+            b.put(name, Bytes.copyOf(in.bytes(in.count())));
           }
           xattrs = b.build();
         }
@@ -185,7 +196,7 @@ public final class IndexCodec {
         throw new IOException("layer index has " + (in.limit - in.pos) + " unexpected trailing bytes");
       }
       return new LayerIndex(diffId, tarSize, entries.build());
-    } catch (ArrayIndexOutOfBoundsException | IllegalArgumentException | NegativeArraySizeException e) {
+    } catch (IndexOutOfBoundsException | IllegalArgumentException | NegativeArraySizeException e) {
       throw new IOException("corrupt layer index: " + e, e);
     }
   }
@@ -263,8 +274,20 @@ public final class IndexCodec {
       throw new IOException("corrupt varint in layer index");
     }
 
+    /**
+     * Reads a count or length; each counted thing takes at least a byte, so a count beyond the
+     * remaining bytes is corrupt (and must not size an allocation).
+     */
+    int count() throws IOException {
+      long n = varint();
+      if (n < 0 || n > limit - pos) {
+        throw new IOException("corrupt layer index: count " + n + " exceeds the " + (limit - pos) + " bytes left");
+      }
+      return (int) n;
+    }
+
     int take(int n) throws IOException {
-      if (n < 0 || pos + n > limit) {
+      if (n < 0 || n > limit - pos) {
         throw new IOException("layer index ends early");
       }
       int at = pos;
@@ -278,7 +301,7 @@ public final class IndexCodec {
     }
 
     String string() throws IOException {
-      int n = (int) varint();
+      int n = count();
       int at = take(n);
       return new String(data, at, n, StandardCharsets.UTF_8);
     }

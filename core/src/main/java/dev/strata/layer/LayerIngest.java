@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Reads one layer's uncompressed tar stream once: checks every entry, stores every regular
@@ -31,6 +32,8 @@ public final class LayerIngest {
   private final List<LayerEntry> entries = new ArrayList<>();
   /** Every path seen so far in this layer, with the position of its entry. */
   private final Map<String, Integer> positions = new HashMap<>();
+  /** Directories that earlier entries (other than whiteouts) lie in, listed or not. */
+  private final java.util.Set<String> impliedDirs = new java.util.HashSet<>();
   /** Hard-link group of each link target path. */
   private final Map<String, Integer> groups = new HashMap<>();
 
@@ -92,6 +95,17 @@ public final class LayerIngest {
     }
     EntryKind kind = kindOf(t, raw, path);
     checkParents(raw, path, kind.isWhiteout());
+    if (!kind.isWhiteout()) {
+      if (kind != EntryKind.DIRECTORY && impliedDirs.contains(path)) {
+        // Either order of "a/x" and "a -> /elsewhere" must be refused, not only the one where
+        // the symlink comes first.
+        throw UnsafeLayerException.entry(raw, "a " + kind.name().toLowerCase().replace('_', ' ')
+            + " replaces the directory that earlier entries of this layer are in");
+      }
+      for (String p = Paths.parent(path); !p.isEmpty() && impliedDirs.add(p); p = Paths.parent(p)) {
+        // each ancestor once; stop at the first one already known
+      }
+    }
     long size = 0;
     Digest object = null;
     String link = null;
@@ -119,10 +133,15 @@ public final class LayerIngest {
         LayerEntry target = linkTarget(raw, link);
         object = target.object();
         size = target.size();
-        group = groups.computeIfAbsent(link, k -> groups.size() + 1);
         Integer at = positions.get(link);
-        if (at != null && entries.get(at).linkGroup() == 0) {
-          entries.set(at, withGroup(entries.get(at), group));
+        if (at != null && entries.get(at).linkGroup() != 0) {
+          // The target is itself a name of a linked inode (a link to a link): join its group.
+          group = entries.get(at).linkGroup();
+        } else {
+          group = groups.computeIfAbsent(link, k -> groups.size() + 1);
+          if (at != null) {
+            entries.set(at, withGroup(entries.get(at), group));
+          }
         }
       }
       case WHITEOUT, OPAQUE -> {
@@ -186,16 +205,15 @@ public final class LayerIngest {
     if (t.isFIFO()) {
       return EntryKind.FIFO;
     }
-    if (t.isFile()) {
+    // The tar library calls every type it does not know a file (volume labels, multi-volume
+    // continuations, dump directories); only the types that really hold a file's bytes are one.
+    byte type = t.getLinkFlag();
+    if (type == TarConstants.LF_NORMAL || type == TarConstants.LF_OLDNORM || type == TarConstants.LF_CONTIG
+        || type == TarConstants.LF_GNUTYPE_SPARSE) {
       return EntryKind.FILE;
     }
-    throw UnsafeLayerException.entry(raw, "unsupported tar entry type '" + (char) typeFlag(t) + "'");
-  }
-
-  private static byte typeFlag(TarArchiveEntry t) {
-    byte[] header = new byte[512];
-    t.writeEntryHeader(header);
-    return header[156];
+    throw UnsafeLayerException.entry(raw, "unsupported tar entry type '"
+        + UnsafeLayerException.printable(String.valueOf((char) (type & 0xff))) + "'");
   }
 
   /**

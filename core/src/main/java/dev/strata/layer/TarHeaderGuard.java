@@ -1,6 +1,7 @@
 package dev.strata.layer;
 
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +28,8 @@ final class TarHeaderGuard extends FilterInputStream {
   /** Extended sparse header blocks still to pass (old GNU sparse format). */
   private boolean sparseExtension;
   private boolean lost;
+  /** Whether an end-of-archive block has passed. */
+  private boolean ended;
   private ByteArrayOutputStream paxCapture;
   private long paxRemaining;
   private byte[] pendingPax;
@@ -47,6 +50,8 @@ final class TarHeaderGuard extends FilterInputStream {
     int b = in.read();
     if (b >= 0) {
       observe(new byte[] {(byte) b}, 0, 1);
+    } else {
+      checkEnd();
     }
     return b;
   }
@@ -56,8 +61,22 @@ final class TarHeaderGuard extends FilterInputStream {
     int n = in.read(b, off, len);
     if (n > 0) {
       observe(b, off, n);
+    } else if (n < 0) {
+      checkEnd();
     }
     return n;
+  }
+
+  /**
+   * Refuses a stream that ends inside a header block or an entry's content: the tar reader takes
+   * a short last record for the end of the archive and would accept the truncated layer. A stream
+   * that ends between entries without the end-of-archive blocks is accepted, as other tools do.
+   */
+  private void checkEnd() throws EOFException {
+    if (!lost && !ended && (headerFill > 0 || skip > 0)) {
+      throw new EOFException("layer tar is truncated: it ends inside "
+          + (headerFill > 0 ? "a header block" : "an entry's content"));
+    }
   }
 
   @Override
@@ -111,7 +130,8 @@ final class TarHeaderGuard extends FilterInputStream {
       return;
     }
     if (isZero(header)) {
-      return; // end-of-archive blocks
+      ended = true; // end-of-archive blocks; what may follow is padding
+      return;
     }
     if (!checksumValid()) {
       lost = true;

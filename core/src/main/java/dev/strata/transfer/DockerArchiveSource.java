@@ -114,7 +114,9 @@ final class DockerArchiveSource implements ImageSource {
       return ref;
     }
     if (entry != null && !entry.repoTags().isEmpty()) {
-      return entry.repoTags().get(0);
+      // Short names as docker prints them: docker.io/library/alpine:3 is alpine:3.
+      String tag = entry.repoTags().get(0);
+      return tag.startsWith("docker.io/library/") ? tag.substring("docker.io/library/".length()) : tag;
     }
     String file = archive.getFileName().toString();
     return file.endsWith(".tar") ? file.substring(0, file.length() - 4) : file;

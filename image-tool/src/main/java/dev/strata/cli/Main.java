@@ -19,13 +19,15 @@ public final class Main {
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new StrataCommand());
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof CommandLine.ParameterException p) {
+        return commandLine.getParameterExceptionHandler().handleParseException(p, parseResult.originalArgs().toArray(new String[0]));
+      }
       commandLine.getErr().println("strata: error: " + Errors.describe(e));
       if (System.getenv("STRATA_DEBUG") != null) {
         e.printStackTrace(commandLine.getErr());
       }
       return e instanceof IllegalArgumentException ? 2 : 1;
     });
-    cl.setExitCodeExceptionMapper(e -> 1);
     return cl;
   }
 }
