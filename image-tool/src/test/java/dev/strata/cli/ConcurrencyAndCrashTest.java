@@ -1,0 +1,93 @@
+package dev.strata.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.layout.Store;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Several strata processes on one store, and one killed in the middle of a pull. */
+class ConcurrencyAndCrashTest {
+  @TempDir Path dir;
+
+  @Test
+  void twoPullsAtOnceIntoOneStoreBothSucceed() throws Exception {
+    Path store = dir.resolve("store");
+    Path big = bigImage(dir.resolve("big"), 24);
+    Process a = StrataProcess.start(store, dir.resolve("a.log"), "pull", "oci:" + big + ":big", "one");
+    Process b = StrataProcess.start(store, dir.resolve("b.log"), "pull", "oci:" + big + ":big", "two");
+    Process c = StrataProcess.start(store, dir.resolve("c.log"), "pull", "oci:" + TestImages.tiny() + ":3layer", "three");
+    assertThat(a.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(b.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(c.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(a.exitValue()).as(Files.readString(dir.resolve("a.log"))).isZero();
+    assertThat(b.exitValue()).as(Files.readString(dir.resolve("b.log"))).isZero();
+    assertThat(c.exitValue()).as(Files.readString(dir.resolve("c.log"))).isZero();
+    assertThat(Store.open(store).tags().keySet()).containsExactly("one", "three", "two");
+    assertThat(Strata.run(store, "fsck").assertOk().out()).contains("all good");
+  }
+
+  @Test
+  void aPullKilledMidwayLeavesNoPartialBlobAndTheRetrySucceeds() throws Exception {
+    Path store = dir.resolve("store");
+    Path big = bigImage(dir.resolve("big"), 96);
+    Process p = StrataProcess.start(store, dir.resolve("kill.log"), "pull", "oci:" + big + ":big", "big");
+    // Kill it while it is writing: once a staged blob or batch appears in tmp/.
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (System.nanoTime() < deadline && p.isAlive() && !staging(store)) {
+      Thread.sleep(5);
+    }
+    assertThat(p.isAlive()).as("the pull must still be running when killed; log: %s",
+        Files.readString(dir.resolve("kill.log"))).isTrue();
+    p.destroyForcibly().waitFor();
+
+    Store s = Store.open(store);
+    assertThat(s.tags()).isEmpty();
+    // Whatever is visible is whole: fsck re-hashes every blob and object.
+    assertThat(Strata.run(store, "fsck").assertOk().out()).contains("all good");
+    Strata.run(store, "pull", "oci:" + big + ":big", "big").assertOk();
+    assertThat(Strata.run(store, "fsck").assertOk().out()).contains("all good");
+    Strata.run(store, "gc").assertOk();
+    try (Stream<Path> tmp = Files.list(store.resolve("tmp"))) {
+      assertThat(tmp).isEmpty();
+    }
+  }
+
+  private static boolean staging(Path store) throws IOException {
+    Path tmp = store.resolve("tmp");
+    if (!Files.isDirectory(tmp)) {
+      return false;
+    }
+    try (Stream<Path> files = Files.list(tmp)) {
+      return files.anyMatch(f -> f.getFileName().toString().startsWith("blob-"));
+    }
+  }
+
+  /** An image of one layer holding {@code megabytes} of incompressible files, so a pull takes a while. */
+  private static Path bigImage(Path layout, int megabytes) throws IOException {
+    Random random = new Random(megabytes);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+      byte[] chunk = new byte[1 << 20];
+      for (int i = 0; i < megabytes; i++) {
+        random.nextBytes(chunk);
+        TarArchiveEntry e = new TarArchiveEntry("data/file-" + i);
+        e.setSize(chunk.length);
+        tar.putArchiveEntry(e);
+        tar.write(chunk);
+        tar.closeArchiveEntry();
+      }
+    }
+    return OciLayouts.write(layout, "big", List.of(bytes.toByteArray()));
+  }
+}
