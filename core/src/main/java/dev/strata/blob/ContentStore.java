@@ -83,7 +83,7 @@ public final class ContentStore {
   /** Starts writing a blob of not yet known digest. */
   public PendingBlob begin() throws IOException {
     Files.createDirectories(tmp);
-    return new PendingBlob(this, Files.createTempFile(tmp, "blob-", ".tmp"));
+    return new PendingBlob(this, Durability.createTempFile(tmp, "blob-"));
   }
 
   /**

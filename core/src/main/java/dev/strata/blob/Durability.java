@@ -74,10 +74,25 @@ public final class Durability {
     fsyncDirectory(target.getParent());
   }
 
+  /**
+   * Creates an empty temp file in {@code dir} readable by all (0644 before the umask), as the
+   * files of an OCI layout are: other users' skopeo and umoci read the store too. The JDK's own
+   * temp files are private (0600).
+   */
+  public static Path createTempFile(Path dir, String prefix) throws IOException {
+    Path temp = Files.createTempFile(dir, prefix, ".tmp");
+    try {
+      Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX filesystem: keep the default
+    }
+    return temp;
+  }
+
   /** Writes {@code bytes} to {@code target} through a temp file in {@code tmpDir}: all or nothing. */
   public static void writeAtomically(Path target, Path tmpDir, byte[] bytes) throws IOException {
     Files.createDirectories(tmpDir);
-    Path temp = Files.createTempFile(tmpDir, "write-", ".tmp");
+    Path temp = createTempFile(tmpDir, "write-");
     try {
       try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.WRITE)) {
         out.write(bytes);

@@ -156,7 +156,7 @@ public final class Pusher {
   private static void writeArchive(Path file, TarBody body) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    Path temp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+    Path temp = Durability.createTempFile(parent, "." + file.getFileName());
     try {
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16);
           TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
