@@ -1,12 +1,13 @@
 package dev.strata.layout;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
 import dev.strata.digest.Digest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -49,19 +50,11 @@ public final class GarbageCollector {
         for (Path p : (Iterable<Path>) leftovers::iterator) {
           removed.add("staging leftover " + store.root().relativize(p));
           if (!dryRun) {
-            deleteTree(p);
+            MoreFiles.deleteRecursively(p, RecursiveDeleteOption.ALLOW_INSECURE);
           }
         }
       }
       return new Report(ImmutableList.copyOf(removed), bytes, dryRun);
-    }
-  }
-
-  static void deleteTree(Path p) throws IOException {
-    try (Stream<Path> walk = Files.walk(p)) {
-      for (Path q : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(q);
-      }
     }
   }
 }

@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * and repair take the store lock exclusively.
  */
 public final class Store {
-  static final String OCI_LAYOUT = "{\"imageLayoutVersion\":\"1.0.0\"}";
+  /** The content of an OCI layout's {@code oci-layout} file. */
+  public static final String OCI_LAYOUT = "{\"imageLayoutVersion\":\"1.0.0\"}";
   /** What a tag may look like: the OCI ref.name grammar, loosely, and no path tricks. */
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,254}");
 

@@ -75,7 +75,7 @@ public final class Pusher {
         }
       }
       if (!Files.exists(dir.resolve("oci-layout"))) {
-        Durability.writeAtomically(dir.resolve("oci-layout"), tmp, "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
+        Durability.writeAtomically(dir.resolve("oci-layout"), tmp, Store.OCI_LAYOUT.getBytes(StandardCharsets.UTF_8));
       }
       Path indexFile = dir.resolve("index.json");
       List<Descriptor> manifests = new ArrayList<>();
@@ -106,7 +106,7 @@ public final class Pusher {
     Store.checkTag(ref);
     Descriptor tagged = tagged(image, ref);
     writeArchive(file, tar -> {
-      add(tar, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
+      add(tar, "oci-layout", Store.OCI_LAYOUT.getBytes(StandardCharsets.UTF_8));
       add(tar, "index.json", ImageJson.write(new ImageIndex(null, ImmutableList.of(tagged), ImmutableMap.of())));
       for (Descriptor d : blobsOf(image)) {
         try (InputStream in = store.blobs().open(d.digest())) {

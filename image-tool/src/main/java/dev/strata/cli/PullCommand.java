@@ -49,7 +49,8 @@ final class PullCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     Store store = root.openStore();
-    try (ImageSource src = Transports.open(location, store)) {
+    // Held from the start: archives are staged in the store's tmp/, which gc clears.
+    try (Store.Lock lock = store.shared(); ImageSource src = Transports.open(location, store)) {
       Puller puller = new Puller(store, limits, event -> {
         if (!quiet) {
           out.println(LayerLines.describe(event));
