@@ -32,6 +32,7 @@ final class DockerArchiveSource implements ImageSource {
   private final Path staging;
   private final Map<Digest, Path> files = new HashMap<>();
   private DockerArchiveEntry entry;
+  private SourceManifest manifest;
 
   DockerArchiveSource(Path archive, String ref, Path staging) {
     this.archive = archive;
@@ -41,6 +42,9 @@ final class DockerArchiveSource implements ImageSource {
 
   @Override
   public SourceManifest manifest(Platform platform) throws IOException {
+    if (manifest != null) {
+      return manifest; // the archive is unpacked once
+    }
     if (!Files.isRegularFile(archive)) {
       throw new NoSuchFileException(archive + ": no such docker-archive file");
     }
@@ -56,9 +60,9 @@ final class DockerArchiveSource implements ImageSource {
     for (String layer : entry.layers()) {
       layers.add(describe(layer, null, true));
     }
-    Manifest manifest = new Manifest(MediaType.OCI_MANIFEST, config, layers.build(), ImmutableMap.of());
-    byte[] bytes = ImageJson.write(manifest);
-    return new SourceManifest(Descriptor.of(MediaType.OCI_MANIFEST, Digest.sha256(bytes), bytes.length), bytes);
+    byte[] bytes = ImageJson.write(new Manifest(MediaType.OCI_MANIFEST, config, layers.build(), ImmutableMap.of()));
+    manifest = new SourceManifest(Descriptor.of(MediaType.OCI_MANIFEST, Digest.sha256(bytes), bytes.length), bytes);
+    return manifest;
   }
 
   private DockerArchiveEntry choose(List<DockerArchiveEntry> entries) throws IOException {
