@@ -63,6 +63,23 @@ class PullCommandTest {
   }
 
   @Test
+  void zstdLayersPullToTheSameDiffIds() throws Exception {
+    Path store = dir.resolve("store");
+    Path zstd = dir.resolve("zstd");
+    Commands.run(List.of("skopeo", "copy", "--dest-compress-format", "zstd", "--dest-compress",
+        "oci:" + TestImages.tiny() + ":3layer", "oci:" + zstd + ":3layer"));
+    Strata.run(store, "pull", "oci:" + TestImages.tiny() + ":3layer", "gzip").assertOk();
+    Strata.run(store, "pull", "oci:" + zstd + ":3layer", "zstd").assertOk();
+    Store s = Store.open(store);
+    StoredImage gzip = StoredImage.load(s, "gzip");
+    StoredImage z = StoredImage.load(s, "zstd");
+    assertThat(z.manifest().layers()).allSatisfy(l -> assertThat(l.mediaType()).endsWith("+zstd"));
+    assertThat(z.config().diffIds()).isEqualTo(gzip.config().diffIds());
+    // Same layers under other compression: nothing new to index.
+    assertThat(s.layers().list()).hasSize(3);
+  }
+
+  @Test
   void pullFromAMissingDirectoryFailsClearly() {
     Strata.Run r = Strata.run(dir.resolve("store"), "pull", "oci:" + dir.resolve("nope") + ":x");
     assertThat(r.exit()).isEqualTo(1);
