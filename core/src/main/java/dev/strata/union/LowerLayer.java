@@ -1,0 +1,41 @@
+package dev.strata.union;
+
+import com.google.common.collect.ImmutableMap;
+import dev.strata.layer.Bytes;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * A read-only layer of a union, seen through the few calls the engine needs. Paths are
+ * relative, slash-separated, without leading or trailing slashes; the root is "". A layer never
+ * changes while a union uses it, so implementations may cache freely.
+ *
+ * <p>Two implementations pass one conformance suite: a layer of the store (its metadata index
+ * and objects, nothing extracted) and a host directory in kernel overlay format.
+ */
+public interface LowerLayer extends Closeable {
+  /** Returns the entry at {@code path} in this layer, or null if the layer holds nothing there. */
+  LowerEntry stat(String path) throws IOException;
+
+  /**
+   * Returns the entries of the directory {@code dir} in this layer, whiteouts included, in no
+   * particular order; empty if the layer holds no directory there.
+   */
+  List<LowerEntry> list(String dir) throws IOException;
+
+  /** Opens the regular file at {@code path}. */
+  FileContent open(String path) throws IOException;
+
+  /** Returns the target of the symlink at {@code path}, as stored: never resolved. */
+  String readlink(String path) throws IOException;
+
+  /** Returns the extended attributes at {@code path}, without the overlay's private ones. */
+  ImmutableMap<String, Bytes> xattrs(String path) throws IOException;
+
+  /** Returns a short description for messages ("store layer sha256:…", "dir /x"). */
+  String describe();
+
+  @Override
+  default void close() throws IOException {}
+}
