@@ -1,0 +1,249 @@
+package dev.strata.union;
+
+import com.google.common.collect.ImmutableMap;
+import dev.strata.layer.Bytes;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Brings a lower node into the upper before it changes (overlayfs copy_up.c): ancestors first;
+ * the copy is prepared in the work directory and renamed into place, so the upper never shows
+ * a half-copied file. Data first, then xattrs, then owner, mode and times: writing data after
+ * the owner would clear setuid bits, and chown after chmod would too.
+ *
+ * <p>A metadata-only copy-up (chmod, chown, utimes, xattrs of a lower file) creates the upper
+ * file without data and marks it metacopy; the data follows at the first write or truncate.
+ *
+ * <p>Copy-up from an operation that holds no namespace lock ({@link #copyUp}) copies the data
+ * outside the lock and only renames under it: the lower content never changes, so a copy made
+ * outside is as good as one made inside, and readers are not held up by a large file. Two
+ * racing opens are serialized by the node's own lock and copy once.
+ */
+final class CopyUp {
+  private final Stack stack;
+
+  CopyUp(Stack stack) {
+    this.stack = stack;
+  }
+
+  /** Copies {@code node} up; the caller holds no namespace lock. */
+  void copyUp(Node node, boolean withData) throws IOException {
+    if (done(node, withData)) {
+      return;
+    }
+    node.copyUp.lock();
+    try {
+      Path staged = null;
+      stack.namespace.readLock().lock();
+      try {
+        if (done(node, withData)) {
+          return;
+        }
+        if (node.type == FileType.REGULAR) {
+          staged = stage(node, withData);
+        }
+      } finally {
+        stack.namespace.readLock().unlock();
+      }
+      stack.namespace.writeLock().lock();
+      try {
+        if (!done(node, withData)) {
+          copyUpLocked(node, withData, staged);
+          staged = null;
+        }
+      } finally {
+        stack.namespace.writeLock().unlock();
+        if (staged != null) {
+          Files.deleteIfExists(staged);
+        }
+      }
+    } finally {
+      node.copyUp.unlock();
+    }
+  }
+
+  private static boolean done(Node node, boolean withData) {
+    return node.upper && !(withData && node.metacopy);
+  }
+
+  /** Copies {@code node} up; the caller holds the namespace lock exclusively. */
+  void copyUpLocked(Node node, boolean withData) throws IOException {
+    copyUpLocked(node, withData, null);
+  }
+
+  private void copyUpLocked(Node node, boolean withData, Path staged) throws IOException {
+    if (done(node, withData)) {
+      if (staged != null) {
+        Files.deleteIfExists(staged);
+      }
+      return;
+    }
+    stack.checkWritable(node.path());
+    if (node.parent != null) {
+      copyUpLocked(node.parent, false, null);
+    }
+    String path = node.path();
+    Path target = stack.upper.path(path);
+    if (node.upper && node.metacopy) {
+      // Data for a metacopy file: fill a staged copy and put it in place of the upper file,
+      // which keeps its metadata.
+      Path data = staged != null ? staged : stage(node, true);
+      copyMetadataFromHost(target, data);
+      stack.upper.host().rename(data, target, 0);
+      stack.inodes.alias(new InodeTable.UpperKey((Long) stack.upper.stat(path).get("ino")), node.ino);
+      node.metacopy = false;
+      node.lowers = java.util.List.of();
+      return;
+    }
+    LowerRef origin = node.lowers.get(0);
+    LowerEntry e = origin.entry();
+    Path temp = staged != null ? staged : node.type == FileType.REGULAR ? stage(node, withData) : stack.upper.temp("copyup");
+    boolean metacopy = node.type == FileType.REGULAR && !(withData || !stack.options.metacopy());
+    try {
+      switch (node.type) {
+        case DIRECTORY -> Files.createDirectory(temp);
+        case SYMLINK -> Files.createSymbolicLink(temp, Path.of(stack.lowers.get(origin.layer()).readlink(origin.path())));
+        case REGULAR -> { }
+        default -> stack.upper.host().mknod(temp, node.type.modeBits() | (e.mode() & 07777), e.rdevMajor(), e.rdevMinor());
+      }
+      copyMetadata(node, temp, metacopy, !origin.path().equals(path));
+      stack.upper.removeWhiteout(path);
+      stack.upper.host().rename(temp, target, HostFiles.RENAME_NOREPLACE);
+    } catch (IOException | RuntimeException ex) {
+      deleteQuietly(temp);
+      throw ex;
+    }
+    Map<String, Object> attrs = stack.upper.stat(path);
+    stack.inodes.alias(new InodeTable.UpperKey((Long) attrs.get("ino")), node.ino);
+    node.upper = true;
+    node.metacopy = metacopy;
+    if (node.type != FileType.DIRECTORY && !metacopy) {
+      node.lowers = java.util.List.of();
+    }
+  }
+
+  /**
+   * Prepares the data of a regular file in the work directory: a full copy, or (metacopy) an
+   * empty file of the same size. Needs no lock: it only reads the immutable origin.
+   */
+  Path stage(Node node, boolean withData) throws IOException {
+    LowerRef origin = node.lowers.get(0);
+    Path temp = stack.upper.temp("copyup");
+    boolean metacopyOnly = !withData && stack.options.metacopy() && !node.upper;
+    try (FileContent content = stack.lowers.get(origin.layer()).open(origin.path())) {
+      if (metacopyOnly) {
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          if (content.size() > 0) {
+            // Sparse: the size is right for anyone who reads the upper alone, and no data is written.
+            out.write(ByteBuffer.allocate(1), content.size() - 1);
+            out.truncate(content.size());
+          }
+        }
+        return temp;
+      }
+      Optional<Path> host = content.hostFile();
+      if (host.isPresent() && stack.upper.host().cloneFile(host.get(), temp)) {
+        return temp;
+      }
+      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        if (host.isPresent()) {
+          // In-kernel copy (copy_file_range/sendfile), no bytes through the JVM.
+          try (FileChannel in = FileChannel.open(host.get(), StandardOpenOption.READ)) {
+            long pos = 0;
+            long size = in.size();
+            while (pos < size) {
+              pos += in.transferTo(pos, size - pos, out);
+            }
+          }
+        } else {
+          ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+          long pos = 0;
+          int n;
+          while ((n = content.read(pos, buf.clear())) > 0) {
+            buf.flip();
+            while (buf.hasRemaining()) {
+              out.write(buf, pos + buf.position());
+            }
+            pos += n;
+          }
+        }
+      }
+      return temp;
+    } catch (IOException | RuntimeException ex) {
+      deleteQuietly(temp);
+      throw ex;
+    }
+  }
+
+  /** Copies xattrs, then owner, mode and times of {@code node}'s origin onto {@code temp}. */
+  private void copyMetadata(Node node, Path temp, boolean metacopy, boolean moved) throws IOException {
+    LowerRef origin = node.lowers.get(0);
+    LowerEntry e = attrSource(node);
+    HostFiles host = stack.upper.host();
+    ImmutableMap<String, Bytes> xattrs = node.lowers.isEmpty() ? ImmutableMap.of()
+        : stack.lowers.get(origin.layer()).xattrs(origin.path());
+    for (Map.Entry<String, Bytes> x : xattrs.entrySet()) {
+      try {
+        host.setxattr(temp, x.getKey(), x.getValue().toArray());
+      } catch (UnionException ex) {
+        if (ex.errno() != Errno.EOPNOTSUPP && ex.errno() != Errno.EPERM) {
+          throw ex;
+        }
+        // The host cannot hold this namespace (user.* on a symlink, trusted.* unprivileged):
+        // the kernel's copy-up skips such xattrs too.
+      }
+    }
+    if (metacopy) {
+      stack.upper.setMetacopy(temp);
+      if (moved) {
+        stack.upper.host().setxattr(temp, stack.upper.host().overlayXattrPrefix() + "redirect",
+            ("/" + origin.path()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    host.lchown(temp, e.uid(), e.gid());
+    if (node.type != FileType.SYMLINK) {
+      host.chmod(temp, e.mode() & 07777);
+    }
+    long t = e.mtimeSeconds() * 1_000_000_000L + e.mtimeNanos();
+    host.utimens(temp, t, t);
+  }
+
+  /** Owner, mode and times of an upper file, onto a staged replacement of it. */
+  private void copyMetadataFromHost(Path from, Path to) throws IOException {
+    HostFiles host = stack.upper.host();
+    Map<String, Object> a = Files.readAttributes(from, "unix:*", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    for (String name : host.listxattr(from)) {
+      if (!name.endsWith("overlay.metacopy") && !name.endsWith("overlay.redirect")) {
+        host.setxattr(to, name, host.getxattr(from, name));
+      }
+    }
+    host.lchown(to, (Integer) a.get("uid"), (Integer) a.get("gid"));
+    host.chmod(to, (Integer) a.get("mode") & 07777);
+    host.utimens(to, UpperDir.nanos((java.nio.file.attribute.FileTime) a.get("lastAccessTime")),
+        UpperDir.nanos((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")));
+  }
+
+  /** The lower entry whose metadata the copy takes: the topmost with metadata of its own. */
+  private static LowerEntry attrSource(Node node) {
+    for (LowerRef r : node.lowers) {
+      if (!r.entry().implied()) {
+        return r.entry();
+      }
+    }
+    return node.lowers.get(0).entry();
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException ignored) {
+      // a leftover in the work directory is harmless; the next mount's cleanup removes it
+    }
+  }
+}

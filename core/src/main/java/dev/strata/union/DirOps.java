@@ -1,0 +1,312 @@
+package dev.strata.union;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Changes of names (overlayfs dir.c): create, mkdir, mknod, symlink, link, unlink, rmdir,
+ * rename. Every one runs under the namespace lock held exclusively. A name that the lowers
+ * still hold is whited out when it goes; a directory made where the lowers had something is
+ * opaque, so their old content does not show through it.
+ */
+final class DirOps {
+  private final Stack stack;
+  private final Lookup lookup;
+  private final CopyUp copyUp;
+
+  DirOps(Stack stack, Lookup lookup, CopyUp copyUp) {
+    this.stack = stack;
+    this.lookup = lookup;
+    this.copyUp = copyUp;
+  }
+
+  /** Creates a file of {@code mode}'s type (regular, fifo, socket, device, directory). */
+  Node create(Node parent, String name, int mode, int rdevMajor, int rdevMinor, Ctx ctx) throws IOException {
+    return make(parent, name, mode, ctx, path -> {
+      FileType type = FileType.ofMode(mode);
+      switch (type) {
+        case REGULAR -> Files.createFile(path);
+        case DIRECTORY -> Files.createDirectory(path);
+        default -> stack.upper.host().mknod(path, mode, rdevMajor, rdevMinor);
+      }
+    });
+  }
+
+  Node symlink(Node parent, String name, String target, Ctx ctx) throws IOException {
+    return make(parent, name, FileType.SYMLINK.modeBits() | 0777, ctx,
+        path -> Files.createSymbolicLink(path, Path.of(target)));
+  }
+
+  private interface Maker {
+    void make(Path path) throws IOException;
+  }
+
+  private Node make(Node parent, String name, int mode, Ctx ctx, Maker maker) throws IOException {
+    Lookup.checkName(name);
+    checkDir(parent);
+    if (lookup.lookup(parent, name) != null) {
+      throw new UnionException(Errno.EEXIST, "/" + parent.childPath(name));
+    }
+    stack.checkWritable(parent.path());
+    copyUp.copyUpLocked(parent, false);
+    String path = parent.childPath(name);
+    boolean overLower = lowerHolds(parent, name);
+    stack.upper.removeWhiteout(path);
+    Path host = stack.upper.path(path);
+    try {
+      maker.make(host);
+      stack.upper.host().lchown(host, ctx.uid(), ctx.gid());
+      if (FileType.ofMode(mode) != FileType.SYMLINK) {
+        stack.upper.host().chmod(host, mode & 07777);
+      }
+      if (overLower && FileType.ofMode(mode) == FileType.DIRECTORY) {
+        stack.upper.setOpaque(path);
+      }
+    } catch (IOException | RuntimeException e) {
+      // Put back what was there: nothing, and the whiteout if the lowers hold the name.
+      deleteTree(host);
+      if (overLower) {
+        stack.upper.whiteout(path);
+      }
+      throw e;
+    }
+    return lookup.lookup(parent, name);
+  }
+
+  /** Makes {@code newName} in {@code newParent} another name of {@code node}. */
+  Node link(Node node, Node newParent, String newName) throws IOException {
+    Lookup.checkName(newName);
+    checkDir(newParent);
+    if (node.isDirectory()) {
+      throw new UnionException(Errno.EPERM, "/" + node.path() + " is a directory");
+    }
+    if (lookup.lookup(newParent, newName) != null) {
+      throw new UnionException(Errno.EEXIST, "/" + newParent.childPath(newName));
+    }
+    stack.checkWritable(node.path());
+    copyUp.copyUpLocked(node, true);
+    copyUp.copyUpLocked(newParent, false);
+    String path = newParent.childPath(newName);
+    stack.upper.removeWhiteout(path);
+    Files.createLink(stack.upper.path(path), stack.upper.path(node.path()));
+    Node linked = lookup.lookup(newParent, newName);
+    return linked;
+  }
+
+  void unlink(Node parent, String name) throws IOException {
+    Node node = existing(parent, name);
+    if (node.isDirectory()) {
+      throw new UnionException(Errno.EISDIR, "/" + node.path());
+    }
+    remove(parent, node);
+  }
+
+  void rmdir(Node parent, String name) throws IOException {
+    Node node = existing(parent, name);
+    if (!node.isDirectory()) {
+      throw new UnionException(Errno.ENOTDIR, "/" + node.path());
+    }
+    if (node.parent == null) {
+      throw new UnionException(Errno.EBUSY, "/");
+    }
+    checkEmpty(node);
+    remove(parent, node);
+  }
+
+  /** Removes a name: the upper object if any, then a whiteout if the lowers hold the name. */
+  private void remove(Node parent, Node node) throws IOException {
+    stack.checkWritable(node.path());
+    String path = node.path();
+    boolean lowerHolds = lowerHolds(parent, node.name);
+    if (lowerHolds) {
+      copyUp.copyUpLocked(parent, false);
+    }
+    if (node.upper) {
+      deleteTree(stack.upper.path(path));
+    }
+    if (lowerHolds) {
+      stack.upper.whiteout(path);
+    }
+    detach(parent, node);
+  }
+
+  /** Renames, with renameat2 flags. */
+  void rename(Node parent, String name, Node newParent, String newName, int flags) throws IOException {
+    Lookup.checkName(newName);
+    checkDir(newParent);
+    if ((flags & ~(HostFiles.RENAME_NOREPLACE | HostFiles.RENAME_EXCHANGE | HostFiles.RENAME_WHITEOUT)) != 0
+        || ((flags & HostFiles.RENAME_EXCHANGE) != 0 && (flags & (HostFiles.RENAME_NOREPLACE | HostFiles.RENAME_WHITEOUT)) != 0)) {
+      throw new UnionException(Errno.EINVAL, "rename flags " + flags);
+    }
+    Node source = existing(parent, name);
+    Node target = lookup.lookup(newParent, newName);
+    boolean exchange = (flags & HostFiles.RENAME_EXCHANGE) != 0;
+    if (exchange && target == null) {
+      throw new UnionException(Errno.ENOENT, "/" + newParent.childPath(newName));
+    }
+    if (target != null && (flags & HostFiles.RENAME_NOREPLACE) != 0) {
+      throw new UnionException(Errno.EEXIST, "/" + newParent.childPath(newName));
+    }
+    if (source == target) {
+      return;
+    }
+    if (source.isDirectory() && isAncestor(source, newParent)) {
+      throw new UnionException(Errno.EINVAL, "cannot move /" + source.path() + " into itself");
+    }
+    if (exchange && target.isDirectory() && isAncestor(target, parent)) {
+      throw new UnionException(Errno.EINVAL, "cannot move /" + target.path() + " into itself");
+    }
+    if (target != null && !exchange) {
+      if (source.isDirectory() && !target.isDirectory()) {
+        throw new UnionException(Errno.ENOTDIR, "/" + target.path());
+      }
+      if (!source.isDirectory() && target.isDirectory()) {
+        throw new UnionException(Errno.EISDIR, "/" + target.path());
+      }
+      if (target.isDirectory()) {
+        checkEmpty(target);
+      }
+    }
+    stack.checkWritable(source.path());
+    if (source.isDirectory() && source.hasLowers() && !stack.options.redirectDir()) {
+      throw new UnionException(Errno.EXDEV, "/" + source.path() + " is a lower directory (redirect_dir is off)");
+    }
+    copyUp.copyUpLocked(parent, false);
+    copyUp.copyUpLocked(newParent, false);
+    prepareToMove(source);
+    if (exchange) {
+      prepareToMove(target);
+    }
+    boolean sourceLower = lowerHolds(parent, name);
+    boolean targetLower = lowerHolds(newParent, newName);
+    String from = source.path();
+    String to = newParent.childPath(newName);
+    if (exchange) {
+      stack.upper.host().rename(stack.upper.path(from), stack.upper.path(to), HostFiles.RENAME_EXCHANGE);
+      markOpaqueIfExposed(source, targetLower, to);
+      markOpaqueIfExposed(target, sourceLower, from);
+      swap(parent, name, newParent, newName, source, target);
+      return;
+    }
+    if (target != null) {
+      if (target.upper) {
+        deleteTree(stack.upper.path(to));
+      }
+      detach(newParent, target);
+    }
+    stack.upper.removeWhiteout(to);
+    stack.upper.host().rename(stack.upper.path(from), stack.upper.path(to), HostFiles.RENAME_NOREPLACE);
+    markOpaqueIfExposed(source, targetLower, to);
+    if (sourceLower) {
+      stack.upper.whiteout(from);
+    }
+    parent.children.remove(name);
+    source.parent = newParent;
+    source.name = newName;
+    newParent.children.put(newName, source);
+  }
+
+  /**
+   * Makes an entry self-describing before it moves: copied up, and if its lower content lives
+   * at its old path (a directory's merged layers, a metacopy file's data), a redirect to it.
+   */
+  private void prepareToMove(Node node) throws IOException {
+    copyUp.copyUpLocked(node, false);
+    if ((node.isDirectory() && node.hasLowers()) || node.metacopy) {
+      if (stack.upper.redirect(node.path()) == null || !stack.upper.redirect(node.path()).startsWith("/")) {
+        stack.upper.setRedirect(node.path(), "/" + node.lowers.get(0).path());
+      }
+    }
+  }
+
+  /**
+   * A directory of the upper alone that lands on a name the lowers hold must hide them:
+   * otherwise the old lower directory's content would show through it.
+   */
+  private void markOpaqueIfExposed(Node moved, boolean lowerHoldsDestination, String destination) throws IOException {
+    if (moved.isDirectory() && !moved.hasLowers() && lowerHoldsDestination && !stack.upper.isOpaque(destination)) {
+      stack.upper.setOpaque(destination);
+    }
+  }
+
+  private static void swap(Node parent, String name, Node newParent, String newName, Node source, Node target) {
+    parent.children.put(name, target);
+    newParent.children.put(newName, source);
+    target.parent = parent;
+    target.name = name;
+    source.parent = newParent;
+    source.name = newName;
+  }
+
+  private Node existing(Node parent, String name) throws IOException {
+    checkDir(parent);
+    Lookup.checkName(name);
+    Node node = lookup.lookup(parent, name);
+    if (node == null) {
+      throw new UnionException(Errno.ENOENT, "/" + parent.childPath(name));
+    }
+    return node;
+  }
+
+  private static void checkDir(Node node) throws UnionException {
+    if (!node.isDirectory()) {
+      throw new UnionException(Errno.ENOTDIR, "/" + node.path());
+    }
+  }
+
+  private void checkEmpty(Node dir) throws IOException {
+    if (MergedDir.list(stack, lookup, dir).size() > 2) {
+      throw new UnionException(Errno.ENOTEMPTY, "/" + dir.path());
+    }
+  }
+
+  private static boolean isAncestor(Node maybeAncestor, Node node) {
+    for (Node n = node; n != null; n = n.parent) {
+      if (n == maybeAncestor) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a lower layer shows something at {@code name} in {@code parent}. */
+  private boolean lowerHolds(Node parent, String name) throws IOException {
+    String redirectFree = null;
+    for (LowerRef dir : parent.lowers) {
+      LowerEntry e = stack.lowers.get(dir.layer()).stat(Lookup.lowerPath(dir.path(), name, redirectFree));
+      if (e != null) {
+        return e.type() != FileType.WHITEOUT;
+      }
+    }
+    return false;
+  }
+
+  /** Forgets a removed name; the node lives on for open handles and pending forgets. */
+  private static void detach(Node parent, Node node) {
+    parent.children.remove(node.name, node);
+  }
+
+  private static void deleteTree(Path path) throws IOException {
+    if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      // An upper directory the union shows as empty still holds whiteouts and markers.
+      try (Stream<Path> children = Files.list(path)) {
+        for (Path c : (Iterable<Path>) children::iterator) {
+          deleteTree(c);
+        }
+      }
+    }
+    Files.delete(path);
+  }
+
+  static List<String> names(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).toList();
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package dev.strata.union;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Open files (overlayfs file.c). Opening for write copies up first; a file opened for reading
+ * before another handle copied it up reads the upper copy from then on, as the kernel's
+ * overlay re-opens the real file.
+ */
+final class FileOps {
+  static final int O_ACCMODE = 03;
+  static final int O_RDONLY = 0;
+  static final int O_TRUNC = 01000;
+  static final int O_APPEND = 02000;
+
+  private final Stack stack;
+  private final CopyUp copyUp;
+  private final ConcurrentHashMap<Long, OpenFile> handles = new ConcurrentHashMap<>();
+  private final AtomicLong nextHandle = new AtomicLong(1);
+
+  FileOps(Stack stack, CopyUp copyUp) {
+    this.stack = stack;
+    this.copyUp = copyUp;
+  }
+
+  /** One open file. */
+  private static final class OpenFile {
+    final Node node;
+    final boolean writable;
+    final boolean append;
+    FileChannel upper;
+    FileContent lower;
+
+    OpenFile(Node node, boolean writable, boolean append) {
+      this.node = node;
+      this.writable = writable;
+      this.append = append;
+    }
+  }
+
+  /** Opens {@code node} (called without the namespace lock: copy-up may copy a lot). */
+  long open(Node node, int flags) throws IOException {
+    if (node.isDirectory()) {
+      throw new UnionException(Errno.EISDIR, "/" + node.path());
+    }
+    if (node.type != FileType.REGULAR) {
+      throw new UnionException(Errno.EINVAL, "/" + node.path() + " is not a regular file");
+    }
+    boolean writable = (flags & O_ACCMODE) != O_RDONLY;
+    boolean truncate = (flags & O_TRUNC) != 0;
+    if (writable || truncate) {
+      stack.checkWritable(node.path());
+      copyUp.copyUp(node, true);
+    }
+    OpenFile f = new OpenFile(node, writable, (flags & O_APPEND) != 0);
+    stack.namespace.readLock().lock();
+    try {
+      attach(f);
+      if (truncate && writable) {
+        f.upper.truncate(0);
+      }
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+    long fh = nextHandle.getAndIncrement();
+    handles.put(fh, f);
+    return fh;
+  }
+
+  private void attach(OpenFile f) throws IOException {
+    if (f.node.upper && !f.node.metacopy) {
+      Set<StandardOpenOption> opts = f.writable ? EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE)
+          : EnumSet.of(StandardOpenOption.READ);
+      f.upper = FileChannel.open(stack.upper.path(f.node.path()), opts);
+    } else {
+      LowerRef r = f.node.lowers.get(0);
+      f.lower = stack.lowers.get(r.layer()).open(r.path());
+    }
+  }
+
+  int read(long fh, long offset, ByteBuffer dst) throws IOException {
+    OpenFile f = handle(fh);
+    synchronized (f) {
+      if (f.lower != null && f.node.upper && !f.node.metacopy) {
+        // Copied up by another handle since this one opened: read the copy from now on.
+        f.lower.close();
+        f.lower = null;
+        attach(f);
+      }
+      int total = 0;
+      while (dst.hasRemaining()) {
+        int n = f.upper != null ? f.upper.read(dst, offset + total) : f.lower.read(offset + total, dst);
+        if (n <= 0) {
+          break;
+        }
+        total += n;
+      }
+      return total;
+    }
+  }
+
+  int write(long fh, long offset, ByteBuffer src) throws IOException {
+    OpenFile f = handle(fh);
+    if (!f.writable) {
+      throw new UnionException(Errno.EBADF, "not open for writing");
+    }
+    synchronized (f) {
+      long pos = f.append ? f.upper.size() : offset;
+      int total = 0;
+      while (src.hasRemaining()) {
+        total += f.upper.write(src, pos + total);
+      }
+      return total;
+    }
+  }
+
+  void fsync(long fh, boolean dataOnly) throws IOException {
+    OpenFile f = handle(fh);
+    if (f.upper != null) {
+      f.upper.force(!dataOnly);
+    }
+  }
+
+  void release(long fh) throws IOException {
+    OpenFile f = handles.remove(fh);
+    if (f != null) {
+      synchronized (f) {
+        if (f.upper != null) {
+          f.upper.close();
+        }
+        if (f.lower != null) {
+          f.lower.close();
+        }
+      }
+    }
+  }
+
+  int openCount() {
+    return handles.size();
+  }
+
+  private OpenFile handle(long fh) throws UnionException {
+    OpenFile f = handles.get(fh);
+    if (f == null) {
+      throw new UnionException(Errno.EBADF, "no open file " + fh);
+    }
+    return f;
+  }
+}

@@ -1,0 +1,180 @@
+package dev.strata.union;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import dev.strata.layer.Bytes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Attributes, symlinks and extended attributes of a node (overlayfs inode.c): read from the
+ * upper file when there is one, else from the topmost lower entry; changed only after copy-up.
+ */
+final class InodeOps {
+  private final Stack stack;
+  private final CopyUp copyUp;
+
+  InodeOps(Stack stack, CopyUp copyUp) {
+    this.stack = stack;
+    this.copyUp = copyUp;
+  }
+
+  /**
+   * Applies {@code change}: copies up first (data only for a truncate), then changes the upper
+   * file. Called without the namespace lock.
+   */
+  Attr setattr(Node node, SetAttr change) throws IOException {
+    stack.checkWritable(node.path());
+    if (change.size() != null && node.isDirectory()) {
+      throw new UnionException(Errno.EISDIR, "/" + node.path());
+    }
+    copyUp.copyUp(node, change.changesData());
+    stack.namespace.readLock().lock();
+    try {
+      java.nio.file.Path p = stack.upper.path(node.path());
+      HostFiles host = stack.upper.host();
+      if (change.size() != null) {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+          f.setLength(change.size());
+        }
+      }
+      if (change.uid() != null || change.gid() != null) {
+        host.lchown(p, change.uid() == null ? -1 : change.uid(), change.gid() == null ? -1 : change.gid());
+      }
+      if (change.mode() != null && node.type != FileType.SYMLINK) {
+        host.chmod(p, change.mode() & 07777);
+      }
+      if (change.atimeNanos() != null || change.mtimeNanos() != null) {
+        Attr now = getattr(node);
+        host.utimens(p, change.atimeNanos() != null ? change.atimeNanos() : now.atimeNanos(),
+            change.mtimeNanos() != null ? change.mtimeNanos() : now.mtimeNanos());
+      }
+      return getattr(node);
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+  }
+
+  void setxattr(Node node, String name, byte[] value) throws IOException {
+    if (stack.upper != null && stack.upper.isPrivateXattr(name)) {
+      throw new UnionException(Errno.EPERM, "overlay xattrs are the overlay's own: " + name);
+    }
+    stack.checkWritable(node.path());
+    copyUp.copyUp(node, false);
+    stack.namespace.readLock().lock();
+    try {
+      stack.upper.host().setxattr(stack.upper.path(node.path()), name, value);
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+  }
+
+  void removexattr(Node node, String name) throws IOException {
+    if (stack.upper != null && stack.upper.isPrivateXattr(name)) {
+      throw new UnionException(Errno.ENODATA, name);
+    }
+    getxattr(node, name); // ENODATA before any copy-up, as the kernel answers
+    stack.checkWritable(node.path());
+    copyUp.copyUp(node, false);
+    stack.namespace.readLock().lock();
+    try {
+      if (!stack.upper.host().removexattr(stack.upper.path(node.path()), name)) {
+        throw new UnionException(Errno.ENODATA, name);
+      }
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+  }
+
+  Attr getattr(Node node) throws IOException {
+    if (node.upper) {
+      Map<String, Object> a = stack.upper.stat(node.path());
+      if (a == null) {
+        throw new UnionException(Errno.ENOENT, "/" + node.path() + " vanished from the upper directory");
+      }
+      Attr attr = UpperDir.attr(a, node.ino);
+      if (node.metacopy) {
+        LowerEntry data = node.lowers.get(0).entry();
+        attr = attr.withSize(data.size(), (data.size() + 511) / 512);
+      }
+      if (node.isDirectory() && node.hasLowers()) {
+        // As overlayfs: counting the subdirectories of every layer is not worth it, and 1 tells
+        // find(1) and friends not to rely on the count.
+        attr = attr.withNlink(1);
+      }
+      return attr;
+    }
+    return lowerAttr(node);
+  }
+
+  /** The attributes of a lower-only node: the topmost entry that has metadata of its own. */
+  Attr lowerAttr(Node node) {
+    LowerEntry e = node.lowers.get(0).entry();
+    for (LowerRef r : node.lowers) {
+      if (!r.entry().implied()) {
+        e = r.entry();
+        break;
+      }
+    }
+    long t = e.mtimeSeconds() * 1_000_000_000L + e.mtimeNanos();
+    int nlink = node.isDirectory() ? (node.lowers.size() > 1 ? 1 : Math.max(2, e.nlink())) : Math.max(1, e.nlink());
+    return new Attr(node.ino, node.type.modeBits() | (e.mode() & 07777), nlink, e.uid(), e.gid(), e.rdevMajor(),
+        e.rdevMinor(), e.size(), (e.size() + 511) / 512, t, t, t);
+  }
+
+  String readlink(Node node) throws IOException {
+    if (node.type != FileType.SYMLINK) {
+      throw new UnionException(Errno.EINVAL, "/" + node.path() + " is not a symlink");
+    }
+    if (node.upper) {
+      return Files.readSymbolicLink(stack.upper.path(node.path())).toString();
+    }
+    LowerRef r = node.lowers.get(0);
+    return stack.lowers.get(r.layer()).readlink(r.path());
+  }
+
+  /** Returns the value of xattr {@code name}; ENODATA if absent. Overlay-private ones are hidden. */
+  byte[] getxattr(Node node, String name) throws IOException {
+    if (stack.upper != null && stack.upper.isPrivateXattr(name)) {
+      throw new UnionException(Errno.ENODATA, name);
+    }
+    if (node.upper) {
+      byte[] v = stack.upper.host().getxattr(stack.upper.path(node.path()), name);
+      if (v == null) {
+        throw new UnionException(Errno.ENODATA, name);
+      }
+      return v;
+    }
+    Bytes v = lowerXattrs(node).get(name);
+    if (v == null) {
+      throw new UnionException(Errno.ENODATA, name);
+    }
+    return v.toArray();
+  }
+
+  List<String> listxattr(Node node) throws IOException {
+    if (node.upper) {
+      List<String> out = new ArrayList<>();
+      for (String n : stack.upper.host().listxattr(stack.upper.path(node.path()))) {
+        if (!stack.upper.isPrivateXattr(n)) {
+          out.add(n);
+        }
+      }
+      return out;
+    }
+    return ImmutableList.copyOf(new TreeSet<>(lowerXattrs(node).keySet()));
+  }
+
+  ImmutableMap<String, Bytes> lowerXattrs(Node node) throws IOException {
+    for (LowerRef r : node.lowers) {
+      if (!r.entry().implied()) {
+        return stack.lowers.get(r.layer()).xattrs(r.path());
+      }
+    }
+    return ImmutableMap.of();
+  }
+}

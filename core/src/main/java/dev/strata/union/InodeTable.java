@@ -1,0 +1,55 @@
+package dev.strata.union;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Node ids and inode numbers (the kernel's xino). A file keeps its inode number for the life of
+ * the mount: copy-up registers the upper file under the number its origin had, and every name
+ * of a hard-linked lower file gets the number of the first one seen.
+ */
+final class InodeTable {
+  /** Identity of a file in a lower layer. */
+  record LowerKey(int layer, long identity) {}
+
+  /** Identity of a file in the upper directory. */
+  record UpperKey(long hostIno) {}
+
+  static final long ROOT_ID = 1;
+
+  private final Map<Long, Node> nodes = new HashMap<>();
+  private final Map<Object, Long> inos = new HashMap<>();
+  private long nextId = ROOT_ID;
+  private long nextIno = 1;
+
+  /** Returns the inode number of the file known by {@code key}, assigning one if new. */
+  synchronized long ino(Object key) {
+    return inos.computeIfAbsent(key, k -> nextIno++);
+  }
+
+  /** Makes {@code key} name the same inode number as an existing file (after copy-up). */
+  synchronized void alias(Object key, long ino) {
+    inos.put(key, ino);
+  }
+
+  /** Returns a fresh node id. */
+  synchronized long nextId() {
+    return nextId++;
+  }
+
+  synchronized void register(Node node) {
+    nodes.put(node.id, node);
+  }
+
+  synchronized Node get(long id) {
+    return nodes.get(id);
+  }
+
+  synchronized void remove(Node node) {
+    nodes.remove(node.id);
+  }
+
+  synchronized int size() {
+    return nodes.size();
+  }
+}

@@ -1,0 +1,190 @@
+package dev.strata.union;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Resolves a name in a directory through the layers, top-down (overlayfs namei.c): the upper
+ * first, then each lower layer that holds the parent directory. A whiteout ends the search
+ * with nothing; a non-directory ends it with itself; directories merge until an opaque one.
+ */
+final class Lookup {
+  static final int NAME_MAX = 255;
+
+  private final Stack stack;
+
+  Lookup(Stack stack) {
+    this.stack = stack;
+  }
+
+  /** What a name resolves to. */
+  record Resolved(FileType type, boolean upper, boolean metacopy, List<LowerRef> lowers, Map<String, Object> upperAttrs) {}
+
+  /** Checks a name given by a caller: not empty, no slash, not . or .., at most NAME_MAX bytes. */
+  static void checkName(String name) throws UnionException {
+    if (name.isEmpty() || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
+      throw new UnionException(Errno.EINVAL, "invalid name '" + name + "'");
+    }
+    if (name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
+      throw new UnionException(Errno.ENAMETOOLONG, name);
+    }
+  }
+
+  /** Returns the node for {@code name} in {@code parent}, creating it; null if nothing is there. */
+  Node lookup(Node parent, String name) throws IOException {
+    if (!parent.isDirectory()) {
+      throw new UnionException(Errno.ENOTDIR, "/" + parent.path());
+    }
+    if (name.equals(".")) {
+      return parent;
+    }
+    if (name.equals("..")) {
+      return parent.parent == null ? parent : parent.parent;
+    }
+    checkName(name);
+    Node cached = parent.children.get(name);
+    if (cached != null) {
+      return cached;
+    }
+    Resolved r = resolve(parent, name);
+    if (r == null) {
+      return null;
+    }
+    return attach(parent, name, r);
+  }
+
+  /** Makes a node for a resolved name and caches it under its parent. */
+  Node attach(Node parent, String name, Resolved r) {
+    long ino = stack.inodes.ino(key(r));
+    Node node = new Node(stack.inodes.nextId(), ino, r.type(), parent, name, r.upper(), r.lowers());
+    node.metacopy = r.metacopy();
+    stack.inodes.register(node);
+    parent.children.put(name, node);
+    return node;
+  }
+
+  /** The identity an inode number is kept under: the origin below if any, else the upper file. */
+  static Object key(Resolved r) {
+    if (!r.lowers().isEmpty()) {
+      LowerRef top = r.lowers().get(0);
+      return new InodeTable.LowerKey(top.layer(), top.entry().identity());
+    }
+    return new InodeTable.UpperKey((Long) r.upperAttrs().get("ino"));
+  }
+
+  /** Resolves {@code name} in {@code parent} without touching the cache. */
+  Resolved resolve(Node parent, String name) throws IOException {
+    String path = parent.childPath(name);
+    Map<String, Object> attrs = null;
+    String redirect = null;
+    if (parent.upper && stack.upper != null) {
+      attrs = stack.upper.stat(path);
+      if (stack.upper.whitedOut(path, attrs)) {
+        return null;
+      }
+      if (attrs != null) {
+        FileType type = FileType.ofMode((Integer) attrs.get("mode"));
+        if (type != FileType.DIRECTORY) {
+          if (type == FileType.REGULAR && stack.upper.isMetacopy(path)) {
+            List<LowerRef> origin = lowerFile(parent, name, stack.upper.redirect(path));
+            return new Resolved(type, true, !origin.isEmpty(), origin, attrs);
+          }
+          return new Resolved(type, true, false, List.of(), attrs);
+        }
+        if (stack.upper.isOpaque(path)) {
+          return new Resolved(type, true, false, List.of(), attrs);
+        }
+        redirect = stack.upper.redirect(path);
+      }
+    }
+    List<LowerRef> found = new ArrayList<>();
+    for (LowerRef dir : parent.lowers) {
+      String lowerPath = lowerPath(dir.path(), name, redirect);
+      LowerEntry e = stack.lowers.get(dir.layer()).stat(lowerPath);
+      if (e == null) {
+        continue;
+      }
+      if (e.type() == FileType.WHITEOUT) {
+        break;
+      }
+      if (!e.isDirectory()) {
+        if (attrs == null && found.isEmpty()) {
+          return new Resolved(e.type(), false, false, List.of(new LowerRef(dir.layer(), lowerPath, e)), null);
+        }
+        break; // a file below a directory is hidden by it
+      }
+      found.add(new LowerRef(dir.layer(), lowerPath, e));
+      if (e.opaque()) {
+        break;
+      }
+      if (e.redirect() != null) {
+        redirect = e.redirect();
+      }
+    }
+    if (attrs == null && found.isEmpty()) {
+      return null;
+    }
+    // Anything but a directory has returned above: what is left is a (merged) directory.
+    return new Resolved(FileType.DIRECTORY, attrs != null, false, List.copyOf(found), attrs);
+  }
+
+  /** The data origin of a metacopy upper file: the same name (or its redirect) below. */
+  private List<LowerRef> lowerFile(Node parent, String name, String redirect) throws IOException {
+    for (LowerRef dir : parent.lowers) {
+      String lowerPath = lowerPath(dir.path(), name, redirect);
+      LowerEntry e = stack.lowers.get(dir.layer()).stat(lowerPath);
+      if (e == null) {
+        continue;
+      }
+      if (e.type() == FileType.REGULAR) {
+        return List.of(new LowerRef(dir.layer(), lowerPath, e));
+      }
+      break;
+    }
+    if (redirect != null && redirect.startsWith("/")) {
+      // An absolute redirect names the origin wherever it is, not only under this parent.
+      String abs = redirect.substring(1);
+      for (int layer = 0; layer < stack.lowers.size(); layer++) {
+        LowerEntry e = stack.lowers.get(layer).stat(abs);
+        if (e != null && e.type() == FileType.REGULAR) {
+          return List.of(new LowerRef(layer, abs, e));
+        }
+      }
+    }
+    return List.of();
+  }
+
+  /** The path of a child in a lower layer, following a redirect (absolute, or a sibling name). */
+  static String lowerPath(String parentInLayer, String name, String redirect) {
+    if (redirect != null) {
+      if (redirect.startsWith("/")) {
+        return redirect.substring(1);
+      }
+      name = redirect;
+    }
+    return parentInLayer.isEmpty() ? name : parentInLayer + "/" + name;
+  }
+
+  /** Resolves the root: the upper root and every lower root down to an opaque one. */
+  Resolved root() throws IOException {
+    Map<String, Object> attrs = stack.upper == null ? null : stack.upper.stat("");
+    List<LowerRef> found = new ArrayList<>();
+    if (attrs != null && stack.upper.isOpaque("")) {
+      return new Resolved(FileType.DIRECTORY, true, false, List.of(), attrs);
+    }
+    for (int layer = 0; layer < stack.lowers.size(); layer++) {
+      LowerEntry e = stack.lowers.get(layer).stat("");
+      if (e == null || !e.isDirectory()) {
+        continue;
+      }
+      found.add(new LowerRef(layer, "", e));
+      if (e.opaque()) {
+        break;
+      }
+    }
+    return new Resolved(FileType.DIRECTORY, attrs != null, false, List.copyOf(found), attrs);
+  }
+}

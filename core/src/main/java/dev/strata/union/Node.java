@@ -1,0 +1,73 @@
+package dev.strata.union;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One file of the union, as the engine knows it between lookup and forget: the overlay inode.
+ *
+ * <p>Three states, as overlayfs has them: upper only (created in the union), merged (a
+ * directory in the upper and in lower layers, or a copied-up file whose origin is below), and
+ * lower only. The mutable fields change under the union's namespace lock; {@link #copyUp}
+ * serializes the copy-up of this node so that two racing opens copy once.
+ */
+final class Node {
+  final long id;
+  final long ino;
+  FileType type;
+  Node parent;
+  String name;
+  /** Whether the upper directory holds this node at {@link #path()}. */
+  boolean upper;
+  /** The upper file holds metadata only; the data is still the origin's (lowers.get(0)). */
+  boolean metacopy;
+  /** Lower layers holding this node, top first: every merged directory, or a file's origin. */
+  List<LowerRef> lowers;
+  /** How many times FUSE has been told of this node and not yet forgotten it. */
+  long lookups;
+  final ReentrantLock copyUp = new ReentrantLock();
+  /** Children looked up and not forgotten: the dentry cache, valid because only the engine
+   * changes the upper and lowers never change. */
+  final Map<String, Node> children = new HashMap<>();
+
+  Node(long id, long ino, FileType type, Node parent, String name, boolean upper, List<LowerRef> lowers) {
+    this.id = id;
+    this.ino = ino;
+    this.type = type;
+    this.parent = parent;
+    this.name = name;
+    this.upper = upper;
+    this.lowers = lowers;
+  }
+
+  /** Returns the node's path in the union ("" for the root). */
+  String path() {
+    if (parent == null) {
+      return "";
+    }
+    String p = parent.path();
+    return p.isEmpty() ? name : p + "/" + name;
+  }
+
+  /** Returns the path of a child named {@code child}. */
+  String childPath(String child) {
+    String p = path();
+    return p.isEmpty() ? child : p + "/" + child;
+  }
+
+  boolean isDirectory() {
+    return type == FileType.DIRECTORY;
+  }
+
+  /** Returns whether layers below show through (a directory that is not only upper). */
+  boolean hasLowers() {
+    return !lowers.isEmpty();
+  }
+
+  @Override
+  public String toString() {
+    return "Node{" + id + " /" + path() + (upper ? " upper" : "") + (lowers.isEmpty() ? "" : " lowers=" + lowers.size()) + "}";
+  }
+}

@@ -1,0 +1,291 @@
+package dev.strata.union;
+
+import com.google.common.collect.ImmutableList;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A union of lower layers and an upper directory (overlayfs super.c), operated on by node ids
+ * as the FUSE low-level protocol does: {@code lookup(parent, name)} gives a node, every other
+ * operation takes nodes. {@link #ROOT} is the root. Thread-safe.
+ *
+ * <p>Errors are {@link UnionException}s carrying the errno the kernel's overlay would answer.
+ */
+public final class UnionFs implements Closeable {
+  /** The node id of the root directory. */
+  public static final long ROOT = InodeTable.ROOT_ID;
+
+  private final Stack stack;
+  private final Lookup lookup;
+  private final CopyUp copyUp;
+  private final DirOps dirOps;
+  private final InodeOps inodeOps;
+  private final FileOps fileOps;
+  private final ConcurrentHashMap<Long, ImmutableList<DirEntry>> openDirs = new ConcurrentHashMap<>();
+  private final AtomicLong nextDirHandle = new AtomicLong(1);
+
+  private UnionFs(Stack stack) {
+    this.stack = stack;
+    this.lookup = new Lookup(stack);
+    this.copyUp = new CopyUp(stack);
+    this.dirOps = new DirOps(stack, lookup, copyUp);
+    this.inodeOps = new InodeOps(stack, copyUp);
+    this.fileOps = new FileOps(stack, copyUp);
+  }
+
+  /**
+   * Opens a union of {@code lowers} (top first) and, unless {@code upper} is null (read-only),
+   * the upper directory {@code upper} with its work directory {@code work} (same filesystem).
+   */
+  public static UnionFs open(List<LowerLayer> lowers, Path upper, Path work, UnionOptions options) throws IOException {
+    UpperDir upperDir = null;
+    if (upper != null) {
+      if (!Files.isDirectory(upper)) {
+        throw new UnionException(Errno.ENOTDIR, "upper directory " + upper + " does not exist");
+      }
+      upperDir = new UpperDir(upper, work, options.host());
+    }
+    UnionFs fs = new UnionFs(new Stack(ImmutableList.copyOf(lowers), upperDir, options));
+    Lookup.Resolved root = fs.lookup.root();
+    if (root.lowers().isEmpty() && !root.upper()) {
+      throw new UnionException(Errno.EINVAL, "a union needs at least one layer");
+    }
+    fs.stack.inodes.nextId();
+    Node node = new Node(ROOT, fs.stack.inodes.ino(Lookup.key(root)),
+        FileType.DIRECTORY, null, "", root.upper(), root.lowers());
+    node.lookups = 1;
+    fs.stack.inodes.register(node);
+    return fs;
+  }
+
+  /** Returns the node id of {@code name} in {@code parent}, counting one lookup. */
+  public long lookup(long parent, String name) throws IOException {
+    stack.namespace.readLock().lock();
+    try {
+      Node p = stack.node(parent);
+      Node n;
+      synchronized (p.children) {
+        n = lookup.lookup(p, name);
+      }
+      if (n == null) {
+        throw new UnionException(Errno.ENOENT, "/" + p.childPath(name));
+      }
+      synchronized (n) {
+        n.lookups++;
+      }
+      return n.id;
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+  }
+
+  /** The kernel forgot {@code count} lookups of {@code node}. */
+  public void forget(long node, long count) {
+    stack.namespace.writeLock().lock();
+    try {
+      Node n = stack.inodes.get(node);
+      if (n == null || n.id == ROOT) {
+        return;
+      }
+      n.lookups -= count;
+      if (n.lookups <= 0 && n.children.isEmpty()) {
+        stack.inodes.remove(n);
+        if (n.parent != null) {
+          n.parent.children.remove(n.name, n);
+        }
+      }
+    } finally {
+      stack.namespace.writeLock().unlock();
+    }
+  }
+
+  public Attr getattr(long node) throws IOException {
+    stack.namespace.readLock().lock();
+    try {
+      return inodeOps.getattr(stack.node(node));
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+  }
+
+  public Attr setattr(long node, SetAttr change) throws IOException {
+    return inodeOps.setattr(node(node), change);
+  }
+
+  public String readlink(long node) throws IOException {
+    stack.namespace.readLock().lock();
+    try {
+      return inodeOps.readlink(stack.node(node));
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+  }
+
+  /** Creates a file of the type in {@code mode} (regular, directory, fifo, socket, device). */
+  public long mknod(long parent, String name, int mode, int rdevMajor, int rdevMinor, Ctx ctx) throws IOException {
+    return withWriteLock(() -> counted(dirOps.create(stack.node(parent), name, mode, rdevMajor, rdevMinor, ctx)));
+  }
+
+  public long mkdir(long parent, String name, int mode, Ctx ctx) throws IOException {
+    return mknod(parent, name, FileType.DIRECTORY.modeBits() | (mode & 07777), 0, 0, ctx);
+  }
+
+  public long symlink(long parent, String name, String target, Ctx ctx) throws IOException {
+    return withWriteLock(() -> counted(dirOps.symlink(stack.node(parent), name, target, ctx)));
+  }
+
+  public long link(long node, long newParent, String newName) throws IOException {
+    return withWriteLock(() -> counted(dirOps.link(stack.node(node), stack.node(newParent), newName)));
+  }
+
+  public void unlink(long parent, String name) throws IOException {
+    withWriteLock(() -> {
+      dirOps.unlink(stack.node(parent), name);
+      return 0L;
+    });
+  }
+
+  public void rmdir(long parent, String name) throws IOException {
+    withWriteLock(() -> {
+      dirOps.rmdir(stack.node(parent), name);
+      return 0L;
+    });
+  }
+
+  /** renameat2, flags from {@link HostFiles#RENAME_NOREPLACE} and its siblings. */
+  public void rename(long parent, String name, long newParent, String newName, int flags) throws IOException {
+    withWriteLock(() -> {
+      dirOps.rename(stack.node(parent), name, stack.node(newParent), newName, flags);
+      return 0L;
+    });
+  }
+
+  /** Opens a regular file with open(2) flags; returns a handle. */
+  public long open(long node, int flags) throws IOException {
+    return fileOps.open(node(node), flags);
+  }
+
+  /** Creates and opens a regular file. */
+  public long[] create(long parent, String name, int mode, int flags, Ctx ctx) throws IOException {
+    long id = mknod(parent, name, FileType.REGULAR.modeBits() | (mode & 07777), 0, 0, ctx);
+    return new long[] {id, fileOps.open(node(id), flags & ~FileOps.O_TRUNC)};
+  }
+
+  public int read(long handle, long offset, ByteBuffer dst) throws IOException {
+    return fileOps.read(handle, offset, dst);
+  }
+
+  public int write(long handle, long offset, ByteBuffer src) throws IOException {
+    return fileOps.write(handle, offset, src);
+  }
+
+  public void fsync(long handle, boolean dataOnly) throws IOException {
+    fileOps.fsync(handle, dataOnly);
+  }
+
+  public void release(long handle) throws IOException {
+    fileOps.release(handle);
+  }
+
+  /** Opens a directory: a snapshot of its merged listing, read by offset. */
+  public long opendir(long node) throws IOException {
+    stack.namespace.readLock().lock();
+    try {
+      Node n = stack.node(node);
+      ImmutableList<DirEntry> entries;
+      synchronized (n.children) {
+        entries = MergedDir.list(stack, lookup, n);
+      }
+      long h = nextDirHandle.getAndIncrement();
+      openDirs.put(h, entries);
+      return h;
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+  }
+
+  /** Returns the entries after {@code offset} (0: from the start). */
+  public List<DirEntry> readdir(long dirHandle, long offset) throws UnionException {
+    ImmutableList<DirEntry> entries = openDirs.get(dirHandle);
+    if (entries == null) {
+      throw new UnionException(Errno.EBADF, "no open directory " + dirHandle);
+    }
+    return entries.subList((int) Math.min(offset, entries.size()), entries.size());
+  }
+
+  public void releasedir(long dirHandle) {
+    openDirs.remove(dirHandle);
+  }
+
+  public byte[] getxattr(long node, String name) throws IOException {
+    stack.namespace.readLock().lock();
+    try {
+      return inodeOps.getxattr(stack.node(node), name);
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+  }
+
+  public List<String> listxattr(long node) throws IOException {
+    stack.namespace.readLock().lock();
+    try {
+      return inodeOps.listxattr(stack.node(node));
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+  }
+
+  public void setxattr(long node, String name, byte[] value) throws IOException {
+    inodeOps.setxattr(node(node), name, value);
+  }
+
+  public void removexattr(long node, String name) throws IOException {
+    inodeOps.removexattr(node(node), name);
+  }
+
+  /** statfs of the upper's filesystem (of the first lower's when read-only). */
+  public HostFiles.FsStats statfs() throws IOException {
+    Path where = stack.upper != null ? stack.upper.path("") : Path.of("/");
+    return stack.options.host().statfs(where);
+  }
+
+  @Override
+  public void close() throws IOException {
+    for (LowerLayer l : stack.lowers) {
+      l.close();
+    }
+  }
+
+  private Node node(long id) throws IOException {
+    stack.namespace.readLock().lock();
+    try {
+      return stack.node(id);
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+  }
+
+  private long counted(Node n) {
+    n.lookups++;
+    return n.id;
+  }
+
+  private interface Op {
+    long run() throws IOException;
+  }
+
+  private long withWriteLock(Op op) throws IOException {
+    stack.namespace.writeLock().lock();
+    try {
+      return op.run();
+    } finally {
+      stack.namespace.writeLock().unlock();
+    }
+  }
+}

@@ -1,0 +1,210 @@
+package dev.strata.union;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The upper directory in the kernel's format, and the work directory beside it.
+ *
+ * <p>Whiteouts are char 0/0 devices where the host can make them, else {@code .wh.NAME} files
+ * (as fuse-overlayfs writes them without privileges); both are read either way. Opaque
+ * directories, redirects and metacopy marks are overlay xattrs ({@code trusted.overlay.*} as
+ * root, {@code user.overlay.*} otherwise); an opaque directory may also hold a
+ * {@code .wh..wh..opq} file.
+ */
+final class UpperDir {
+  static final String WHITEOUT_PREFIX = ".wh.";
+  static final String OPAQUE_MARKER = ".wh..wh..opq";
+
+  private final Path root;
+  private final Path work;
+  private final HostFiles host;
+  private final String prefix;
+  private final boolean deviceWhiteouts;
+
+  UpperDir(Path root, Path work, HostFiles host) throws IOException {
+    this.root = root;
+    this.work = work;
+    this.host = host;
+    this.prefix = host.overlayXattrPrefix();
+    this.deviceWhiteouts = host.canMknod();
+    Files.createDirectories(work.resolve("work"));
+  }
+
+  HostFiles host() {
+    return host;
+  }
+
+  /** Returns the host path of union path {@code rel}. */
+  Path path(String rel) {
+    return rel.isEmpty() ? root : root.resolve(rel);
+  }
+
+  /** Returns a fresh name in the work directory, for staging a copy-up or an exchange. */
+  Path temp(String what) {
+    return work.resolve("work").resolve("#" + what + "-" + Long.toHexString(System.nanoTime()) + "-"
+        + Long.toHexString(Thread.currentThread().getId()));
+  }
+
+  /** Returns the attributes of {@code rel} (unix view, not following links), or null if absent. */
+  Map<String, Object> stat(String rel) throws IOException {
+    try {
+      return Files.readAttributes(path(rel), "unix:*", LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  /** Returns whether attributes read by {@link #stat} are those of a char 0/0 whiteout. */
+  static boolean isWhiteout(Map<String, Object> attrs) {
+    int mode = (Integer) attrs.get("mode");
+    return (mode & 0170000) == 0020000 && ((Long) attrs.get("rdev")) == 0;
+  }
+
+  /** Returns whether {@code rel} is whited out in the upper (a device whiteout or a .wh. file). */
+  boolean whitedOut(String rel, Map<String, Object> attrs) throws IOException {
+    if (attrs != null) {
+      return isWhiteout(attrs);
+    }
+    return Files.exists(whiteoutFile(rel), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  private Path whiteoutFile(String rel) {
+    int slash = rel.lastIndexOf('/');
+    String dir = slash < 0 ? "" : rel.substring(0, slash);
+    return path(dir).resolve(WHITEOUT_PREFIX + rel.substring(slash + 1));
+  }
+
+  /** Whites out {@code rel}, whose upper name must be free. */
+  void whiteout(String rel) throws IOException {
+    if (deviceWhiteouts) {
+      host.mknod(path(rel), 0020000, 0, 0);
+    } else {
+      try {
+        Files.createFile(whiteoutFile(rel));
+      } catch (FileAlreadyExistsException e) {
+        // already whited out
+      }
+    }
+  }
+
+  /** Removes a whiteout of {@code rel}, of either kind, if there is one. */
+  void removeWhiteout(String rel) throws IOException {
+    Map<String, Object> attrs = stat(rel);
+    if (attrs != null && isWhiteout(attrs)) {
+      Files.delete(path(rel));
+    }
+    Files.deleteIfExists(whiteoutFile(rel));
+  }
+
+  /** Returns whether the upper directory {@code rel} is opaque. */
+  boolean isOpaque(String rel) throws IOException {
+    byte[] v = host.getxattr(path(rel), prefix + "opaque");
+    if (v != null && v.length == 1 && v[0] == 'y') {
+      return true;
+    }
+    return Files.exists(path(rel).resolve(OPAQUE_MARKER), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** Makes the upper directory {@code rel} opaque. */
+  void setOpaque(String rel) throws IOException {
+    host.setxattr(path(rel), prefix + "opaque", new byte[] {'y'});
+  }
+
+  /** Returns the redirect of {@code rel}, or null. */
+  String redirect(String rel) throws IOException {
+    byte[] v = host.getxattr(path(rel), prefix + "redirect");
+    return v == null ? null : new String(v, StandardCharsets.UTF_8);
+  }
+
+  /** Records that the directory {@code rel} shows the lower directories of {@code target}. */
+  void setRedirect(String rel, String target) throws IOException {
+    host.setxattr(path(rel), prefix + "redirect", target.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Returns whether the upper file {@code rel} holds metadata only. */
+  boolean isMetacopy(String rel) throws IOException {
+    return host.getxattr(path(rel), prefix + "metacopy") != null;
+  }
+
+  void setMetacopy(Path file) throws IOException {
+    host.setxattr(file, prefix + "metacopy", new byte[0]);
+  }
+
+  void clearMetacopy(String rel) throws IOException {
+    host.removexattr(path(rel), prefix + "metacopy");
+  }
+
+  /** Returns whether an xattr name is the overlay's own, hidden from users. */
+  boolean isPrivateXattr(String name) {
+    return name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.");
+  }
+
+  /** Lists the names in the upper directory {@code rel}: entries and whited-out names apart. */
+  Listing list(String rel) throws IOException {
+    List<String> names = new ArrayList<>();
+    List<String> whiteouts = new ArrayList<>();
+    try (Stream<Path> children = Files.list(path(rel))) {
+      for (Path c : (Iterable<Path>) children::iterator) {
+        String n = c.getFileName().toString();
+        if (n.equals(OPAQUE_MARKER)) {
+          continue;
+        }
+        if (n.startsWith(WHITEOUT_PREFIX)) {
+          whiteouts.add(n.substring(WHITEOUT_PREFIX.length()));
+          continue;
+        }
+        Map<String, Object> attrs = Files.readAttributes(c, "unix:mode,rdev", LinkOption.NOFOLLOW_LINKS);
+        if (isWhiteout(attrs)) {
+          whiteouts.add(n);
+        } else {
+          names.add(n);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      // not (or no longer) there: nothing in it
+    }
+    return new Listing(names, whiteouts);
+  }
+
+  /** The names of an upper directory. */
+  record Listing(List<String> names, List<String> whiteouts) {}
+
+  /** Returns the attributes of an upper file as getattr reports them. */
+  static Attr attr(Map<String, Object> a, long ino) {
+    long rdev = (Long) a.get("rdev");
+    return new Attr(ino, (Integer) a.get("mode"), (Integer) a.get("nlink"), (Integer) a.get("uid"),
+        (Integer) a.get("gid"), major(rdev), minor(rdev), (Long) a.get("size"), blocks(a),
+        nanos((FileTime) a.get("lastAccessTime")), nanos((FileTime) a.get("lastModifiedTime")),
+        nanos((FileTime) a.get("ctime")));
+  }
+
+  private static long blocks(Map<String, Object> a) {
+    // The JDK does not expose st_blocks; a sparse-aware count would need a native stat.
+    long size = (Long) a.get("size");
+    return (size + 511) / 512;
+  }
+
+  static long nanos(FileTime t) {
+    java.time.Instant i = t.toInstant();
+    return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+  }
+
+  static int major(long rdev) {
+    return (int) (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL));
+  }
+
+  static int minor(long rdev) {
+    return (int) ((rdev & 0xff) | ((rdev >>> 12) & ~0xffL));
+  }
+}
