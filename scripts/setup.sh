@@ -7,7 +7,7 @@ set -euo pipefail
 # busybox-static and debootstrap (to build sample images), tar/gzip/zstd, and the registry
 # and FUSE pieces the later parts of the test suite use.
 PACKAGES=(openjdk-17-jdk-headless maven umoci skopeo busybox-static debootstrap tar gzip zstd
-  coreutils findutils curl ca-certificates)
+  coreutils findutils curl ca-certificates attr xfsprogs)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
