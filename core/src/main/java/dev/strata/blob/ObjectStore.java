@@ -73,6 +73,27 @@ public final class ObjectStore {
     return new ByteArrayInputStream(read(at));
   }
 
+  /**
+   * Opens the content of {@code digest} for reads at any position, without reading it; fails with
+   * NoSuchFileException if it is not stored. A pack written by another process since the last
+   * look is found too.
+   */
+  public ObjectContent openContent(Digest digest) throws IOException {
+    PackCatalog.Location at = packs.find(digest);
+    if (at == null) {
+      long size = loose.size(digest);
+      if (size >= 0) {
+        return ObjectContent.loose(loose.path(digest), size);
+      }
+      packs.refresh();
+      at = packs.find(digest);
+      if (at == null) {
+        throw new NoSuchFileException(loose.path(digest).toString(), null, "object " + digest + " is not stored");
+      }
+    }
+    return ObjectContent.packed(at.pack(), at.slot().offset(), at.slot().length());
+  }
+
   private static byte[] read(PackCatalog.Location at) throws IOException {
     byte[] bytes = new byte[at.slot().length()];
     try (FileChannel ch = FileChannel.open(at.pack(), StandardOpenOption.READ)) {

@@ -95,7 +95,9 @@ final class CopyUp {
       // which keeps its metadata.
       Path data = staged != null ? staged : stage(node, true);
       copyMetadataFromHost(target, data);
+      long replaced = (Long) stack.upper.stat(path).get("ino");
       stack.upper.host().rename(data, target, 0);
+      stack.inodes.forget(new InodeTable.UpperKey(replaced));
       stack.inodes.alias(new InodeTable.UpperKey((Long) stack.upper.stat(path).get("ino")), node.ino);
       node.metacopy = false;
       node.lowers = java.util.List.of();

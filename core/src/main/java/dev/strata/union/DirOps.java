@@ -56,11 +56,20 @@ final class DirOps {
     boolean overLower = lowerHolds(parent, name);
     stack.upper.removeWhiteout(path);
     Path host = stack.upper.path(path);
+    // A setgid directory hands its group to what is made in it, and its setgid bit to new
+    // directories (as the VFS does for local filesystems; FUSE leaves it to us).
+    Attr parentAttr = new InodeOps(stack, copyUp).getattr(parent);
+    boolean setgidParent = (parentAttr.mode() & 02000) != 0;
+    long gid = setgidParent ? parentAttr.gid() : ctx.gid();
+    int perms = mode & 07777;
+    if (setgidParent && FileType.ofMode(mode) == FileType.DIRECTORY) {
+      perms |= 02000;
+    }
     try {
       maker.make(host);
-      stack.upper.host().lchown(host, ctx.uid(), ctx.gid());
+      stack.upper.host().lchown(host, ctx.uid(), gid);
       if (FileType.ofMode(mode) != FileType.SYMLINK) {
-        stack.upper.host().chmod(host, mode & 07777);
+        stack.upper.host().chmod(host, perms);
       }
       if (overLower && FileType.ofMode(mode) == FileType.DIRECTORY) {
         stack.upper.setOpaque(path);
@@ -80,11 +89,12 @@ final class DirOps {
   Node link(Node node, Node newParent, String newName) throws IOException {
     Lookup.checkName(newName);
     checkDir(newParent);
-    if (node.isDirectory()) {
-      throw new UnionException(Errno.EPERM, "/" + node.path() + " is a directory");
-    }
+    // linkat(2) resolves the new name first: EEXIST wins over EPERM for a directory.
     if (lookup.lookup(newParent, newName) != null) {
       throw new UnionException(Errno.EEXIST, "/" + newParent.childPath(newName));
+    }
+    if (node.isDirectory()) {
+      throw new UnionException(Errno.EPERM, "/" + node.path() + " is a directory");
     }
     stack.checkWritable(node.path());
     copyUp.copyUpLocked(node, true);
@@ -150,7 +160,8 @@ final class DirOps {
     if (target != null && (flags & HostFiles.RENAME_NOREPLACE) != 0) {
       throw new UnionException(Errno.EEXIST, "/" + newParent.childPath(newName));
     }
-    if (source == target) {
+    if (source == target || (target != null && source.ino == target.ino)) {
+      // rename(2) between two names of one inode does nothing and succeeds.
       return;
     }
     if (source.isDirectory() && isAncestor(source, newParent)) {
@@ -289,11 +300,14 @@ final class DirOps {
     parent.children.remove(node.name, node);
   }
 
-  private static void deleteTree(Path path) throws IOException {
-    if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+  private void deleteTree(Path path) throws IOException {
+    java.util.Map<String, Object> a;
+    try {
+      a = Files.readAttributes(path, "unix:ino,nlink,mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    } catch (java.nio.file.NoSuchFileException e) {
       return;
     }
-    if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+    if (((Integer) a.get("mode") & 0170000) == 0040000) {
       // An upper directory the union shows as empty still holds whiteouts and markers.
       try (Stream<Path> children = Files.list(path)) {
         for (Path c : (Iterable<Path>) children::iterator) {
@@ -302,6 +316,10 @@ final class DirOps {
       }
     }
     Files.delete(path);
+    if (((Integer) a.get("mode") & 0170000) == 0040000 || (Integer) a.get("nlink") <= 1) {
+      // The host may give this inode number to the next new file: it must not inherit ours.
+      stack.inodes.forget(new InodeTable.UpperKey((Long) a.get("ino")));
+    }
   }
 
   static List<String> names(Path dir) throws IOException {

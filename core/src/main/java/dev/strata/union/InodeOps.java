@@ -63,6 +63,7 @@ final class InodeOps {
     if (stack.upper != null && stack.upper.isPrivateXattr(name)) {
       throw new UnionException(Errno.EPERM, "overlay xattrs are the overlay's own: " + name);
     }
+    checkUserXattr(node, name);
     stack.checkWritable(node.path());
     copyUp.copyUp(node, false);
     stack.namespace.readLock().lock();
@@ -77,6 +78,7 @@ final class InodeOps {
     if (stack.upper != null && stack.upper.isPrivateXattr(name)) {
       throw new UnionException(Errno.ENODATA, name);
     }
+    checkUserXattr(node, name);
     getxattr(node, name); // ENODATA before any copy-up, as the kernel answers
     stack.checkWritable(node.path());
     copyUp.copyUp(node, false);
@@ -135,6 +137,13 @@ final class InodeOps {
     }
     LowerRef r = node.lowers.get(0);
     return stack.lowers.get(r.layer()).readlink(r.path());
+  }
+
+  /** The VFS allows user.* xattrs on regular files and directories only (xattr_permission). */
+  private static void checkUserXattr(Node node, String name) throws UnionException {
+    if (name.startsWith("user.") && node.type != FileType.REGULAR && node.type != FileType.DIRECTORY) {
+      throw new UnionException(Errno.EPERM, name + " on a " + node.type);
+    }
   }
 
   /** Returns the value of xattr {@code name}; ENODATA if absent. Overlay-private ones are hidden. */

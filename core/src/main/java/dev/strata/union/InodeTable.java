@@ -32,6 +32,11 @@ final class InodeTable {
     inos.put(key, ino);
   }
 
+  /** Drops a key whose file is gone (its host inode number may be reused). */
+  synchronized void forget(Object key) {
+    inos.remove(key);
+  }
+
   /** Returns a fresh node id. */
   synchronized long nextId() {
     return nextId++;

@@ -1,0 +1,44 @@
+package dev.strata.union;
+
+/** Checks of the relative, slash-separated paths that lower layers are asked about. */
+final class LowerPaths {
+  /** The overlay's private xattrs, in both conventions; layers never show them. */
+  static final String TRUSTED_OVERLAY = "trusted.overlay.";
+  static final String USER_OVERLAY = "user.overlay.";
+
+  private LowerPaths() {}
+
+  /**
+   * Returns {@code path} if it is "" or names made of anything but '/' and NUL, other than "."
+   * and ".."; throws IllegalArgumentException otherwise, so that no question can reach out of a
+   * layer.
+   */
+  static String check(String path) {
+    if (path.isEmpty()) {
+      return path;
+    }
+    int start = 0;
+    while (true) {
+      int slash = path.indexOf('/', start);
+      int end = slash < 0 ? path.length() : slash;
+      int length = end - start;
+      if (length == 0 || (length == 1 && path.charAt(start) == '.')
+          || (length == 2 && path.charAt(start) == '.' && path.charAt(start + 1) == '.')) {
+        throw new IllegalArgumentException("not a relative normalized path: '" + path + "'");
+      }
+      if (slash < 0) {
+        break;
+      }
+      start = slash + 1;
+    }
+    if (path.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("path contains a NUL byte: '" + path.replace('\0', '?') + "'");
+    }
+    return path;
+  }
+
+  /** Returns whether {@code name} is an overlay-private xattr. */
+  static boolean isOverlayXattr(String name) {
+    return name.startsWith(TRUSTED_OVERLAY) || name.startsWith(USER_OVERLAY);
+  }
+}

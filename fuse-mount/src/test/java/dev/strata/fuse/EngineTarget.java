@@ -1,0 +1,257 @@
+package dev.strata.fuse;
+
+import dev.strata.union.Attr;
+import dev.strata.union.Ctx;
+import dev.strata.union.DirEntry;
+import dev.strata.union.Errno;
+import dev.strata.union.FileType;
+import dev.strata.union.SetAttr;
+import dev.strata.union.UnionException;
+import dev.strata.union.UnionFs;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Applies operations to the engine by node ids, resolving paths as the kernel's VFS does
+ * before it calls a FUSE filesystem: component by component, never following the final
+ * symlink (every symlink of a run dangles, so a path through one fails with ENOENT).
+ */
+final class EngineTarget implements Target {
+  private static final int O_WRONLY = 1;
+  private static final int O_APPEND = 02000;
+
+  private final UnionFs fs;
+
+  EngineTarget(UnionFs fs) {
+    this.fs = fs;
+  }
+
+  /** Resolves the parent directory of {@code path}; returns {parentNode, name}. */
+  private long parent(String path) throws IOException {
+    long node = UnionFs.ROOT;
+    String[] parts = path.split("/");
+    for (int i = 0; i < parts.length - 1; i++) {
+      Attr a = fs.getattr(node);
+      if (a.type() != FileType.DIRECTORY) {
+        throw new UnionException(Errno.ENOTDIR, path);
+      }
+      node = fs.lookup(node, parts[i]);
+      if (fs.getattr(node).type() == FileType.SYMLINK) {
+        throw new UnionException(Errno.ENOENT, path + " (through a dangling symlink)");
+      }
+    }
+    if (fs.getattr(node).type() != FileType.DIRECTORY) {
+      throw new UnionException(Errno.ENOTDIR, path);
+    }
+    return node;
+  }
+
+  private static String name(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+
+  private long resolve(String path) throws IOException {
+    return fs.lookup(parent(path), name(path));
+  }
+
+  @Override
+  public Outcome apply(Op op) {
+    try {
+      return switch (op.kind()) {
+        case STAT -> {
+          Attr a = fs.getattr(resolve(op.path()));
+          boolean dir = a.type() == FileType.DIRECTORY;
+          yield Outcome.ok(Integer.toOctalString(a.mode()) + " " + a.uid() + ":" + a.gid()
+              + (dir ? "" : " size=" + a.size() + " nlink=" + a.nlink()));
+        }
+        case READ -> {
+          long node = regularOrFail(resolve(op.path()));
+          long fh = fs.open(node, 0);
+          try {
+            ByteBuffer buf = ByteBuffer.allocate((int) op.b() + 1);
+            int n = Math.max(0, fs.read(fh, op.a(), buf));
+            yield Outcome.ok(n + " " + java.util.Arrays.hashCode(java.util.Arrays.copyOf(buf.array(), n)));
+          } finally {
+            fs.release(fh);
+          }
+        }
+        case WRITE -> {
+          long parent = parent(op.path());
+          long fh;
+          try {
+            fh = fs.open(regularOrFail(fs.lookup(parent, name(op.path()))), O_WRONLY);
+          } catch (UnionException e) {
+            if (e.errno() != Errno.ENOENT) {
+              throw e;
+            }
+            fh = fs.create(parent, name(op.path()), 0644, O_WRONLY, Ctx.ROOT)[1];
+          }
+          try {
+            yield Outcome.ok(Integer.toString(fs.write(fh, op.a(), ByteBuffer.wrap(op.data()))));
+          } finally {
+            fs.release(fh);
+          }
+        }
+        case APPEND -> {
+          long fh = fs.open(regularOrFail(resolve(op.path())), O_WRONLY | O_APPEND);
+          try {
+            yield Outcome.ok(Integer.toString(fs.write(fh, 0, ByteBuffer.wrap(op.data()))));
+          } finally {
+            fs.release(fh);
+          }
+        }
+        case TRUNCATE -> {
+          long node = regularOrFail(resolve(op.path()));
+          fs.setattr(node, SetAttr.size(op.a()));
+          yield Outcome.ok("");
+        }
+        case CHMOD -> {
+          fs.setattr(resolve(op.path()), SetAttr.mode((int) (op.b() & 07777)));
+          yield Outcome.ok("");
+        }
+        case CHOWN -> {
+          fs.setattr(resolve(op.path()), SetAttr.owner(op.a() % 3 * 1000, op.b() % 3 * 1000));
+          yield Outcome.ok("");
+        }
+        case UTIMES -> {
+          fs.setattr(resolve(op.path()), SetAttr.times(op.a() * 1_000_000_007L, op.b() * 1_000_000_009L));
+          yield Outcome.ok("");
+        }
+        case SETXATTR -> {
+          fs.setxattr(resolve(op.path()), "user.k" + (op.a() % 3), java.util.Arrays.copyOf(op.data(), 8));
+          yield Outcome.ok("");
+        }
+        case REMOVEXATTR -> {
+          fs.removexattr(resolve(op.path()), "user.k" + (op.a() % 3));
+          yield Outcome.ok("");
+        }
+        case LINK -> {
+          long source = resolve(op.path());
+          fs.link(source, parent(op.path2()), name(op.path2()));
+          yield Outcome.ok("");
+        }
+        case SYMLINK -> {
+          fs.symlink(parent(op.path2()), name(op.path2()), "/nowhere/" + op.a(), Ctx.ROOT);
+          yield Outcome.ok("");
+        }
+        case UNLINK -> {
+          fs.unlink(parent(op.path()), name(op.path()));
+          yield Outcome.ok("");
+        }
+        case MKDIR -> {
+          fs.mkdir(parent(op.path()), name(op.path()), 0755, Ctx.ROOT);
+          yield Outcome.ok("");
+        }
+        case RMDIR -> {
+          fs.rmdir(parent(op.path()), name(op.path()));
+          yield Outcome.ok("");
+        }
+        case RENAME -> {
+          long from = parent(op.path());
+          long to = parent(op.path2());
+          fs.rename(from, name(op.path()), to, name(op.path2()), op.flags());
+          yield Outcome.ok("");
+        }
+        case READDIR -> {
+          long node = resolve(op.path());
+          if (fs.getattr(node).type() == FileType.SYMLINK) {
+            yield Outcome.ok("symlink");
+          }
+          List<String> names = new ArrayList<>();
+          for (DirEntry e : list(node)) {
+            names.add(e.name());
+          }
+          names.sort(null);
+          yield Outcome.ok(names.toString());
+        }
+        case READLINK -> Outcome.ok(fs.readlink(resolve(op.path())));
+      };
+    } catch (Exception e) {
+      return Outcome.of(e);
+    }
+  }
+
+  /** Opening a symlink with O_NOFOLLOW fails ELOOP; a directory for writing, EISDIR. */
+  private long regularOrFail(long node) throws IOException {
+    FileType t = fs.getattr(node).type();
+    if (t == FileType.SYMLINK) {
+      throw new UnionException(Errno.ELOOP, "symlink");
+    }
+    if (t == FileType.DIRECTORY) {
+      throw new UnionException(Errno.EISDIR, "directory");
+    }
+    return node;
+  }
+
+  private List<DirEntry> list(long node) throws IOException {
+    long dh = fs.opendir(node);
+    try {
+      List<DirEntry> out = new ArrayList<>();
+      for (DirEntry e : fs.readdir(dh, 0)) {
+        if (!e.name().equals(".") && !e.name().equals("..")) {
+          out.add(e);
+        }
+      }
+      return out;
+    } finally {
+      fs.releasedir(dh);
+    }
+  }
+
+  @Override
+  public Map<String, String> snapshot() throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    Map<String, Long> inos = new HashMap<>();
+    walk(UnionFs.ROOT, "", out, inos);
+    return Describe.withLinks(out, inos);
+  }
+
+  private void walk(long dir, String path, Map<String, String> out, Map<String, Long> inos) throws IOException {
+    for (DirEntry e : list(dir)) {
+      String p = path.isEmpty() ? e.name() : path + "/" + e.name();
+      long node = fs.lookup(dir, e.name());
+      Attr a = fs.getattr(node);
+      if (a.ino() != e.ino()) {
+        throw new AssertionError("readdir d_ino " + e.ino() + " != st_ino " + a.ino() + " for " + p);
+      }
+      SortedMap<String, String> xattrs = new TreeMap<>();
+      for (String x : fs.listxattr(node)) {
+        if (x.startsWith("user.")) {
+          xattrs.put(x, java.util.HexFormat.of().formatHex(fs.getxattr(node, x)));
+        }
+      }
+      byte[] content = null;
+      if (a.type() == FileType.REGULAR) {
+        long fh = fs.open(node, 0);
+        try {
+          ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+          ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+          long off = 0;
+          int n;
+          while ((n = fs.read(fh, off, buf.clear())) > 0) {
+            bytes.write(buf.array(), 0, n);
+            off += n;
+          }
+          content = bytes.toByteArray();
+        } finally {
+          fs.release(fh);
+        }
+      }
+      out.put(p, Describe.file(a.mode(), a.uid(), a.gid(), a.size(), a.nlink(), content,
+          a.type() == FileType.SYMLINK ? fs.readlink(node) : null, xattrs));
+      if (a.type() == FileType.DIRECTORY) {
+        walk(node, p, out, inos);
+      } else {
+        inos.put(p, a.ino());
+      }
+      fs.forget(node, 1);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package dev.strata.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.union.HostDirLayer;
+import dev.strata.union.HostFiles;
+import dev.strata.union.LowerLayer;
+import dev.strata.union.UnionFs;
+import dev.strata.union.UnionOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The kernel is the oracle: the same seeded sequence of operations runs against a kernel
+ * overlay mount and against the engine over the same lower layers, and every result (value or
+ * errno) and then the whole tree must be the same.
+ */
+class KernelDifferentialTest {
+  static final int OPS = Integer.getInteger("strata.diff.ops", 600);
+  static final int SEEDS = Integer.getInteger("strata.diff.seeds", 12);
+
+  @TempDir Path dir;
+  private Path mount;
+  private final HostFiles host = NativeHostFiles.create();
+
+  static List<Long> seeds() {
+    List<Long> s = new ArrayList<>();
+    for (long i = 1; i <= SEEDS; i++) {
+      s.add(i);
+    }
+    return s;
+  }
+
+  @AfterEach
+  void unmount() throws Exception {
+    if (mount != null) {
+      run("umount", mount.toString());
+    }
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void engineAnswersAsTheKernelDoes(long seed) throws Exception {
+    Path l1 = dir.resolve("l1");
+    Path l2 = dir.resolve("l2");
+    Path l3 = dir.resolve("l3");
+    LowerFixture.build(l1, l2, l3, host);
+    Path ku = Files.createDirectories(dir.resolve("kernel-upper"));
+    Path kw = Files.createDirectories(dir.resolve("kernel-work"));
+    mount = Files.createDirectories(dir.resolve("mnt"));
+    run("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + l1 + ":" + l2 + ":" + l3 + ",upperdir=" + ku
+        + ",workdir=" + kw + ",redirect_dir=on,index=off,metacopy=on", mount.toString());
+    Path eu = Files.createDirectories(dir.resolve("engine-upper"));
+    Path ew = Files.createDirectories(dir.resolve("engine-work"));
+    List<LowerLayer> lowers = List.of(HostDirLayer.open(l1, host), HostDirLayer.open(l2, host), HostDirLayer.open(l3, host));
+    try (UnionFs fs = UnionFs.open(lowers, eu, ew, UnionOptions.defaults(host))) {
+      Target kernel = new KernelTarget(mount);
+      Target engine = new EngineTarget(fs);
+      assertThat(engine.snapshot()).as("the merged lowers before any operation").isEqualTo(kernel.snapshot());
+      Random random = new Random(seed);
+      List<String> log = new ArrayList<>();
+      for (int i = 0; i < OPS; i++) {
+        Op op = Op.random(random);
+        Outcome k = kernel.apply(op);
+        Outcome e = engine.apply(op);
+        log.add(i + ": " + op + " -> " + k);
+        assertThat(e).as("seed %d op %d: %s%nlast ops:%n%s", seed, i, op, tail(log)).isEqualTo(k);
+      }
+      Map<String, String> kernelTree = kernel.snapshot();
+      Map<String, String> engineTree = engine.snapshot();
+      assertThat(engineTree).as("tree after seed %d%n%s", seed, tail(log)).isEqualTo(kernelTree);
+
+      // The engine's upper is in the kernel's format: the kernel mounts it and sees the same tree.
+      Path again = Files.createDirectories(dir.resolve("mnt-engine-upper"));
+      run("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + l1 + ":" + l2 + ":" + l3 + ",upperdir=" + eu
+          + ",workdir=" + ew + ",redirect_dir=on,index=off,metacopy=on", again.toString());
+      try {
+        assertThat(new KernelTarget(again).snapshot()).as("the engine's upper mounted by the kernel, seed %d", seed)
+            .isEqualTo(engineTree);
+      } finally {
+        run("umount", again.toString());
+      }
+    }
+  }
+
+  private static String tail(List<String> log) {
+    return String.join("\n", log.subList(Math.max(0, log.size() - 15), log.size()));
+  }
+
+  static void run(String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException(String.join(" ", command) + " failed: " + out);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.strata.fuse;
+
+import java.nio.charset.StandardCharsets;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.annotations.Variadic;
+import jnr.ffi.types.mode_t;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The plain system calls the tests make on a kernel overlay mount, so that each answers with
+ * the kernel's own errno (java.nio would turn unlink of a directory into rmdir, for one).
+ */
+final class Syscalls {
+  private static final Calls LIBC = LibraryLoader.create(Calls.class).load("c");
+  private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+
+  private Syscalls() {}
+
+  /** The libc functions (public: jnr-ffi implements them in a class loader of its own). */
+  public interface Calls {
+    @SaveError int unlink(@In byte[] path);
+
+    @SaveError int rmdir(@In byte[] path);
+
+    @SaveError int mkdir(@In byte[] path, @mode_t int mode);
+
+    @SaveError int symlink(@In byte[] target, @In byte[] path);
+
+    @SaveError int link(@In byte[] from, @In byte[] to);
+
+    @SaveError int renameat2(int olddirfd, @In byte[] oldpath, int newdirfd, @In byte[] newpath, int flags);
+
+    @SaveError @Variadic(fixedCount = 2) int open(@In byte[] path, int flags, @mode_t int mode);
+
+    @SaveError @ssize_t long pread(int fd, @Out byte[] buf, @size_t long count, @off_t long offset);
+
+    @SaveError @ssize_t long pwrite(int fd, @In byte[] buf, @size_t long count, @off_t long offset);
+
+    @SaveError int ftruncate(int fd, @off_t long length);
+
+    @SaveError int close(int fd);
+  }
+
+  static byte[] c(String path) {
+    byte[] b = path.getBytes(StandardCharsets.UTF_8);
+    byte[] z = new byte[b.length + 1];
+    System.arraycopy(b, 0, z, 0, b.length);
+    return z;
+  }
+
+  static Calls libc() {
+    return LIBC;
+  }
+
+  /** The errno of the last failed call on this thread. */
+  static int errno() {
+    return RUNTIME.getLastError();
+  }
+}
