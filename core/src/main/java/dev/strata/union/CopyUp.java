@@ -46,7 +46,7 @@ final class CopyUp {
           return;
         }
         if (node.type == FileType.REGULAR) {
-          staged = stage(node, withData);
+          staged = stage(node, withData || hardLinkedLower(node));
         }
       } finally {
         stack.namespace.readLock().unlock();
@@ -103,6 +103,17 @@ final class CopyUp {
       node.lowers = java.util.List.of();
       return;
     }
+    if (hardLinkedLower(node)) {
+      Path index = ensureIndex(node, staged);
+      stack.upper.removeWhiteout(path);
+      Files.createLink(target, index);
+      stack.inodes.alias(new InodeTable.UpperKey((Long) stack.upper.stat(path).get("ino")), node.ino);
+      node.upper = true;
+      node.metacopy = false;
+      node.index = index;
+      node.lowers = java.util.List.of();
+      return;
+    }
     LowerRef origin = node.lowers.get(0);
     LowerEntry e = origin.entry();
     Path temp = staged != null ? staged : node.type == FileType.REGULAR ? stage(node, withData) : stack.upper.temp("copyup");
@@ -128,6 +139,44 @@ final class CopyUp {
     if (node.type != FileType.DIRECTORY && !metacopy) {
       node.lowers = java.util.List.of();
     }
+  }
+
+  /**
+   * Whether {@code node} is a name of a lower file with other names: such a file is copied up
+   * once, into the index, and every name links to it (the kernel's index=on), so that a change
+   * through one name shows through all.
+   */
+  boolean hardLinkedLower(Node node) {
+    return node.type == FileType.REGULAR && !node.upper && !node.lowers.isEmpty()
+        && node.lowers.get(0).entry().nlink() > 1 && stack.upper != null;
+  }
+
+  /**
+   * Returns the index entry of a hard-linked lower node, copying the file there first if no
+   * name of it has been copied up yet. Its union link count starts at the lower one.
+   */
+  Path ensureIndex(Node node, Path staged) throws IOException {
+    LowerRef origin = node.lowers.get(0);
+    Path index = stack.upper.indexEntry(stack.lowers.get(origin.layer()), origin.entry().identity());
+    if (Files.exists(index)) {
+      if (staged != null) {
+        Files.deleteIfExists(staged);
+      }
+      node.index = index;
+      return index;
+    }
+    Path data = staged != null ? staged : stage(node, true);
+    try {
+      copyMetadata(node, data, false, false);
+      stack.upper.setUnionNlink(data, origin.entry().nlink());
+      Files.createDirectories(index.getParent());
+      stack.upper.host().rename(data, index, HostFiles.RENAME_NOREPLACE);
+    } catch (IOException | RuntimeException ex) {
+      deleteQuietly(data);
+      throw ex;
+    }
+    node.index = index;
+    return index;
   }
 
   /**

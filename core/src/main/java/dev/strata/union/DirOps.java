@@ -102,8 +102,11 @@ final class DirOps {
     String path = newParent.childPath(newName);
     stack.upper.removeWhiteout(path);
     Files.createLink(stack.upper.path(path), stack.upper.path(node.path()));
-    Node linked = lookup.lookup(newParent, newName);
-    return linked;
+    int union = stack.upper.unionNlink(stack.upper.path(path));
+    if (union >= 0) {
+      stack.upper.setUnionNlink(stack.upper.path(path), union + 1);
+    }
+    return lookup.lookup(newParent, newName);
   }
 
   void unlink(Node parent, String name) throws IOException {
@@ -134,6 +137,7 @@ final class DirOps {
     if (lowerHolds) {
       copyUp.copyUpLocked(parent, false);
     }
+    dropLink(node);
     if (node.upper) {
       deleteTree(stack.upper.path(path));
     }
@@ -141,6 +145,34 @@ final class DirOps {
       stack.upper.whiteout(path);
     }
     detach(parent, node);
+  }
+
+  /**
+   * Accounts for a name of an indexed (hard-linked lower) file going away: its union link
+   * count drops, and the index entry goes with the last name. A lower-only name is copied into
+   * the index first, so that the count has somewhere to live, as the kernel does.
+   */
+  private void dropLink(Node node) throws IOException {
+    if (node.type != FileType.REGULAR) {
+      return;
+    }
+    InodeOps.refreshIndex(stack, node);
+    if (copyUp.hardLinkedLower(node)) {
+      copyUp.ensureIndex(node, null);
+    }
+    Path live = node.upper ? stack.upper.path(node.path()) : node.index;
+    if (live == null) {
+      return;
+    }
+    int union = stack.upper.unionNlink(live);
+    if (union < 0) {
+      return;
+    }
+    if (union <= 1 && node.index != null) {
+      Files.deleteIfExists(node.index);
+    } else {
+      stack.upper.setUnionNlink(live, union - 1);
+    }
   }
 
   /** Renames, with renameat2 flags. */
@@ -203,6 +235,7 @@ final class DirOps {
       return;
     }
     if (target != null) {
+      dropLink(target);
       if (target.upper) {
         deleteTree(stack.upper.path(to));
       }

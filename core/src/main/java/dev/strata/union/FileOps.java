@@ -60,6 +60,7 @@ final class FileOps {
       copyUp.copyUp(node, true);
     }
     OpenFile f = new OpenFile(node, writable, (flags & O_APPEND) != 0);
+    InodeOps.refreshIndex(stack, node);
     stack.namespace.readLock().lock();
     try {
       attach(f);
@@ -75,7 +76,9 @@ final class FileOps {
   }
 
   private void attach(OpenFile f) throws IOException {
-    if (f.node.upper && !f.node.metacopy) {
+    if (!f.node.upper && f.node.index != null) {
+      f.upper = FileChannel.open(f.node.index, StandardOpenOption.READ);
+    } else if (f.node.upper && !f.node.metacopy) {
       Set<StandardOpenOption> opts = f.writable ? EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE)
           : EnumSet.of(StandardOpenOption.READ);
       f.upper = FileChannel.open(stack.upper.path(f.node.path()), opts);
@@ -88,7 +91,8 @@ final class FileOps {
   int read(long fh, long offset, ByteBuffer dst) throws IOException {
     OpenFile f = handle(fh);
     synchronized (f) {
-      if (f.lower != null && f.node.upper && !f.node.metacopy) {
+      InodeOps.refreshIndex(stack, f.node);
+      if (f.lower != null && ((f.node.upper && !f.node.metacopy) || f.node.index != null)) {
         // Copied up by another handle since this one opened: read the copy from now on.
         f.lower.close();
         f.lower = null;

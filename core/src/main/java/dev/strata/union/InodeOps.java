@@ -93,12 +93,24 @@ final class InodeOps {
   }
 
   Attr getattr(Node node) throws IOException {
+    refreshIndex(stack, node);
+    if (!node.upper && node.index != null) {
+      // A name of a hard-linked lower file that another name changed: it shows the index entry.
+      Attr attr = UpperDir.attr(Files.readAttributes(node.index, "unix:*", java.nio.file.LinkOption.NOFOLLOW_LINKS), node.ino);
+      return attr.withNlink(stack.upper.unionNlink(node.index));
+    }
     if (node.upper) {
       Map<String, Object> a = stack.upper.stat(node.path());
       if (a == null) {
         throw new UnionException(Errno.ENOENT, "/" + node.path() + " vanished from the upper directory");
       }
       Attr attr = UpperDir.attr(a, node.ino);
+      if (node.type == FileType.REGULAR && (Integer) a.get("nlink") > 1) {
+        int union = stack.upper.unionNlink(stack.upper.path(node.path()));
+        if (union >= 0) {
+          attr = attr.withNlink(union);
+        }
+      }
       if (node.metacopy) {
         LowerEntry data = node.lowers.get(0).entry();
         attr = attr.withSize(data.size(), (data.size() + 511) / 512);
@@ -139,6 +151,14 @@ final class InodeOps {
     return stack.lowers.get(r.layer()).readlink(r.path());
   }
 
+  /** Notices an index entry made since the node was looked up (another name was changed). */
+  static void refreshIndex(Stack stack, Node node) {
+    if (!node.upper && node.index == null && node.type == FileType.REGULAR && !node.lowers.isEmpty()
+        && node.lowers.get(0).entry().nlink() > 1 && stack.upper != null) {
+      node.index = new Lookup(stack).indexOf(node.lowers.get(0));
+    }
+  }
+
   /** The VFS allows user.* xattrs on regular files and directories only (xattr_permission). */
   private static void checkUserXattr(Node node, String name) throws UnionException {
     if (name.startsWith("user.") && node.type != FileType.REGULAR && node.type != FileType.DIRECTORY) {
@@ -151,8 +171,9 @@ final class InodeOps {
     if (stack.upper != null && stack.upper.isPrivateXattr(name)) {
       throw new UnionException(Errno.ENODATA, name);
     }
-    if (node.upper) {
-      byte[] v = stack.upper.host().getxattr(stack.upper.path(node.path()), name);
+    refreshIndex(stack, node);
+    if (node.upper || node.index != null) {
+      byte[] v = stack.upper.host().getxattr(node.upper ? stack.upper.path(node.path()) : node.index, name);
       if (v == null) {
         throw new UnionException(Errno.ENODATA, name);
       }
@@ -166,9 +187,10 @@ final class InodeOps {
   }
 
   List<String> listxattr(Node node) throws IOException {
-    if (node.upper) {
+    refreshIndex(stack, node);
+    if (node.upper || node.index != null) {
       List<String> out = new ArrayList<>();
-      for (String n : stack.upper.host().listxattr(stack.upper.path(node.path()))) {
+      for (String n : stack.upper.host().listxattr(node.upper ? stack.upper.path(node.path()) : node.index)) {
         if (!stack.upper.isPrivateXattr(n)) {
           out.add(n);
         }

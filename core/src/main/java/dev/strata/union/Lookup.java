@@ -21,7 +21,12 @@ final class Lookup {
   }
 
   /** What a name resolves to. */
-  record Resolved(FileType type, boolean upper, boolean metacopy, List<LowerRef> lowers, Map<String, Object> upperAttrs) {}
+  record Resolved(FileType type, boolean upper, boolean metacopy, List<LowerRef> lowers, Map<String, Object> upperAttrs,
+      java.nio.file.Path index) {
+    Resolved(FileType type, boolean upper, boolean metacopy, List<LowerRef> lowers, Map<String, Object> upperAttrs) {
+      this(type, upper, metacopy, lowers, upperAttrs, null);
+    }
+  }
 
   /** Checks a name given by a caller: not empty, no slash, not . or .., at most NAME_MAX bytes. */
   static void checkName(String name) throws UnionException {
@@ -61,6 +66,7 @@ final class Lookup {
     long ino = stack.inodes.ino(key(r));
     Node node = new Node(stack.inodes.nextId(), ino, r.type(), parent, name, r.upper(), r.lowers());
     node.metacopy = r.metacopy();
+    node.index = r.index();
     stack.inodes.register(node);
     parent.children.put(name, node);
     return node;
@@ -112,7 +118,8 @@ final class Lookup {
       }
       if (!e.isDirectory()) {
         if (attrs == null && found.isEmpty()) {
-          return new Resolved(e.type(), false, false, List.of(new LowerRef(dir.layer(), lowerPath, e)), null);
+          LowerRef ref = new LowerRef(dir.layer(), lowerPath, e);
+          return new Resolved(e.type(), false, false, List.of(ref), null, indexOf(ref));
         }
         break; // a file below a directory is hidden by it
       }
@@ -129,6 +136,15 @@ final class Lookup {
     }
     // Anything but a directory has returned above: what is left is a (merged) directory.
     return new Resolved(FileType.DIRECTORY, attrs != null, false, List.copyOf(found), attrs);
+  }
+
+  /** The index entry of a hard-linked lower file, if one of its names was changed already. */
+  java.nio.file.Path indexOf(LowerRef ref) {
+    if (stack.upper == null || ref.entry().type() != FileType.REGULAR || ref.entry().nlink() < 2) {
+      return null;
+    }
+    java.nio.file.Path entry = stack.upper.indexEntry(stack.lowers.get(ref.layer()), ref.entry().identity());
+    return java.nio.file.Files.exists(entry) ? entry : null;
   }
 
   /** The data origin of a metacopy upper file: the same name (or its redirect) below. */

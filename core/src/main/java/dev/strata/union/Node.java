@@ -23,6 +23,11 @@ final class Node {
   boolean upper;
   /** The upper file holds metadata only; the data is still the origin's (lowers.get(0)). */
   boolean metacopy;
+  /**
+   * For a name of a hard-linked lower file: the file's entry in the index (the kernel's
+   * index=on), once any of its names was copied up or removed; every name then shows it.
+   */
+  java.nio.file.Path index;
   /** Lower layers holding this node, top first: every merged directory, or a file's origin. */
   List<LowerRef> lowers;
   /** How many times FUSE has been told of this node and not yet forgotten it. */

@@ -107,6 +107,32 @@ final class UpperDir {
     Files.deleteIfExists(whiteoutFile(rel));
   }
 
+  /**
+   * Returns the index entry of a hard-linked lower file: named by the layer and the file's
+   * identity in it, so that every name of the file finds the same entry, across mounts too.
+   */
+  Path indexEntry(LowerLayer layer, long identity) {
+    String key = layer.describe() + "\0" + identity;
+    String name = com.google.common.hash.Hashing.sha256().hashString(key, StandardCharsets.UTF_8).toString().substring(0, 40);
+    return work.resolve("strata-index").resolve(name);
+  }
+
+  /** The xattr on an indexed file that holds its link count in the union. */
+  String nlinkXattr() {
+    return prefix + "strata-nlink";
+  }
+
+  /** Returns the union link count of an indexed file, or -1 if it is not one. */
+  int unionNlink(Path file) throws IOException {
+    byte[] v = host.getxattr(file, nlinkXattr());
+    return v == null ? -1 : Integer.parseInt(new String(v, StandardCharsets.US_ASCII));
+  }
+
+  /** Sets the union link count of an indexed file. */
+  void setUnionNlink(Path file, int nlink) throws IOException {
+    host.setxattr(file, nlinkXattr(), Integer.toString(nlink).getBytes(StandardCharsets.US_ASCII));
+  }
+
   /** Returns whether the upper directory {@code rel} is opaque. */
   boolean isOpaque(String rel) throws IOException {
     byte[] v = host.getxattr(path(rel), prefix + "opaque");

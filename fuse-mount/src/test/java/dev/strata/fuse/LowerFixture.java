@@ -28,6 +28,10 @@ final class LowerFixture {
     file(l3, "y/f", "y/f\n");
     file(l3, "w", "w is a file in l3\n");
     Files.createSymbolicLink(l3.resolve("s"), Path.of("/nowhere/s"));
+    // one file with three names, two of them in other directories
+    file(l3, "f", "f has three names\n");
+    Files.createLink(l3.resolve("d1/n"), l3.resolve("f"));
+    Files.createLink(l3.resolve("x/c"), l3.resolve("f"));
     byte[] big = new byte[300_000];
     new Random(42).nextBytes(big);
     Files.write(l3.resolve("big"), big);
@@ -45,7 +49,7 @@ final class LowerFixture {
     file(l2, "a", "a from l2, longer than before\n");
     Files.createDirectories(l2.resolve("w"));
     file(l2, "w/f", "w is a dir in l2\n");
-    file(l2, "d1/n", "d1/n from l2\n");
+    file(l2, "d1/e", "d1/e from l2\n");
 
     // top layer: a whiteout of a directory, a new directory
     Files.createDirectories(l1.resolve("d1"));
