@@ -14,8 +14,8 @@ import java.util.Optional;
 /**
  * Brings a lower node into the upper before it changes (overlayfs copy_up.c): ancestors first;
  * the copy is prepared in the work directory and renamed into place, so the upper never shows
- * a half-copied file. Data first, then xattrs, then owner, mode and times: writing data after
- * the owner would clear setuid bits, and chown after chmod would too.
+ * a half-copied file. Data first, then owner, xattrs, mode and times: data written later would
+ * clear setuid bits and security.capability, and so would a chown done later.
  *
  * <p>A metadata-only copy-up (chmod, chown, utimes, xattrs of a lower file) creates the upper
  * file without data and marks it metacopy; the data follows at the first write or truncate.
@@ -237,6 +237,9 @@ final class CopyUp {
     LowerRef origin = node.lowers.get(0);
     LowerEntry e = attrSource(node);
     HostFiles host = stack.upper.host();
+    // Owner first: chown(2) from userspace drops setuid bits and security.capability, which
+    // the kernel's own copy-up does not have to fear. Then xattrs, then the mode.
+    host.lchown(temp, e.uid(), e.gid());
     ImmutableMap<String, Bytes> xattrs = node.lowers.isEmpty() ? ImmutableMap.of()
         : stack.lowers.get(origin.layer()).xattrs(origin.path());
     for (Map.Entry<String, Bytes> x : xattrs.entrySet()) {
@@ -257,7 +260,6 @@ final class CopyUp {
             ("/" + origin.path()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
     }
-    host.lchown(temp, e.uid(), e.gid());
     if (node.type != FileType.SYMLINK) {
       host.chmod(temp, e.mode() & 07777);
     }
@@ -265,16 +267,16 @@ final class CopyUp {
     host.utimens(temp, t, t);
   }
 
-  /** Owner, mode and times of an upper file, onto a staged replacement of it. */
+  /** Owner, xattrs, mode and times of an upper file, onto a staged replacement of it. */
   private void copyMetadataFromHost(Path from, Path to) throws IOException {
     HostFiles host = stack.upper.host();
     Map<String, Object> a = Files.readAttributes(from, "unix:*", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    host.lchown(to, (Integer) a.get("uid"), (Integer) a.get("gid"));
     for (String name : host.listxattr(from)) {
       if (!name.endsWith("overlay.metacopy") && !name.endsWith("overlay.redirect")) {
         host.setxattr(to, name, host.getxattr(from, name));
       }
     }
-    host.lchown(to, (Integer) a.get("uid"), (Integer) a.get("gid"));
     host.chmod(to, (Integer) a.get("mode") & 07777);
     host.utimens(to, UpperDir.nanos((java.nio.file.attribute.FileTime) a.get("lastAccessTime")),
         UpperDir.nanos((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")));

@@ -40,8 +40,10 @@ import java.util.UUID;
  *       them): other namespaces are invisible (getxattr null, listxattr leaves them out) and
  *       setxattr of one fails with EOPNOTSUPP; on other file types getxattr is null, listxattr
  *       empty, setxattr EPERM. The overlay's own xattrs are therefore {@code user.overlay.*}.
- *   <li>Times on a symlink are set to the microsecond: the JDK uses lutimes(3) there. Times on a
- *       device node fail with EOPNOTSUPP, since the JDK would open the device to set them.
+ *   <li>Times on a symlink are set to the microsecond: the JDK uses lutimes(3) there. A time
+ *       before 1970 is set to the whole second below it (the JDK would set 1970 for a fraction).
+ *       Times on a device node fail with EOPNOTSUPP, since the JDK would open the device to set
+ *       them.
  *   <li>rename with RENAME_NOREPLACE checks then renames, and RENAME_EXCHANGE is three renames
  *       through a temporary name in the target's directory: neither is atomic, so a concurrent
  *       writer of the same names, or a crash in between, can see the halfway state.
@@ -339,7 +341,9 @@ public final class JavaHostFiles implements HostFiles {
   }
 
   private static FileTime time(long nanos) {
-    return FileTime.from(Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
-        Math.floorMod(nanos, 1_000_000_000L)));
+    long seconds = Math.floorDiv(nanos, 1_000_000_000L);
+    // The JDK (17) turns a time before 1970 with a fraction of a second into 1970 itself, silently;
+    // the whole second below it is the nearest time it sets right.
+    return FileTime.from(Instant.ofEpochSecond(seconds, seconds < 0 ? 0 : Math.floorMod(nanos, 1_000_000_000L)));
   }
 }

@@ -35,9 +35,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code .wh..wh..opq} makes its directory opaque, a directory that holds entries without an
  * entry of its own is implied (its attributes come from below), and every name of a hard-linked
  * inode shows that inode's metadata and content. A whiteout of a name that this same layer
- * creates deletes only what lies below: a file of the layer wins, a directory of the layer
- * becomes opaque. Whiteouts under a name that this layer makes a non-directory delete nothing
- * new (umoci writes them) and are dropped.
+ * creates deletes only what lies below: a file of the layer wins, a directory of the layer (with
+ * or without an entry of its own) becomes opaque. Whiteouts under a name that this layer makes a
+ * non-directory delete nothing new (umoci writes them) and are dropped.
  */
 public final class StoreLayer implements LowerLayer {
   private static final int IMPLIED_MODE = 0755;
@@ -235,20 +235,26 @@ public final class StoreLayer implements LowerLayer {
               (k, v) -> v == null ? new int[] {position, 1} : new int[] {v[0], v[1] + 1});
         }
       }
+      for (LayerEntry e : entries) {
+        if (e.kind() == EntryKind.OPAQUE && !underNonDirectory(e.target())) {
+          opaque.add(e.target());
+        }
+      }
+      // The directories this layer holds whether or not they have entries of their own.
+      Set<String> dirs = new HashSet<>();
+      opaque.forEach(d -> addWithAncestors(dirs, d));
+      real.keySet().forEach(path -> addWithAncestors(dirs, Paths.parent(path)));
       for (int i = 0; i < entries.size(); i++) {
         LayerEntry e = entries.get(i);
-        if (e.kind() == EntryKind.WHITEOUT) {
-          String target = e.target();
-          if (!underNonDirectory(Paths.parent(target))) {
-            Integer same = real.get(target);
-            if (same == null) {
-              whiteouts.put(target, i);
-            } else if (entries.get(same).kind() == EntryKind.DIRECTORY) {
-              opaque.add(target);
-            }
-          }
-        } else if (e.kind() == EntryKind.OPAQUE && !underNonDirectory(e.target())) {
-          opaque.add(e.target());
+        String target = e.target();
+        if (e.kind() != EntryKind.WHITEOUT || underNonDirectory(Paths.parent(target))) {
+          continue;
+        }
+        Integer same = real.get(target);
+        if (same == null && !dirs.contains(target)) {
+          whiteouts.put(target, i);
+        } else if (same == null || entries.get(same).kind() == EntryKind.DIRECTORY) {
+          opaque.add(target);
         }
       }
       real.forEach((path, i) -> nodes.put(path, realNode(path, i)));
@@ -267,6 +273,13 @@ public final class StoreLayer implements LowerLayer {
       }
       nodes.computeIfAbsent("", d -> impliedNode(d, opaque.contains(d)));
       return nodes;
+    }
+
+    /** Adds {@code dir} and its ancestors but the root; stops at one already there, as they all are. */
+    private static void addWithAncestors(Set<String> dirs, String dir) {
+      for (String p = dir; !p.isEmpty() && dirs.add(p); p = Paths.parent(p)) {
+        // each ancestor once
+      }
     }
 
     /** Returns whether {@code dir} or one of its ancestors is a non-directory of this layer. */

@@ -255,6 +255,11 @@ public final class UnionFs implements Closeable {
     return stack.options.host().statfs(where);
   }
 
+  /** The shared state, for the changeset writer. */
+  Stack stack() {
+    return stack;
+  }
+
   @Override
   public void close() throws IOException {
     for (LowerLayer l : stack.lowers) {

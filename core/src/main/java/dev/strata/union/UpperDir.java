@@ -114,7 +114,12 @@ final class UpperDir {
   Path indexEntry(LowerLayer layer, long identity) {
     String key = layer.describe() + "\0" + identity;
     String name = com.google.common.hash.Hashing.sha256().hashString(key, StandardCharsets.UTF_8).toString().substring(0, 40);
-    return work.resolve("strata-index").resolve(name);
+    return indexDir().resolve(name);
+  }
+
+  /** The directory of index entries, beside the kernel's own work directories. */
+  Path indexDir() {
+    return work.resolve("strata-index");
   }
 
   /** The xattr on an indexed file that holds its link count in the union. */
