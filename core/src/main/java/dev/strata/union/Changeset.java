@@ -19,6 +19,9 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * whole merged content, a metacopy file its data, a name of a hard-linked lower file that
  * shows the index its data. Stacking the layer on the same lowers gives back the union's view.
  *
+ * <p>Hard links are kept for regular files; other names of a symlink or device (rare, and not
+ * read by every tool) are written as entries of their own.
+ *
  * <p>Entries are written in name order with fixed owners names and the files' own times, so
  * the same upper over the same lowers always gives the same DiffID.
  */
@@ -29,6 +32,10 @@ public final class Changeset {
   private final LayerTarWriter tar;
   /** The first path written for each inode, for the hard links that follow. */
   private final Map<Long, String> written = new HashMap<>();
+  /** Whether a name of a hard-linked lower file was written (in a redirected directory). */
+  private boolean wroteLowerLink;
+  /** Every path written, so that a name is never written twice. */
+  private final java.util.Set<String> paths = new java.util.HashSet<>();
 
   private Changeset(UnionFs fs, OutputStream out) {
     this.stack = fs.stack();
@@ -105,12 +112,14 @@ public final class Changeset {
   }
 
   /**
-   * Names of hard-linked lower files whose index another name changed: in the union they show
-   * the new data, so the layer must carry them too, as links to the first name written.
+   * Names of hard-linked lower files that the layer must carry although the upper does not
+   * hold them: names whose index another name changed (in the union they show the new data),
+   * and other names of a lower file the layer already wrote (in the union they are one inode).
+   * Written as links to the first name written.
    */
   private void indexedNames(Node dir, String path) throws IOException {
     java.nio.file.Path indexDir = stack.upper.indexDir();
-    if (!Files.isDirectory(indexDir) || isEmpty(indexDir)) {
+    if (!wroteLowerLink && (!Files.isDirectory(indexDir) || isEmpty(indexDir))) {
       return;
     }
     for (DirEntry e : MergedDir.list(stack, lookup, dir)) {
@@ -123,7 +132,7 @@ public final class Changeset {
         indexedNames(child, childPath);
       } else if (!child.upper && child.type == FileType.REGULAR) {
         InodeOps.refreshIndex(stack, child);
-        if (child.index != null) {
+        if (child.index != null || written.containsKey(child.ino)) {
           entry(child, childPath);
         }
       }
@@ -137,6 +146,9 @@ public final class Changeset {
   }
 
   private void entry(Node node, String path) throws IOException {
+    if (!paths.add(path)) {
+      return;
+    }
     Attr a = inodes.getattr(node);
     TreeMap<String, byte[]> xattrs = new TreeMap<>();
     for (String name : inodes.listxattr(node)) {
@@ -153,6 +165,9 @@ public final class Changeset {
       case FIFO -> tar.special(path, TarConstants.LF_FIFO, meta, 0, 0);
       case SOCKET -> { } // a socket means nothing without its process; tar has no type for it
       case REGULAR -> {
+        if (!node.upper && !node.lowers.isEmpty() && node.lowers.get(0).entry().nlink() > 1) {
+          wroteLowerLink = true;
+        }
         String first = written.putIfAbsent(node.ino, path);
         if (first != null) {
           tar.hardlink(path, meta, first);

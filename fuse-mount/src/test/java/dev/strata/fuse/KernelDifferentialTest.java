@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class KernelDifferentialTest {
   static final int OPS = Integer.getInteger("strata.diff.ops", 600);
-  static final int SEEDS = Integer.getInteger("strata.diff.seeds", 12);
+  static final int SEEDS = Integer.getInteger("strata.diff.seeds", 40);
 
   @TempDir Path dir;
   private Path mount;
@@ -52,6 +52,70 @@ class KernelDifferentialTest {
   @ParameterizedTest(name = "seed {0}")
   @MethodSource("seeds")
   void engineAnswersAsTheKernelDoes(long seed) throws Exception {
+    Random random = new Random(seed);
+    List<Op> ops = new ArrayList<>();
+    for (int i = 0; i < OPS; i++) {
+      ops.add(Op.random(random));
+    }
+    compare(seed, ops);
+  }
+
+  // Every divergence the random runs found, kept as a named sequence.
+
+  @org.junit.jupiter.api.Test
+  void linkOfADirectoryOntoAnExistingNameIsEEXIST() throws Exception {
+    compare(-1, List.of(op(Op.Kind.LINK, "d1", "c", 0, 0)));
+  }
+
+  @org.junit.jupiter.api.Test
+  void whatIsMadeInASetgidDirectoryTakesItsGroup() throws Exception {
+    compare(-2, List.of(op(Op.Kind.CHOWN, "d1", null, 0, 2), op(Op.Kind.CHMOD, "d1", null, 0, 02775),
+        op(Op.Kind.MKDIR, "d1/k", null, 0, 0), op(Op.Kind.WRITE, "d1/m", null, 0, 0),
+        op(Op.Kind.SYMLINK, null, "d1/s2", 1, 0), op(Op.Kind.STAT, "d1/k", null, 0, 0)));
+  }
+
+  @org.junit.jupiter.api.Test
+  void renameBetweenTwoNamesOfOneInodeDoesNothing() throws Exception {
+    compare(-3, List.of(op(Op.Kind.LINK, "a", "d1/h", 0, 0), op(Op.Kind.RENAME, "a", "d1/h", 0, 0),
+        op(Op.Kind.STAT, "a", null, 0, 0)));
+  }
+
+  @org.junit.jupiter.api.Test
+  void anUpperInodeNumberTheHostReusesIsNotTakenForAnOldFile() throws Exception {
+    compare(-4, List.of(op(Op.Kind.CHMOD, "big", null, 0, 0600), op(Op.Kind.WRITE, "big", null, 7, 0),
+        op(Op.Kind.WRITE, "new1", null, 0, 0), op(Op.Kind.WRITE, "new2", null, 0, 0),
+        op(Op.Kind.LINK, "new1", "new3", 0, 0)));
+  }
+
+  @org.junit.jupiter.api.Test
+  void userXattrsOnASymlinkAreEPERM() throws Exception {
+    compare(-5, List.of(op(Op.Kind.SETXATTR, "s", null, 0, 0), op(Op.Kind.REMOVEXATTR, "s", null, 0, 0)));
+  }
+
+  @org.junit.jupiter.api.Test
+  void readlinkOfAFileIsEINVAL() throws Exception {
+    compare(-6, List.of(op(Op.Kind.READLINK, "a", null, 0, 0)));
+  }
+
+  @org.junit.jupiter.api.Test
+  void aLowerHardLinkChangedThroughOneNameShowsThroughAll() throws Exception {
+    compare(-7, List.of(op(Op.Kind.WRITE, "f", null, 3, 0), op(Op.Kind.READ, "d1/n", null, 0, 64),
+        op(Op.Kind.STAT, "d1/n", null, 0, 0), op(Op.Kind.UNLINK, "f", null, 0, 0),
+        op(Op.Kind.STAT, "d1/n", null, 0, 0), op(Op.Kind.LINK, "d1/n", "g", 0, 0), op(Op.Kind.STAT, "g", null, 0, 0)));
+  }
+
+  @org.junit.jupiter.api.Test
+  void renamingAMergedDirectoryKeepsItsLowerContent() throws Exception {
+    compare(-8, List.of(op(Op.Kind.RENAME, "d1", "w/d9", 0, 0), op(Op.Kind.READDIR, "w/d9", null, 0, 0),
+        op(Op.Kind.RENAME, "w/d9", "x/d1", 0, 0), op(Op.Kind.READDIR, "x/d1", null, 0, 0),
+        op(Op.Kind.RENAME, "x", "e", 2, 0)));
+  }
+
+  private static Op op(Op.Kind kind, String path, String path2, long a, long b) {
+    return new Op(kind, path, path2, a, b, (int) (kind == Op.Kind.RENAME ? a : 0), "some data".getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void compare(long seed, List<Op> ops) throws Exception {
     Path l1 = dir.resolve("l1");
     Path l2 = dir.resolve("l2");
     Path l3 = dir.resolve("l3");
@@ -68,10 +132,9 @@ class KernelDifferentialTest {
       Target kernel = new KernelTarget(mount);
       Target engine = new EngineTarget(fs);
       assertThat(engine.snapshot()).as("the merged lowers before any operation").isEqualTo(kernel.snapshot());
-      Random random = new Random(seed);
       List<String> log = new ArrayList<>();
-      for (int i = 0; i < OPS; i++) {
-        Op op = Op.random(random);
+      for (int i = 0; i < ops.size(); i++) {
+        Op op = ops.get(i);
         Outcome k = kernel.apply(op);
         Outcome e = engine.apply(op);
         log.add(i + ": " + op + " -> " + k);
@@ -80,6 +143,19 @@ class KernelDifferentialTest {
       Map<String, String> kernelTree = kernel.snapshot();
       Map<String, String> engineTree = engine.snapshot();
       assertThat(difference(engineTree, kernelTree)).as("tree after seed %d (engine | kernel)%n%s", seed, tail(log)).isEmpty();
+
+      // Committed as an OCI layer and stacked on the same lowers, the upper gives the same tree,
+      // and committing twice gives the same layer.
+      byte[] layer = commit(fs);
+      assertThat(dev.strata.digest.Digest.sha256(commit(fs))).isEqualTo(dev.strata.digest.Digest.sha256(layer));
+      try (UnionFs stacked = UnionFs.open(List.of(storeLayer(layer), HostDirLayer.open(l1, host),
+          HostDirLayer.open(l2, host), HostDirLayer.open(l3, host)), null, null, UnionOptions.defaults(host))) {
+        // Link counts aside: the union counts, as the kernel does, names of a lower hard-linked
+        // file that the lowers themselves hide; a layer has only the names it holds. Which
+        // names are one inode is still compared.
+        assertThat(difference(withoutNlink(new EngineTarget(stacked).snapshot()), withoutNlink(engineTree)))
+            .as("the committed layer stacked on the lowers (stacked | engine), seed %d", seed).isEmpty();
+      }
 
       // The engine's upper is in the kernel's format: the kernel mounts it and sees the same tree.
       Path again = Files.createDirectories(dir.resolve("mnt-engine-upper"));
@@ -106,6 +182,33 @@ class KernelDifferentialTest {
         run("umount", again.toString());
       }
     }
+  }
+
+  private static Map<String, String> withoutNlink(Map<String, String> tree) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    // Hard links to symlinks are written as separate symlinks (see Changeset), so their
+    // grouping is not compared either.
+    tree.forEach((p, d) -> out.put(p, (d.startsWith("l ") ? d.replaceAll(" same-inode-as=\\[.*\\]", "") : d)
+        .replaceAll(" nlink=\\d+", "")));
+    return out;
+  }
+
+  private static byte[] commit(UnionFs fs) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    dev.strata.union.Changeset.write(fs, out);
+    return out.toByteArray();
+  }
+
+  private LowerLayer storeLayer(byte[] tar) throws IOException {
+    dev.strata.layout.Store store = dev.strata.layout.Store.open(dir.resolve("store"));
+    dev.strata.layer.LayerIngest.Result result;
+    try (dev.strata.blob.ObjectBatch batch = store.objects().batch()) {
+      result = dev.strata.layer.LayerIngest.ingest(new java.io.ByteArrayInputStream(tar), batch,
+          dev.strata.layer.LowerFiles.NONE, dev.strata.layer.IngestLimits.DEFAULT);
+      batch.commit();
+    }
+    return dev.strata.union.StoreLayer.open(
+        new dev.strata.layer.LayerIndex(result.diffId(), result.uncompressedSize(), result.entries()), store.objects());
   }
 
   /** The entries where two snapshots differ, as "path: left | right". */
