@@ -3,11 +3,14 @@ package dev.strata.union;
 import com.google.common.collect.ImmutableMap;
 import dev.strata.layer.Bytes;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 
@@ -26,6 +29,10 @@ import java.util.Optional;
  * racing opens are serialized by the node's own lock and copy once.
  */
 final class CopyUp {
+  /** The unit of a data copy: an all-zero chunk is left a hole. */
+  private static final int CHUNK = 64 * 1024;
+  private static final byte[] ZEROS = new byte[CHUNK];
+
   private final Stack stack;
 
   CopyUp(Stack stack) {
@@ -96,7 +103,9 @@ final class CopyUp {
       Path data = staged != null ? staged : stage(node, true);
       copyMetadataFromHost(target, data);
       long replaced = (Long) stack.upper.stat(path).get("ino");
+      FileTime[] parentTimes = times(target.getParent());
       stack.upper.host().rename(data, target, 0);
+      restoreTimes(target.getParent(), parentTimes);
       stack.inodes.forget(new InodeTable.UpperKey(replaced));
       stack.inodes.alias(new InodeTable.UpperKey((Long) stack.upper.stat(path).get("ino")), node.ino);
       node.metacopy = false;
@@ -105,8 +114,10 @@ final class CopyUp {
     }
     if (hardLinkedLower(node)) {
       Path index = ensureIndex(node, staged);
+      FileTime[] parentTimes = times(target.getParent());
       stack.upper.removeWhiteout(path);
       Files.createLink(target, index);
+      restoreTimes(target.getParent(), parentTimes);
       stack.inodes.alias(new InodeTable.UpperKey((Long) stack.upper.stat(path).get("ino")), node.ino);
       node.upper = true;
       node.metacopy = false;
@@ -126,8 +137,12 @@ final class CopyUp {
         default -> stack.upper.host().mknod(temp, node.type.modeBits() | (e.mode() & 07777), e.rdevMajor(), e.rdevMinor());
       }
       copyMetadata(node, temp, metacopy, !origin.path().equals(path));
+      FileTime[] parentTimes = times(target.getParent());
       stack.upper.removeWhiteout(path);
       stack.upper.host().rename(temp, target, HostFiles.RENAME_NOREPLACE);
+      // Copy-up changes nothing in the union's parent: put back the times the rename moved, as
+      // overlayfs does.
+      restoreTimes(target.getParent(), parentTimes);
     } catch (IOException | RuntimeException ex) {
       deleteQuietly(temp);
       throw ex;
@@ -188,42 +203,18 @@ final class CopyUp {
     Path temp = stack.upper.temp("copyup");
     boolean metacopyOnly = !withData && stack.options.metacopy() && !node.upper;
     try (FileContent content = stack.lowers.get(origin.layer()).open(origin.path())) {
-      if (metacopyOnly) {
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-          if (content.size() > 0) {
-            // Sparse: the size is right for anyone who reads the upper alone, and no data is written.
-            out.write(ByteBuffer.allocate(1), content.size() - 1);
-            out.truncate(content.size());
-          }
+      if (!metacopyOnly) {
+        Optional<Path> host = content.hostFile();
+        if (host.isPresent() && stack.upper.host().cloneFile(host.get(), temp)) {
+          return temp;
         }
-        return temp;
       }
-      Optional<Path> host = content.hostFile();
-      if (host.isPresent() && stack.upper.host().cloneFile(host.get(), temp)) {
-        return temp;
-      }
-      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        if (host.isPresent()) {
-          // In-kernel copy (copy_file_range/sendfile), no bytes through the JVM.
-          try (FileChannel in = FileChannel.open(host.get(), StandardOpenOption.READ)) {
-            long pos = 0;
-            long size = in.size();
-            while (pos < size) {
-              pos += in.transferTo(pos, size - pos, out);
-            }
-          }
-        } else {
-          ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
-          long pos = 0;
-          int n;
-          while ((n = content.read(pos, buf.clear())) > 0) {
-            buf.flip();
-            while (buf.hasRemaining()) {
-              out.write(buf, pos + buf.position());
-            }
-            pos += n;
-          }
+      try (RandomAccessFile out = new RandomAccessFile(Files.createFile(temp).toFile(), "rw")) {
+        if (!metacopyOnly) {
+          copySparse(content, out.getChannel());
         }
+        // The size is right for anyone who reads the upper alone; what was not written is a hole.
+        out.setLength(content.size());
       }
       return temp;
     } catch (IOException | RuntimeException ex) {
@@ -232,7 +223,35 @@ final class CopyUp {
     }
   }
 
-  /** Copies xattrs, then owner, mode and times of {@code node}'s origin onto {@code temp}. */
+  /**
+   * Copies the data of {@code content} in chunks, leaving all-zero chunks as holes: a sparse
+   * lower file stays sparse (overlayfs skips holes with SEEK_DATA, which Java lacks).
+   */
+  private static void copySparse(FileContent content, FileChannel out) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(CHUNK);
+    long pos = 0;
+    int n;
+    while ((n = content.read(pos, buf.clear())) > 0) {
+      if (Arrays.mismatch(buf.array(), 0, n, ZEROS, 0, n) >= 0) {
+        buf.flip();
+        while (buf.hasRemaining()) {
+          out.write(buf, pos + buf.position());
+        }
+      }
+      pos += n;
+    }
+  }
+
+  private static FileTime[] times(Path dir) throws IOException {
+    Map<String, Object> a = Files.readAttributes(dir, "unix:lastAccessTime,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
+    return new FileTime[] {(FileTime) a.get("lastAccessTime"), (FileTime) a.get("lastModifiedTime")};
+  }
+
+  private void restoreTimes(Path dir, FileTime[] times) throws IOException {
+    stack.upper.host().utimens(dir, UpperDir.nanos(times[0]), UpperDir.nanos(times[1]));
+  }
+
+  /** Copies owner, then xattrs, mode and times of {@code node}'s origin onto {@code temp}. */
   private void copyMetadata(Node node, Path temp, boolean metacopy, boolean moved) throws IOException {
     LowerRef origin = node.lowers.get(0);
     LowerEntry e = attrSource(node);
@@ -264,7 +283,7 @@ final class CopyUp {
       host.chmod(temp, e.mode() & 07777);
     }
     long t = e.mtimeSeconds() * 1_000_000_000L + e.mtimeNanos();
-    host.utimens(temp, t, t);
+    host.utimens(temp, e.atimeSeconds() * 1_000_000_000L + e.atimeNanos(), t);
   }
 
   /** Owner, xattrs, mode and times of an upper file, onto a staged replacement of it. */

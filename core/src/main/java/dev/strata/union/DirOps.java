@@ -93,10 +93,10 @@ final class DirOps {
     if (lookup.lookup(newParent, newName) != null) {
       throw new UnionException(Errno.EEXIST, "/" + newParent.childPath(newName));
     }
+    stack.checkWritable(node.path()); // filename_create's mnt_want_write comes before vfs_link
     if (node.isDirectory()) {
       throw new UnionException(Errno.EPERM, "/" + node.path() + " is a directory");
     }
-    stack.checkWritable(node.path());
     copyUp.copyUpLocked(node, true);
     copyUp.copyUpLocked(newParent, false);
     String path = newParent.childPath(newName);
@@ -110,6 +110,7 @@ final class DirOps {
   }
 
   void unlink(Node parent, String name) throws IOException {
+    stack.checkWritable(parent.childPath(name)); // the VFS asks mnt_want_write before the lookup
     Node node = existing(parent, name);
     if (node.isDirectory()) {
       throw new UnionException(Errno.EISDIR, "/" + node.path());
@@ -118,6 +119,7 @@ final class DirOps {
   }
 
   void rmdir(Node parent, String name) throws IOException {
+    stack.checkWritable(parent.childPath(name)); // the VFS asks mnt_want_write before the lookup
     Node node = existing(parent, name);
     if (!node.isDirectory()) {
       throw new UnionException(Errno.ENOTDIR, "/" + node.path());
@@ -183,6 +185,7 @@ final class DirOps {
         || ((flags & HostFiles.RENAME_EXCHANGE) != 0 && (flags & (HostFiles.RENAME_NOREPLACE | HostFiles.RENAME_WHITEOUT)) != 0)) {
       throw new UnionException(Errno.EINVAL, "rename flags " + flags);
     }
+    stack.checkWritable(parent.childPath(name)); // the VFS asks mnt_want_write before the lookups
     Node source = existing(parent, name);
     Node target = lookup.lookup(newParent, newName);
     boolean exchange = (flags & HostFiles.RENAME_EXCHANGE) != 0;
@@ -209,9 +212,13 @@ final class DirOps {
       if (!source.isDirectory() && target.isDirectory()) {
         throw new UnionException(Errno.EISDIR, "/" + target.path());
       }
-      if (target.isDirectory()) {
-        checkEmpty(target);
-      }
+    }
+    if ((flags & HostFiles.RENAME_WHITEOUT) != 0) {
+      // ovl_rename takes RENAME_NOREPLACE and RENAME_EXCHANGE only.
+      throw new UnionException(Errno.EINVAL, "overlayfs has no RENAME_WHITEOUT");
+    }
+    if (target != null && !exchange && target.isDirectory()) {
+      checkEmpty(target);
     }
     stack.checkWritable(source.path());
     if (source.isDirectory() && source.hasLowers() && !stack.options.redirectDir()) {

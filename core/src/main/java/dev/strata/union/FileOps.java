@@ -64,8 +64,11 @@ final class FileOps {
     stack.namespace.readLock().lock();
     try {
       attach(f);
-      if (truncate && writable) {
-        f.upper.truncate(0);
+      if (truncate) {
+        // Linux truncates on O_TRUNC whatever the access mode (build_open_flags asks MAY_WRITE).
+        try (FileChannel w = FileChannel.open(stack.upper.path(f.node.path()), StandardOpenOption.WRITE)) {
+          w.truncate(0);
+        }
       }
     } finally {
       stack.namespace.readLock().unlock();

@@ -52,7 +52,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HostDirLayer implements LowerLayer {
   static final String WHITEOUT_PREFIX = ".wh.";
   static final String OPAQUE_MARKER = ".wh..wh..opq";
-  private static final String ATTRIBUTES = "unix:mode,ino,dev,nlink,uid,gid,rdev,size,lastModifiedTime";
+  private static final String ATTRIBUTES = "unix:mode,ino,dev,nlink,uid,gid,rdev,size,lastModifiedTime,lastAccessTime";
   private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
 
   private final Path root;
@@ -66,7 +66,7 @@ public final class HostDirLayer implements LowerLayer {
 
   /** What lstat(2) says of one file. */
   private record Stat(FileType type, int mode, long ino, long dev, int nlink, long uid, long gid, long rdev, long size,
-      FileTime mtime) {}
+      FileTime mtime, FileTime atime) {}
 
   private HostDirLayer(Path root, HostFiles host, long rootDevice) {
     this.root = root;
@@ -198,6 +198,11 @@ public final class HostDirLayer implements LowerLayer {
   }
 
   @Override
+  public Path hostDirectory() {
+    return root;
+  }
+
+  @Override
   public String toString() {
     return describe();
   }
@@ -246,15 +251,16 @@ public final class HostDirLayer implements LowerLayer {
     boolean device = type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE;
     long size = type == FileType.REGULAR || type == FileType.SYMLINK ? st.size() : 0;
     Instant mtime = st.mtime().toInstant();
+    Instant atime = st.atime().toInstant();
     return new LowerEntry(name, type, st.mode() & 07777, st.uid(), st.gid(), size, mtime.getEpochSecond(),
-        mtime.getNano(), device ? major(st.rdev()) : 0, device ? minor(st.rdev()) : 0, identity(st), st.nlink(),
+        mtime.getNano(), atime.getEpochSecond(), atime.getNano(), device ? major(st.rdev()) : 0, device ? minor(st.rdev()) : 0, identity(st), st.nlink(),
         opaque, false, redirect);
   }
 
   private LowerEntry whiteout(String target, Stat marker) {
     Instant mtime = marker.mtime().toInstant();
     return new LowerEntry(target, FileType.WHITEOUT, marker.mode() & 07777, marker.uid(), marker.gid(), 0,
-        mtime.getEpochSecond(), mtime.getNano(), 0, 0, identity(marker), marker.nlink(), false, false, null);
+        mtime.getEpochSecond(), mtime.getNano(), mtime.getEpochSecond(), mtime.getNano(), 0, 0, identity(marker), marker.nlink(), false, false, null);
   }
 
   /** Returns the value of the overlay xattr {@code key} in either convention, or null. */
@@ -293,7 +299,8 @@ public final class HostDirLayer implements LowerLayer {
     int mode = (Integer) a.get("mode");
     return new Stat(FileType.ofMode(mode), mode, (Long) a.get("ino"), (Long) a.get("dev"), (Integer) a.get("nlink"),
         Integer.toUnsignedLong((Integer) a.get("uid")), Integer.toUnsignedLong((Integer) a.get("gid")),
-        (Long) a.get("rdev"), (Long) a.get("size"), (FileTime) a.get("lastModifiedTime"));
+        (Long) a.get("rdev"), (Long) a.get("size"), (FileTime) a.get("lastModifiedTime"),
+        (FileTime) a.get("lastAccessTime"));
   }
 
   /** The major number of a Linux dev_t. */

@@ -60,31 +60,25 @@ final class InodeOps {
   }
 
   void setxattr(Node node, String name, byte[] value) throws IOException {
-    if (stack.upper != null && stack.upper.isPrivateXattr(name)) {
-      throw new UnionException(Errno.EPERM, "overlay xattrs are the overlay's own: " + name);
-    }
+    stack.checkWritable(node.path()); // the VFS asks mnt_want_write before xattr_permission
     checkUserXattr(node, name);
-    stack.checkWritable(node.path());
     copyUp.copyUp(node, false);
     stack.namespace.readLock().lock();
     try {
-      stack.upper.host().setxattr(stack.upper.path(node.path()), name, value);
+      stack.upper.host().setxattr(stack.upper.path(node.path()), stack.upper.escapeXattr(name), value);
     } finally {
       stack.namespace.readLock().unlock();
     }
   }
 
   void removexattr(Node node, String name) throws IOException {
-    if (stack.upper != null && stack.upper.isPrivateXattr(name)) {
-      throw new UnionException(Errno.ENODATA, name);
-    }
+    stack.checkWritable(node.path()); // the VFS asks mnt_want_write before anything else
     checkUserXattr(node, name);
     getxattr(node, name); // ENODATA before any copy-up, as the kernel answers
-    stack.checkWritable(node.path());
     copyUp.copyUp(node, false);
     stack.namespace.readLock().lock();
     try {
-      if (!stack.upper.host().removexattr(stack.upper.path(node.path()), name)) {
+      if (!stack.upper.host().removexattr(stack.upper.path(node.path()), stack.upper.escapeXattr(name))) {
         throw new UnionException(Errno.ENODATA, name);
       }
     } finally {
@@ -135,9 +129,10 @@ final class InodeOps {
       }
     }
     long t = e.mtimeSeconds() * 1_000_000_000L + e.mtimeNanos();
+    long at = e.atimeSeconds() * 1_000_000_000L + e.atimeNanos();
     int nlink = node.isDirectory() ? (node.lowers.size() > 1 ? 1 : Math.max(2, e.nlink())) : Math.max(1, e.nlink());
     return new Attr(node.ino, node.type.modeBits() | (e.mode() & 07777), nlink, e.uid(), e.gid(), e.rdevMajor(),
-        e.rdevMinor(), e.size(), (e.size() + 511) / 512, t, t, t);
+        e.rdevMinor(), e.size(), (e.size() + 511) / 512, at, t, t);
   }
 
   String readlink(Node node) throws IOException {
@@ -166,14 +161,15 @@ final class InodeOps {
     }
   }
 
-  /** Returns the value of xattr {@code name}; ENODATA if absent. Overlay-private ones are hidden. */
+  /**
+   * Returns the value of xattr {@code name}; ENODATA if absent. The overlay's own are out of
+   * reach: a name in their namespace reads the user's escaped copy.
+   */
   byte[] getxattr(Node node, String name) throws IOException {
-    if (stack.upper != null && stack.upper.isPrivateXattr(name)) {
-      throw new UnionException(Errno.ENODATA, name);
-    }
     refreshIndex(stack, node);
     if (node.upper || node.index != null) {
-      byte[] v = stack.upper.host().getxattr(node.upper ? stack.upper.path(node.path()) : node.index, name);
+      byte[] v = stack.upper.host().getxattr(node.upper ? stack.upper.path(node.path()) : node.index,
+          stack.upper.escapeXattr(name));
       if (v == null) {
         throw new UnionException(Errno.ENODATA, name);
       }
@@ -191,8 +187,9 @@ final class InodeOps {
     if (node.upper || node.index != null) {
       List<String> out = new ArrayList<>();
       for (String n : stack.upper.host().listxattr(node.upper ? stack.upper.path(node.path()) : node.index)) {
-        if (!stack.upper.isPrivateXattr(n)) {
-          out.add(n);
+        String shown = stack.upper.unescapeXattr(n);
+        if (shown != null) {
+          out.add(shown);
         }
       }
       return out;

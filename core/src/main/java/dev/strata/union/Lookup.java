@@ -107,7 +107,14 @@ final class Lookup {
       }
     }
     List<LowerRef> found = new ArrayList<>();
-    for (LowerRef dir : parent.lowers) {
+    List<LowerRef> layers = parent.lowers;
+    if (redirect != null && redirect.startsWith("/")) {
+      // An absolute redirect is looked up from the root of every layer, not only in the layers
+      // that hold the new parent (ovl_lookup switches to the root's lower stack).
+      layers = rootLayersBelow(-1);
+    }
+    for (int i = 0; i < layers.size(); i++) {
+      LowerRef dir = layers.get(i);
       String lowerPath = lowerPath(dir.path(), name, redirect);
       LowerEntry e = stack.lowers.get(dir.layer()).stat(lowerPath);
       if (e == null) {
@@ -129,6 +136,10 @@ final class Lookup {
       }
       if (e.redirect() != null) {
         redirect = e.redirect();
+        if (redirect.startsWith("/")) {
+          layers = rootLayersBelow(dir.layer());
+          i = -1;
+        }
       }
     }
     if (attrs == null && found.isEmpty()) {
@@ -136,6 +147,17 @@ final class Lookup {
     }
     // Anything but a directory has returned above: what is left is a (merged) directory.
     return new Resolved(FileType.DIRECTORY, attrs != null, false, List.copyOf(found), attrs);
+  }
+
+  /** The root's directories in the layers below {@code layer}, top first. */
+  private List<LowerRef> rootLayersBelow(int layer) throws IOException {
+    List<LowerRef> out = new ArrayList<>();
+    for (LowerRef r : root().lowers()) {
+      if (r.layer() > layer) {
+        out.add(r);
+      }
+    }
+    return out;
   }
 
   /** The index entry of a hard-linked lower file, if one of its names was changed already. */

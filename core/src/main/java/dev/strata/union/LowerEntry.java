@@ -9,6 +9,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
  * @param type the file type; {@link FileType#WHITEOUT} marks a deletion of the name below
  * @param mode permission bits with setuid, setgid and sticky (07777)
  * @param size a regular file's length; a symlink's target length; 0 otherwise
+ * @param atimeSeconds the access time (a layer that keeps none gives the modification time)
  * @param identity the same for every name of one file in this layer (hard links), different for
  *     different files; stable for the layer's life
  * @param nlink how many names the file has in this layer (directories: 1 is fine, the engine
@@ -28,6 +29,8 @@ public record LowerEntry(
     long size,
     long mtimeSeconds,
     int mtimeNanos,
+    long atimeSeconds,
+    int atimeNanos,
     int rdevMajor,
     int rdevMinor,
     long identity,

@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableMap;
 import dev.strata.layer.Bytes;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -35,6 +36,11 @@ public interface LowerLayer extends Closeable {
 
   /** Returns a short description for messages ("store layer sha256:…", "dir /x"). */
   String describe();
+
+  /** Returns a host directory on the filesystem that holds this layer, for statfs. */
+  default Path hostDirectory() {
+    return Path.of("/");
+  }
 
   @Override
   default void close() throws IOException {}

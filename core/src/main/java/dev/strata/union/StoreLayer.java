@@ -156,6 +156,11 @@ public final class StoreLayer implements LowerLayer {
     return "store layer " + diffId;
   }
 
+  @Override
+  public Path hostDirectory() {
+    return objects.root();
+  }
+
   /** Closes every content still open; later opens fail. */
   @Override
   public void close() throws IOException {
@@ -322,7 +327,7 @@ public final class StoreLayer implements LowerLayer {
       };
       boolean device = type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE;
       LowerEntry entry = new LowerEntry(Paths.name(path), type, shown.mode() & 07777, shown.uid(), shown.gid(), size,
-          shown.mtimeSeconds(), shown.mtimeNanos(), device ? e.devMajor() : 0, device ? e.devMinor() : 0, identity,
+          shown.mtimeSeconds(), shown.mtimeNanos(), shown.mtimeSeconds(), shown.mtimeNanos(), device ? e.devMajor() : 0, device ? e.devMinor() : 0, identity,
           nlink, type == FileType.DIRECTORY && opaque.contains(path), false, null);
       // A symlink shows its own target; every other name of an inode shows the inode's entry.
       return new Node(entry, type == FileType.SYMLINK ? e : shown);
@@ -331,11 +336,11 @@ public final class StoreLayer implements LowerLayer {
     private Node whiteoutNode(String target, int position) {
       LayerEntry e = entries.get(position);
       return new Node(new LowerEntry(Paths.name(target), FileType.WHITEOUT, e.mode() & 07777, e.uid(), e.gid(), 0,
-          e.mtimeSeconds(), e.mtimeNanos(), 0, 0, position + 1L, 1, false, false, null), null);
+          e.mtimeSeconds(), e.mtimeNanos(), e.mtimeSeconds(), e.mtimeNanos(), 0, 0, position + 1L, 1, false, false, null), null);
     }
 
     private Node impliedNode(String dir, boolean opaqueDir) {
-      return new Node(new LowerEntry(Paths.name(dir), FileType.DIRECTORY, IMPLIED_MODE, 0, 0, 0, 0, 0, 0, 0,
+      return new Node(new LowerEntry(Paths.name(dir), FileType.DIRECTORY, IMPLIED_MODE, 0, 0, 0, 0, 0, 0, 0, 0, 0,
           nextImplied++, 1, opaqueDir, true, null), null);
     }
   }

@@ -251,7 +251,7 @@ public final class UnionFs implements Closeable {
 
   /** statfs of the upper's filesystem (of the first lower's when read-only). */
   public HostFiles.FsStats statfs() throws IOException {
-    Path where = stack.upper != null ? stack.upper.path("") : Path.of("/");
+    Path where = stack.upper != null ? stack.upper.path("") : stack.lowers.get(0).hostDirectory();
     return stack.options.host().statfs(where);
   }
 

@@ -176,9 +176,22 @@ final class UpperDir {
     host.removexattr(path(rel), prefix + "metacopy");
   }
 
-  /** Returns whether an xattr name is the overlay's own, hidden from users. */
-  boolean isPrivateXattr(String name) {
-    return name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.");
+  /**
+   * Returns the name a user's xattr is kept under: one in the overlay's namespace is escaped,
+   * {@code overlay.X} to {@code overlay.overlay.X} (overlayfs since Linux 6.7, so that overlays
+   * nest), and so never reads or writes the overlay's own marks.
+   */
+  String escapeXattr(String name) {
+    return name.startsWith(prefix) ? prefix + "overlay." + name.substring(prefix.length()) : name;
+  }
+
+  /** Returns the name a user sees for a kept xattr; null for the overlay's own, which are hidden. */
+  String unescapeXattr(String kept) {
+    if (!kept.startsWith(prefix)) {
+      return kept;
+    }
+    String rest = kept.substring(prefix.length());
+    return rest.startsWith("overlay.") ? prefix + rest.substring("overlay.".length()) : null;
   }
 
   /** Lists the names in the upper directory {@code rel}: entries and whited-out names apart. */
