@@ -135,7 +135,7 @@ final class CopyUp {
         case DIRECTORY -> Files.createDirectory(temp);
         case SYMLINK -> Files.createSymbolicLink(temp, Path.of(stack.lowers.get(origin.layer()).readlink(origin.path())));
         case REGULAR -> { }
-        default -> stack.upper.host().mknod(temp, node.type.modeBits() | (e.mode() & 07777), e.rdevMajor(), e.rdevMinor());
+        default -> stack.upper.makeNode(temp, node.type.modeBits() | (e.mode() & 07777), e.rdevMajor(), e.rdevMinor());
       }
       copyMetadata(node, temp, metacopy, !origin.path().equals(path));
       FileTime[] parentTimes = times(target.getParent());
@@ -278,7 +278,7 @@ final class CopyUp {
     HostFiles host = stack.upper.host();
     // Owner first: chown(2) from userspace drops setuid bits and security.capability, which
     // the kernel's own copy-up does not have to fear. Then xattrs, then the mode.
-    host.lchown(temp, e.uid(), e.gid());
+    stack.upper.setOwner(temp, e.uid(), e.gid());
     ImmutableMap<String, Bytes> xattrs = node.lowers.isEmpty() ? ImmutableMap.of()
         : stack.lowers.get(origin.layer()).xattrs(origin.path());
     for (Map.Entry<String, Bytes> x : xattrs.entrySet()) {
@@ -300,7 +300,7 @@ final class CopyUp {
       }
     }
     if (node.type != FileType.SYMLINK) {
-      host.chmod(temp, e.mode() & 07777);
+      stack.upper.setMode(temp, e.mode() & 07777);
     }
     long t = e.mtimeSeconds() * 1_000_000_000L + e.mtimeNanos();
     host.utimens(temp, e.atimeSeconds() * 1_000_000_000L + e.atimeNanos(), t);

@@ -30,7 +30,7 @@ final class DirOps {
       switch (type) {
         case REGULAR -> Files.createFile(path);
         case DIRECTORY -> Files.createDirectory(path);
-        default -> stack.upper.host().mknod(path, mode, rdevMajor, rdevMinor);
+        default -> stack.upper.makeNode(path, mode, rdevMajor, rdevMinor);
       }
     });
   }
@@ -67,9 +67,9 @@ final class DirOps {
     }
     try {
       maker.make(host);
-      stack.upper.host().lchown(host, ctx.uid(), gid);
+      stack.upper.setOwner(host, ctx.uid(), gid);
       if (FileType.ofMode(mode) != FileType.SYMLINK) {
-        stack.upper.host().chmod(host, perms);
+        stack.upper.setMode(host, perms);
       }
       if (overLower && FileType.ofMode(mode) == FileType.DIRECTORY) {
         stack.upper.setOpaque(path);

@@ -25,6 +25,15 @@ public interface HostFiles {
   boolean canMknod();
 
   /**
+   * Returns whether files can be given any owner here (root). Without it (rootless), the
+   * engine keeps owners, modes and device types in an override xattr, as fuse-overlayfs and
+   * containers/storage do.
+   */
+  default boolean canChown() {
+    return canMknod();
+  }
+
+  /**
    * Returns the prefix of overlay-private xattrs this host can write: {@code trusted.overlay.}
    * with CAP_SYS_ADMIN, {@code user.overlay.} otherwise (the kernel's userxattr convention).
    */

@@ -43,10 +43,10 @@ final class InodeOps {
         }
       }
       if (change.uid() != null || change.gid() != null) {
-        host.lchown(p, change.uid() == null ? -1 : change.uid(), change.gid() == null ? -1 : change.gid());
+        stack.upper.setOwner(p, change.uid() == null ? -1 : change.uid(), change.gid() == null ? -1 : change.gid());
       }
       if (change.mode() != null && node.type != FileType.SYMLINK) {
-        host.chmod(p, change.mode() & 07777);
+        stack.upper.setMode(p, change.mode() & 07777);
       }
       if (change.atimeNanos() != null || change.mtimeNanos() != null) {
         Attr now = getattr(node);
@@ -155,7 +155,10 @@ final class InodeOps {
   }
 
   /** The VFS allows user.* xattrs on regular files and directories only (xattr_permission). */
-  private static void checkUserXattr(Node node, String name) throws UnionException {
+  private void checkUserXattr(Node node, String name) throws UnionException {
+    if (stack.upper != null && stack.upper.rootless() && name.equals(UpperDir.OVERRIDE)) {
+      throw new UnionException(Errno.EPERM, name + " is the union's own in a rootless upper");
+    }
     if (name.startsWith("user.") && node.type != FileType.REGULAR && node.type != FileType.DIRECTORY) {
       throw new UnionException(Errno.EPERM, name + " on a " + node.type);
     }
@@ -167,6 +170,9 @@ final class InodeOps {
    */
   byte[] getxattr(Node node, String name) throws IOException {
     refreshIndex(stack, node);
+    if (stack.upper != null && stack.upper.rootless() && name.equals(UpperDir.OVERRIDE)) {
+      throw new UnionException(Errno.ENODATA, name);
+    }
     if (node.upper || node.index != null) {
       byte[] v = stack.upper.host().getxattr(node.upper ? stack.upper.path(node.path()) : node.index,
           stack.upper.escapeXattr(name));

@@ -31,6 +31,11 @@ final class UpperDir {
   private final HostFiles host;
   private final String prefix;
   private final boolean deviceWhiteouts;
+  /** Rootless: owners, modes and device types live in {@link #OVERRIDE}, not in the inode. */
+  private final boolean rootless;
+
+  /** The xattr rootless container tools keep "uid:gid:mode:type" in. */
+  static final String OVERRIDE = "user.containers.override_stat";
 
   UpperDir(Path root, Path work, HostFiles host) throws IOException {
     this.root = root;
@@ -38,6 +43,7 @@ final class UpperDir {
     this.host = host;
     this.prefix = host.overlayXattrPrefix();
     this.deviceWhiteouts = host.canMknod();
+    this.rootless = !host.canChown();
     Files.createDirectories(work.resolve("work"));
   }
 
@@ -59,10 +65,148 @@ final class UpperDir {
   /** Returns the attributes of {@code rel} (unix view, not following links), or null if absent. */
   Map<String, Object> stat(String rel) throws IOException {
     try {
-      return Files.readAttributes(path(rel), "unix:*", LinkOption.NOFOLLOW_LINKS);
+      Map<String, Object> a = Files.readAttributes(path(rel), "unix:*", LinkOption.NOFOLLOW_LINKS);
+      return rootless ? withOverride(path(rel), a) : a;
     } catch (NoSuchFileException e) {
       return null;
     }
+  }
+
+  /** Whether this upper keeps owners and modes in override xattrs (rootless). */
+  boolean rootless() {
+    return rootless;
+  }
+
+  /** The attributes with the override xattr's owner, mode and type in place of the host's. */
+  Map<String, Object> withOverride(Path file, Map<String, Object> host) throws IOException {
+    Override o = override(file, host);
+    if (o == null) {
+      return host;
+    }
+    Map<String, Object> a = new java.util.HashMap<>(host);
+    a.put("uid", (int) o.uid());
+    a.put("gid", (int) o.gid());
+    a.put("mode", o.typeBits() | o.mode());
+    a.put("rdev", ((long) (o.major() & 0xfff) << 8) | (o.minor() & 0xff) | ((long) (o.minor() & ~0xff) << 12)
+        | ((long) (o.major() & ~0xfff) << 32));
+    return a;
+  }
+
+  /** Owner, mode and type as a rootless upper records them. */
+  record Override(long uid, long gid, int mode, int typeBits, int major, int minor) {
+    String encode() {
+      String type = switch (typeBits) {
+        case 0040000 -> "dir";
+        case 0120000 -> "symlink";
+        case 0010000 -> "pipe";
+        case 0140000 -> "socket";
+        case 0020000 -> "char-" + major + "-" + minor;
+        case 0060000 -> "block-" + major + "-" + minor;
+        default -> "file";
+      };
+      return uid + ":" + gid + ":" + String.format("%04o", mode & 07777) + ":" + type;
+    }
+
+    static Override decode(String text) {
+      String[] f = text.split(":");
+      if (f.length < 3) {
+        return null;
+      }
+      int typeBits = 0100000;
+      int major = 0;
+      int minor = 0;
+      if (f.length > 3) {
+        String t = f[3];
+        if (t.equals("dir")) {
+          typeBits = 0040000;
+        } else if (t.equals("symlink")) {
+          typeBits = 0120000;
+        } else if (t.equals("pipe")) {
+          typeBits = 0010000;
+        } else if (t.equals("socket")) {
+          typeBits = 0140000;
+        } else if (t.startsWith("char-") || t.startsWith("block-")) {
+          String[] d = t.split("-");
+          typeBits = t.startsWith("char-") ? 0020000 : 0060000;
+          major = Integer.parseInt(d[1]);
+          minor = Integer.parseInt(d[2]);
+        }
+      }
+      return new Override(Long.parseLong(f[0]), Long.parseLong(f[1]), Integer.parseInt(f[2], 8) & 07777, typeBits,
+          major, minor);
+    }
+  }
+
+  private Override override(Path file, Map<String, Object> host) throws IOException {
+    if (((Integer) host.get("mode") & 0170000) == 0120000) {
+      return null; // symlinks cannot hold user xattrs
+    }
+    byte[] v = this.host.getxattr(file, OVERRIDE);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return Override.decode(new String(v, StandardCharsets.US_ASCII));
+    } catch (RuntimeException e) {
+      return null; // a damaged override: show the host's own attributes
+    }
+  }
+
+  /** Sets the owner of an upper file (rootless: in the override xattr). */
+  void setOwner(Path file, long uid, long gid) throws IOException {
+    if (!rootless) {
+      host.lchown(file, uid, gid);
+      return;
+    }
+    Map<String, Object> a = Files.readAttributes(file, "unix:*", LinkOption.NOFOLLOW_LINKS);
+    if (((Integer) a.get("mode") & 0170000) == 0120000) {
+      return; // nowhere to keep it: rootless tools leave symlinks owned by the user
+    }
+    Override o = current(file, a);
+    writeOverride(file, new Override(uid < 0 ? o.uid() : uid, gid < 0 ? o.gid() : gid, o.mode(), o.typeBits(),
+        o.major(), o.minor()));
+  }
+
+  /** Sets the mode of an upper file (rootless: in the override xattr; the inode stays usable). */
+  void setMode(Path file, int mode) throws IOException {
+    if (!rootless) {
+      host.chmod(file, mode & 07777);
+      return;
+    }
+    Map<String, Object> a = Files.readAttributes(file, "unix:*", LinkOption.NOFOLLOW_LINKS);
+    if (((Integer) a.get("mode") & 0170000) == 0120000) {
+      return;
+    }
+    Override o = current(file, a);
+    writeOverride(file, new Override(o.uid(), o.gid(), mode & 07777, o.typeBits(), o.major(), o.minor()));
+    // The user who runs the union must still read and write what it keeps.
+    boolean dir = ((Integer) a.get("mode") & 0170000) == 0040000;
+    host.chmod(file, (mode & 0777) | (dir ? 0700 : 0600));
+  }
+
+  /** Makes a device node, fifo or socket (rootless: a plain file whose override says the type). */
+  void makeNode(Path file, int mode, int major, int minor) throws IOException {
+    if (host.canMknod()) {
+      host.mknod(file, mode, major, minor);
+      return;
+    }
+    Files.createFile(file);
+    writeOverride(file, new Override(0, 0, mode & 07777, mode & 0170000, major, minor));
+  }
+
+  private Override current(Path file, Map<String, Object> a) throws IOException {
+    Override o = override(file, a);
+    if (o != null) {
+      return o;
+    }
+    int mode = (Integer) a.get("mode");
+    long rdev = (Long) a.get("rdev");
+    return new Override((Integer) a.get("uid"), (Integer) a.get("gid"), mode & 07777, mode & 0170000, major(rdev),
+        minor(rdev));
+  }
+
+  private void writeOverride(Path file, Override o) throws IOException {
+    host.setxattr(file, OVERRIDE, o.encode().getBytes(StandardCharsets.US_ASCII));
   }
 
   /** Returns whether attributes read by {@link #stat} are those of a char 0/0 whiteout. */
@@ -187,6 +331,9 @@ final class UpperDir {
 
   /** Returns the name a user sees for a kept xattr; null for the overlay's own, which are hidden. */
   String unescapeXattr(String kept) {
+    if (rootless && kept.equals(OVERRIDE)) {
+      return null; // the engine's own, in a rootless upper
+    }
     if (!kept.startsWith(prefix)) {
       return kept;
     }
