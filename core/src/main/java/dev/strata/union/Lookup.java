@@ -113,9 +113,18 @@ final class Lookup {
       // that hold the new parent (ovl_lookup switches to the root's lower stack).
       layers = rootLayersBelow(-1);
     }
+    // Layers mostly hold a directory at the same path: build the child's path once and reuse
+    // it (and its cached hash) for every layer that shares the parent's path.
+    String lastParent = null;
+    String lastRedirect = null;
+    String lowerPath = null;
     for (int i = 0; i < layers.size(); i++) {
       LowerRef dir = layers.get(i);
-      String lowerPath = lowerPath(dir.path(), name, redirect);
+      if (lowerPath == null || !dir.path().equals(lastParent) || !java.util.Objects.equals(redirect, lastRedirect)) {
+        lowerPath = lowerPath(dir.path(), name, redirect);
+        lastParent = dir.path();
+        lastRedirect = redirect;
+      }
       LowerEntry e = stack.lowers.get(dir.layer()).stat(lowerPath);
       if (e == null) {
         continue;

@@ -94,8 +94,14 @@ public final class StoreLayer implements LowerLayer {
 
   @Override
   public LowerEntry stat(String path) {
-    Node n = nodes.get(LowerPaths.check(path));
-    return n == null ? null : n.entry();
+    // The hot call of every lookup, once per layer. The tree's keys are normalized paths, so a
+    // path that is found is a good one: only a miss needs the check (and refuses a bad path).
+    Node n = nodes.get(path);
+    if (n == null) {
+      LowerPaths.check(path);
+      return null;
+    }
+    return n.entry();
   }
 
   @Override
