@@ -125,7 +125,7 @@ final class Lookup {
         lastParent = dir.path();
         lastRedirect = redirect;
       }
-      LowerEntry e = stack.lowers.get(dir.layer()).stat(lowerPath);
+      LowerEntry e = stack.lowers.get(dir.layer()).statChecked(lowerPath);
       if (e == null) {
         continue;
       }

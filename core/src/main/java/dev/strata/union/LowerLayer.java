@@ -20,6 +20,14 @@ public interface LowerLayer extends Closeable {
   LowerEntry stat(String path) throws IOException;
 
   /**
+   * Like {@link #stat}, for a path the engine built from names it has checked already: a layer
+   * may skip its own check (lookup asks every layer, so the check would repeat per layer).
+   */
+  default LowerEntry statChecked(String path) throws IOException {
+    return stat(path);
+  }
+
+  /**
    * Returns the entries of the directory {@code dir} in this layer, whiteouts included, in no
    * particular order; empty if the layer holds no directory there.
    */

@@ -105,6 +105,12 @@ public final class StoreLayer implements LowerLayer {
   }
 
   @Override
+  public LowerEntry statChecked(String path) {
+    Node n = nodes.get(path);
+    return n == null ? null : n.entry();
+  }
+
+  @Override
   public List<LowerEntry> list(String dir) {
     return children.getOrDefault(LowerPaths.check(dir), ImmutableList.of());
   }
