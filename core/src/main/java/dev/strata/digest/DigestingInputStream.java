@@ -45,16 +45,7 @@ public final class DigestingInputStream extends FilterInputStream {
   @Override
   public long skip(long n) throws IOException {
     // Skipped bytes must still be digested, so skipping is reading.
-    byte[] buffer = new byte[8192];
-    long skipped = 0;
-    while (skipped < n) {
-      int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
-      if (r < 0) {
-        break;
-      }
-      skipped += r;
-    }
-    return skipped;
+    return Streams.skipByReading(this, n);
   }
 
   @Override

@@ -66,11 +66,6 @@ public final class MediaType {
     }
   }
 
-  /** Returns the Docker v2 equivalent of an OCI layer type (for docker-archive and Docker manifests). */
-  public static String dockerLayer(Compression compression) {
-    return compression == Compression.NONE ? DOCKER_LAYER : DOCKER_LAYER_GZIP;
-  }
-
   /** Returns the OCI layer media type for {@code compression}. */
   public static String ociLayer(Compression compression) {
     return switch (compression) {

@@ -1,5 +1,6 @@
 package dev.strata.layer;
 
+import dev.strata.digest.Streams;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
@@ -82,16 +83,7 @@ final class TarHeaderGuard extends FilterInputStream {
   @Override
   public long skip(long n) throws IOException {
     // Skipping is reading here: every byte must be seen to keep the block structure.
-    byte[] buffer = new byte[8192];
-    long done = 0;
-    while (done < n) {
-      int r = read(buffer, 0, (int) Math.min(buffer.length, n - done));
-      if (r < 0) {
-        break;
-      }
-      done += r;
-    }
-    return done;
+    return Streams.skipByReading(this, n);
   }
 
   private void observe(byte[] b, int off, int len) throws IOException {

@@ -11,7 +11,6 @@ import dev.strata.blob.ObjectStore;
 import dev.strata.digest.Digest;
 import dev.strata.image.Descriptor;
 import dev.strata.image.ImageIndex;
-import dev.strata.image.MediaType;
 import dev.strata.image.json.ImageJson;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -188,8 +187,9 @@ public final class Store {
       throw new IOException("cannot tag " + name + ": manifest " + manifest.digest() + " is not in the store");
     }
     try (StoreLock.Held held = indexLock.exclusive(notices)) {
+      ImageIndex index = readIndex();
       List<Descriptor> kept = new ArrayList<>();
-      for (Descriptor d : readIndex().manifests()) {
+      for (Descriptor d : index.manifests()) {
         if (!name.equals(d.refName())) {
           kept.add(d);
         }
@@ -197,7 +197,7 @@ public final class Store {
       kept.add(new Descriptor(manifest.mediaType(), manifest.digest(), manifest.size(),
           ImmutableMap.of(Descriptor.REF_NAME, name), manifest.platform()));
       kept.sort((a, b) -> String.valueOf(a.refName()).compareTo(String.valueOf(b.refName())));
-      writeIndex(new ImageIndex(null, ImmutableList.copyOf(kept), readIndex().annotations()));
+      writeIndex(new ImageIndex(null, ImmutableList.copyOf(kept), index.annotations()));
     }
   }
 
@@ -228,10 +228,5 @@ public final class Store {
 
   private void writeIndex(ImageIndex index) throws IOException {
     Durability.writeAtomically(root.resolve("index.json"), tmp, ImageJson.write(index));
-  }
-
-  /** Returns whether {@code type} is a manifest type a tag may point at. */
-  static boolean isTaggable(String type) {
-    return type == null || MediaType.isManifest(type) || MediaType.isIndex(type);
   }
 }

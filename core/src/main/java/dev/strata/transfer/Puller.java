@@ -5,6 +5,7 @@ import dev.strata.blob.ObjectBatch;
 import dev.strata.blob.PendingBlob;
 import dev.strata.digest.Digest;
 import dev.strata.digest.DigestMismatchException;
+import dev.strata.digest.Streams;
 import dev.strata.image.Descriptor;
 import dev.strata.image.ImageConfig;
 import dev.strata.image.Manifest;
@@ -190,16 +191,8 @@ public final class Puller {
 
     @Override
     public long skip(long n) throws IOException {
-      byte[] buffer = new byte[8192];
-      long done = 0;
-      while (done < n) {
-        int r = read(buffer, 0, (int) Math.min(buffer.length, n - done));
-        if (r < 0) {
-          break;
-        }
-        done += r;
-      }
-      return done;
+      // Every byte skipped must reach the blob, so skipping is reading.
+      return Streams.skipByReading(this, n);
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.strata.union;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -16,11 +15,13 @@ final class DirOps {
   private final Stack stack;
   private final Lookup lookup;
   private final CopyUp copyUp;
+  private final InodeOps inodeOps;
 
-  DirOps(Stack stack, Lookup lookup, CopyUp copyUp) {
+  DirOps(Stack stack, Lookup lookup, CopyUp copyUp, InodeOps inodeOps) {
     this.stack = stack;
     this.lookup = lookup;
     this.copyUp = copyUp;
+    this.inodeOps = inodeOps;
   }
 
   /** Creates a file of {@code mode}'s type (regular, fifo, socket, device, directory). */
@@ -58,7 +59,7 @@ final class DirOps {
     Path host = stack.upper.path(path);
     // A setgid directory hands its group to what is made in it, and its setgid bit to new
     // directories (as the VFS does for local filesystems; FUSE leaves it to us).
-    Attr parentAttr = new InodeOps(stack, copyUp).getattr(parent);
+    Attr parentAttr = inodeOps.getattr(parent);
     boolean setgidParent = (parentAttr.mode() & 02000) != 0;
     long gid = setgidParent ? parentAttr.gid() : ctx.gid();
     int perms = mode & 07777;
@@ -359,12 +360,6 @@ final class DirOps {
     if (((Integer) a.get("mode") & 0170000) == 0040000 || (Integer) a.get("nlink") <= 1) {
       // The host may give this inode number to the next new file: it must not inherit ours.
       stack.inodes.forget(new InodeTable.UpperKey((Long) a.get("ino")));
-    }
-  }
-
-  static List<String> names(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.map(p -> p.getFileName().toString()).toList();
     }
   }
 }

@@ -149,10 +149,6 @@ final class FileOps {
     }
   }
 
-  int openCount() {
-    return handles.size();
-  }
-
   private OpenFile handle(long fh) throws UnionException {
     OpenFile f = handles.get(fh);
     if (f == null) {

@@ -150,7 +150,7 @@ final class InodeOps {
   static void refreshIndex(Stack stack, Node node) {
     if (!node.upper && node.index == null && node.type == FileType.REGULAR && !node.lowers.isEmpty()
         && node.lowers.get(0).entry().nlink() > 1 && stack.upper != null) {
-      node.index = new Lookup(stack).indexOf(node.lowers.get(0));
+      node.index = stack.indexOf(node.lowers.get(0));
     }
   }
 

@@ -53,8 +53,4 @@ final class InodeTable {
   synchronized void remove(Node node) {
     nodes.remove(node.id);
   }
-
-  synchronized int size() {
-    return nodes.size();
-  }
 }

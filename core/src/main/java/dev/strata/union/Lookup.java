@@ -135,7 +135,7 @@ final class Lookup {
       if (!e.isDirectory()) {
         if (attrs == null && found.isEmpty()) {
           LowerRef ref = new LowerRef(dir.layer(), lowerPath, e);
-          return new Resolved(e.type(), false, false, List.of(ref), null, indexOf(ref));
+          return new Resolved(e.type(), false, false, List.of(ref), null, stack.indexOf(ref));
         }
         break; // a file below a directory is hidden by it
       }
@@ -167,15 +167,6 @@ final class Lookup {
       }
     }
     return out;
-  }
-
-  /** The index entry of a hard-linked lower file, if one of its names was changed already. */
-  java.nio.file.Path indexOf(LowerRef ref) {
-    if (stack.upper == null || ref.entry().type() != FileType.REGULAR || ref.entry().nlink() < 2) {
-      return null;
-    }
-    java.nio.file.Path entry = stack.upper.indexEntry(stack.lowers.get(ref.layer()), ref.entry().identity());
-    return java.nio.file.Files.exists(entry) ? entry : null;
   }
 
   /** The data origin of a metacopy upper file: the same name (or its redirect) below. */

@@ -31,6 +31,15 @@ final class Stack {
     }
   }
 
+  /** The index entry of a hard-linked lower file, if one of its names was changed already. */
+  java.nio.file.Path indexOf(LowerRef ref) {
+    if (upper == null || ref.entry().type() != FileType.REGULAR || ref.entry().nlink() < 2) {
+      return null;
+    }
+    java.nio.file.Path entry = upper.indexEntry(lowers.get(ref.layer()), ref.entry().identity());
+    return java.nio.file.Files.exists(entry) ? entry : null;
+  }
+
   Node node(long id) throws UnionException {
     Node n = inodes.get(id);
     if (n == null) {

@@ -34,8 +34,8 @@ public final class UnionFs implements Closeable {
     this.stack = stack;
     this.lookup = new Lookup(stack);
     this.copyUp = new CopyUp(stack);
-    this.dirOps = new DirOps(stack, lookup, copyUp);
     this.inodeOps = new InodeOps(stack, copyUp);
+    this.dirOps = new DirOps(stack, lookup, copyUp, inodeOps);
     this.fileOps = new FileOps(stack, copyUp);
   }
 
