@@ -106,8 +106,36 @@ final class Lookup {
         redirect = stack.upper.redirect(path);
       }
     }
+    LowerCache.Below below = redirect == null
+        ? stack.lowerCache.below(parent.lowers, name, this::below)
+        : below(parent.lowers, name, redirect);
+    if (below.file() != null) {
+      if (attrs == null) {
+        LowerRef ref = below.file();
+        return new Resolved(ref.entry().type(), false, false, List.of(ref), null, stack.indexOf(ref));
+      }
+      below = LowerCache.Below.NOTHING; // an upper directory hides a lower non-directory
+    }
+    if (attrs == null && below.dirs().isEmpty()) {
+      return null;
+    }
+    // Anything but a directory has returned above: what is left is a (merged) directory.
+    return new Resolved(FileType.DIRECTORY, attrs != null, false, below.dirs(), attrs);
+  }
+
+  /** What the lower layers hold under a name of a directory whose upper has no redirect. */
+  private LowerCache.Below below(List<LowerRef> chain, String name) throws IOException {
+    return below(chain, name, null);
+  }
+
+  /**
+   * Walks the layers of a directory's chain top-down for a name: a whiteout ends the walk with
+   * nothing; a non-directory ends it with itself, unless directories above hide it; directories
+   * merge until an opaque one. Only lower layers are read, so the answer never changes.
+   */
+  private LowerCache.Below below(List<LowerRef> chain, String name, String redirect) throws IOException {
     List<LowerRef> found = new ArrayList<>();
-    List<LowerRef> layers = parent.lowers;
+    List<LowerRef> layers = chain;
     if (redirect != null && redirect.startsWith("/")) {
       // An absolute redirect is looked up from the root of every layer, not only in the layers
       // that hold the new parent (ovl_lookup switches to the root's lower stack).
@@ -133,9 +161,8 @@ final class Lookup {
         break;
       }
       if (!e.isDirectory()) {
-        if (attrs == null && found.isEmpty()) {
-          LowerRef ref = new LowerRef(dir.layer(), lowerPath, e);
-          return new Resolved(e.type(), false, false, List.of(ref), null, stack.indexOf(ref));
+        if (found.isEmpty()) {
+          return new LowerCache.Below(new LowerRef(dir.layer(), lowerPath, e), List.of());
         }
         break; // a file below a directory is hidden by it
       }
@@ -151,11 +178,7 @@ final class Lookup {
         }
       }
     }
-    if (attrs == null && found.isEmpty()) {
-      return null;
-    }
-    // Anything but a directory has returned above: what is left is a (merged) directory.
-    return new Resolved(FileType.DIRECTORY, attrs != null, false, List.copyOf(found), attrs);
+    return found.isEmpty() ? LowerCache.Below.NOTHING : new LowerCache.Below(null, List.copyOf(found));
   }
 
   /** The root's directories in the layers below {@code layer}, top first. */

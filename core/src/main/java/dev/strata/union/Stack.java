@@ -13,6 +13,7 @@ final class Stack {
   final UpperDir upper;
   final UnionOptions options;
   final InodeTable inodes = new InodeTable();
+  final LowerCache lowerCache = new LowerCache(LowerCache.MAX_NAMES);
   final ReentrantReadWriteLock namespace = new ReentrantReadWriteLock();
 
   Stack(ImmutableList<LowerLayer> lowers, UpperDir upper, UnionOptions options) {
