@@ -7,7 +7,8 @@ set -euo pipefail
 # busybox-static and debootstrap (to build sample images), tar/gzip/zstd, and the registry
 # and FUSE pieces the later parts of the test suite use.
 PACKAGES=(openjdk-17-jdk-headless maven umoci skopeo busybox-static debootstrap tar gzip zstd
-  coreutils findutils curl ca-certificates attr xfsprogs)
+  coreutils findutils curl ca-certificates attr xfsprogs libfuse2 fuse3 fuse-overlayfs bubblewrap
+  util-linux)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
