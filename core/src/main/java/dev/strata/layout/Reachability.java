@@ -13,7 +13,7 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * What the tags of a store keep alive: manifests (and the manifests of tagged indexes), their
+ * What the tags and containers of a store keep alive: manifests (and the manifests of tagged indexes), their
  * configs and layer blobs, the layer indexes named by the configs' diff_ids, and the objects
  * those indexes point at. Pieces that are missing or unreadable are skipped here; fsck reports
  * them.
@@ -27,6 +27,10 @@ final class Reachability {
     Reachability r = new Reachability();
     for (Descriptor d : store.readIndex().manifests()) {
       r.visitManifest(store, d, 0);
+    }
+    // A container's upper was written over its image's layers: they live as long as it does.
+    for (Containers.Container c : new Containers(store).list()) {
+      r.visitManifest(store, c.manifest(), 0);
     }
     for (Digest diffId : r.layers) {
       if (!store.layers().contains(diffId)) {

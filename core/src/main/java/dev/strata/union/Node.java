@@ -32,6 +32,8 @@ final class Node {
   List<LowerRef> lowers;
   /** How many times FUSE has been told of this node and not yet forgotten it. */
   long lookups;
+  /** One of {@link #lookups} is held by a path-based binding (see {@link UnionFs#resolve}). */
+  boolean pathHeld;
   final ReentrantLock copyUp = new ReentrantLock();
   /** Children looked up and not forgotten: the dentry cache, valid because only the engine
    * changes the upper and lowers never change. */

@@ -87,6 +87,23 @@ public final class StoreLayer implements LowerLayer {
     return new StoreLayer(index.diffId(), objects, new TreeBuilder(index.entries()).build());
   }
 
+  /**
+   * Returns the layers of a stored image as a union wants them, top first. Fails with a clear
+   * message if a layer's index is missing (the image was not pulled whole; fsck says more).
+   */
+  public static java.util.List<LowerLayer> ofImage(dev.strata.layout.Store store, dev.strata.layout.StoredImage image)
+      throws java.io.IOException {
+    java.util.List<LowerLayer> out = new java.util.ArrayList<>();
+    for (Digest diffId : image.config().diffIds().reverse()) {
+      if (!store.layers().contains(diffId)) {
+        throw new java.io.IOException("image '" + image.name() + "': layer " + diffId
+            + " has no index in the store (pull the image again, or run strata fsck)");
+      }
+      out.add(open(store.layers().read(diffId), store.objects()));
+    }
+    return out;
+  }
+
   /** Returns the diff id of the layer. */
   public Digest diffId() {
     return diffId;

@@ -85,6 +85,84 @@ public final class UnionFs implements Closeable {
     }
   }
 
+  /**
+   * Returns the node at {@code path} ({@code "/"} or {@code "/a/b"}), for a path-based binding
+   * (libfuse's high-level API), which is never told when the kernel forgets a name. Instead of
+   * one lookup per walk, each node a walk reaches holds one lookup however often it is walked;
+   * {@link #unhold} lets go once its name is gone. Walks of cached names take no lock but the
+   * shared namespace lock and the parents' monitors, as {@link #lookup} does.
+   */
+  public long resolve(String path) throws IOException {
+    stack.namespace.readLock().lock();
+    try {
+      Node n = stack.node(ROOT);
+      int start = path.startsWith("/") ? 1 : 0;
+      while (start < path.length()) {
+        int slash = path.indexOf('/', start);
+        int end = slash < 0 ? path.length() : slash;
+        if (end > start) {
+          String name = path.substring(start, end);
+          Node p = n;
+          synchronized (p.children) {
+            n = lookup.lookup(p, name);
+          }
+          if (n == null) {
+            throw new UnionException(Errno.ENOENT, "/" + p.childPath(name));
+          }
+          hold(n);
+        }
+        start = end + 1;
+      }
+      return n.id;
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+  }
+
+  private static void hold(Node n) {
+    synchronized (n) {
+      if (!n.pathHeld) {
+        n.pathHeld = true;
+        n.lookups++;
+      }
+    }
+  }
+
+  /**
+   * Turns the lookup a create counted ({@link #mknod}, {@link #mkdir}, {@link #symlink},
+   * {@link #link}, {@link #create}) into the path hold of {@link #resolve}, for path bindings.
+   */
+  public void holdCounted(long node) throws UnionException {
+    stack.namespace.readLock().lock(); // forget changes counts under the write lock
+    try {
+      Node n = stack.node(node);
+      synchronized (n) {
+        if (n.pathHeld) {
+          n.lookups--; // held already: the count of the create is one too many
+        } else {
+          n.pathHeld = true;
+        }
+      }
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+  }
+
+  /** Lets go of the path hold on a node whose name was removed or replaced by a rename. */
+  public void unhold(long node) {
+    Node n = stack.inodes.get(node);
+    if (n == null) {
+      return;
+    }
+    synchronized (n) {
+      if (!n.pathHeld) {
+        return;
+      }
+      n.pathHeld = false;
+    }
+    forget(node, 1);
+  }
+
   /** The kernel forgot {@code count} lookups of {@code node}. */
   public void forget(long node, long count) {
     stack.namespace.writeLock().lock();

@@ -15,7 +15,8 @@ import picocli.CommandLine.ScopeType;
     description = "A copy-on-write union filesystem and OCI image layer store.",
     subcommands = {
         PullCommand.class, PushCommand.class, ImagesCommand.class, InspectCommand.class,
-        TagCommand.class, RmiCommand.class, GcCommand.class, FsckCommand.class
+        TagCommand.class, RmiCommand.class, GcCommand.class, FsckCommand.class,
+        MountCommand.class, UmountCommand.class, RunCommand.class, CommitCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:failed", "2:bad usage"})

@@ -134,6 +134,37 @@ public final class ImageJson {
         diffIds.build(), history);
   }
 
+  /**
+   * Returns {@code config} with one more layer: its diff id appended to {@code rootfs.diff_ids}
+   * and {@code history} appended to the history, {@code created} set to the history's time.
+   * Everything else, fields Strata does not model included, stays as it was.
+   */
+  public static byte[] withLayer(byte[] config, Digest diffId, History history) throws InvalidImageJsonException {
+    com.fasterxml.jackson.databind.node.ObjectNode root;
+    try {
+      root = (com.fasterxml.jackson.databind.node.ObjectNode) MAPPER.readTree(config);
+    } catch (IOException | ClassCastException e) {
+      throw new InvalidImageJsonException("image config: " + e.getMessage(), e);
+    }
+    parseConfig(config); // the same checks as a pull makes
+    ((com.fasterxml.jackson.databind.node.ArrayNode) root.get("rootfs").get("diff_ids")).add(diffId.toString());
+    var h = root.withArray("history").addObject();
+    if (history.created() != null) {
+      h.put("created", history.created());
+      root.put("created", history.created());
+    }
+    if (history.createdBy() != null) {
+      h.put("created_by", history.createdBy());
+    }
+    if (history.author() != null) {
+      h.put("author", history.author());
+    }
+    if (history.comment() != null) {
+      h.put("comment", history.comment());
+    }
+    return bytes(root);
+  }
+
   /** Writes an OCI manifest. */
   public static byte[] write(Manifest manifest) {
     return bytes(new ManifestJson(2, manifest.mediaType(), wire(manifest.config()),

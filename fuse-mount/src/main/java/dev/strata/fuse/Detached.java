@@ -1,0 +1,79 @@
+package dev.strata.fuse;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts a mount's server as a process of its own, as fuse-overlayfs daemonizes: the command
+ * that asked for the mount returns once it is live, and the server lives on until the mount
+ * is unmounted. The server is this JVM's program again (same java, class path and memory
+ * options) in a new session (setsid), so the caller's terminal and its signals do not reach it.
+ */
+public final class Detached {
+  private static final long READY_TIMEOUT_MS = 60_000;
+
+  private Detached() {}
+
+  /**
+   * Runs {@code mainClass args} detached, its output going to {@code log}, and returns once a
+   * FUSE mount is live at {@code mountPoint}; fails with the server's own words if it exits
+   * first.
+   */
+  public static long start(String mainClass, List<String> args, Path log, Path mountPoint) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+      cmd.add("/usr/bin/setsid");
+    }
+    cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      // The launcher may be recording a class-data archive at exit: that is its business only.
+      if (!a.startsWith("-XX:ArchiveClassesAtExit") && !a.startsWith("-agentlib") && !a.startsWith("-javaagent")) {
+        cmd.add(a);
+      }
+    }
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(mainClass);
+    cmd.addAll(args);
+    Files.createDirectories(log.toAbsolutePath().getParent());
+    Process p = new ProcessBuilder(cmd)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectErrorStream(true)
+        .start();
+    long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
+    while (!Mounts.isFuseMounted(mountPoint)) {
+      if (!p.isAlive()) {
+        throw new IOException("the mount server exited (" + p.exitValue() + ") before " + mountPoint + " was mounted"
+            + tail(log));
+      }
+      if (System.currentTimeMillis() > deadline) {
+        p.destroy();
+        throw new IOException("the mount at " + mountPoint + " did not appear within " + READY_TIMEOUT_MS / 1000
+            + " s" + tail(log));
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for " + mountPoint, e);
+      }
+    }
+    return p.pid();
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      List<String> last = lines.subList(Math.max(0, lines.size() - 20), lines.size());
+      return last.isEmpty() ? "" : ":\n  " + String.join("\n  ", last);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+}

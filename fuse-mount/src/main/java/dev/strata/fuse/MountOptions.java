@@ -1,0 +1,98 @@
+package dev.strata.fuse;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How a union is served through FUSE: the options given to libfuse.
+ *
+ * <p>Always on: {@code use_ino} (st_ino and d_ino are the engine's stable numbers),
+ * {@code hard_remove} (an unlinked open file stays usable by handle instead of being renamed
+ * to {@code .fuse_hidden*}, which a commit would pick up), {@code big_writes} (128 KiB write
+ * requests instead of 4 KiB) and {@code auto_cache} (the page cache of a file survives opens
+ * unless its size or mtime changed; {@code kernel_cache} would keep stale pages for the other
+ * names of a hard-linked file, which libfuse's path API makes separate kernel inodes).
+ *
+ * @param fsName the source column of the mount table
+ * @param readOnly mount read-only ({@code ro})
+ * @param allowOther let every user in, not only the one who mounted ({@code allow_other});
+ *     containers run processes as other users
+ * @param defaultPermissions let the kernel check modes and owners ({@code default_permissions})
+ * @param attrTimeout seconds the kernel may keep attributes. Everything changes through this
+ *     mount, so any value is safe for one name; but the names of one hard-linked file are
+ *     separate kernel inodes under libfuse's path API, and a change through one name (its link
+ *     count, a copy-up) reaches the others only when their attributes expire
+ * @param entryTimeout seconds the kernel may keep names (and, as negative_timeout, absences)
+ * @param singleThreaded serve requests on one thread ({@code -s}): on few cores the handoff
+ *     between libfuse's threads costs more than it gains
+ * @param extra further libfuse mount options, passed as they are ({@code dev}, {@code suid},
+ *     {@code noatime}, ...)
+ */
+public record MountOptions(String fsName, boolean readOnly, boolean allowOther, boolean defaultPermissions,
+    double attrTimeout, double entryTimeout, boolean singleThreaded, boolean debug, List<String> extra) {
+  public MountOptions {
+    extra = List.copyOf(extra);
+  }
+
+  /** What `strata mount` and strata-overlay use unless told otherwise. */
+  public static MountOptions defaults(String fsName) {
+    return new MountOptions(fsName, false, isRoot(), true, 1.0, 1.0, true, false, List.of());
+  }
+
+  public MountOptions withReadOnly(boolean ro) {
+    return new MountOptions(fsName, ro, allowOther, defaultPermissions, attrTimeout, entryTimeout, singleThreaded,
+        debug, extra);
+  }
+
+  public MountOptions withExtra(List<String> more) {
+    List<String> all = new ArrayList<>(extra);
+    all.addAll(more);
+    return new MountOptions(fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
+        singleThreaded, debug, all);
+  }
+
+  public MountOptions withTimeouts(double attr, double entry) {
+    return new MountOptions(fsName, readOnly, allowOther, defaultPermissions, attr, entry, singleThreaded, debug, extra);
+  }
+
+  public MountOptions withSingleThreaded(boolean single) {
+    return new MountOptions(fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout, single,
+        debug, extra);
+  }
+
+  public MountOptions withDebug(boolean on) {
+    return new MountOptions(fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
+        singleThreaded, on, extra);
+  }
+
+  static boolean isRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  /** The arguments after libfuse's own "-f MOUNTPOINT". */
+  String[] libfuseArgs() {
+    List<String> o = new ArrayList<>();
+    // A comma would end the option: libfuse reads a backslash-escaped one as part of the value.
+    o.add("fsname=" + fsName.replace("\\", "\\\\").replace(",", "\\,"));
+    o.add("subtype=strata");
+    o.addAll(List.of("use_ino", "hard_remove", "big_writes", "auto_cache"));
+    o.add("attr_timeout=" + attrTimeout);
+    o.add("entry_timeout=" + entryTimeout);
+    o.add("negative_timeout=" + entryTimeout);
+    if (readOnly) {
+      o.add("ro");
+    }
+    if (allowOther) {
+      o.add("allow_other");
+    }
+    if (defaultPermissions) {
+      o.add("default_permissions");
+    }
+    o.addAll(extra);
+    List<String> args = new ArrayList<>(List.of("-o", String.join(",", o)));
+    if (singleThreaded) {
+      args.add("-s");
+    }
+    return args.toArray(String[]::new);
+  }
+}

@@ -1,0 +1,72 @@
+package dev.strata.fuse;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * Which process serves which mount point, so that {@code strata umount} can wait for the
+ * server to finish (and stop it if it hangs) rather than return while it still writes. One
+ * small file per mount point under the runtime directory ({@code /run/strata/mounts} as root,
+ * {@code $XDG_RUNTIME_DIR/strata/mounts} otherwise); a stale file names a dead process and is
+ * harmless.
+ */
+public final class MountRegistry {
+  private MountRegistry() {}
+
+  static Path dir() {
+    String runtime = System.getenv("XDG_RUNTIME_DIR");
+    if (MountOptions.isRoot() || runtime == null || runtime.isEmpty()) {
+      return MountOptions.isRoot() ? Path.of("/run/strata/mounts")
+          : Path.of(System.getProperty("java.io.tmpdir"), "strata-" + System.getProperty("user.name"), "mounts");
+    }
+    return Path.of(runtime, "strata", "mounts");
+  }
+
+  private static Path fileOf(Path mountPoint) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256")
+          .digest(mountPoint.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+      return dir().resolve(HexFormat.of().formatHex(h, 0, 16));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Records this process as the server of {@code mountPoint}. */
+  public static void register(Path mountPoint) throws IOException {
+    Files.createDirectories(dir());
+    Files.writeString(fileOf(mountPoint), ProcessHandle.current().pid() + "\n"
+        + mountPoint.toAbsolutePath().normalize() + "\n");
+  }
+
+  /** Forgets the server of {@code mountPoint} if it is this process. */
+  public static void unregister(Path mountPoint) {
+    try {
+      if (server(mountPoint).map(p -> p.pid() == ProcessHandle.current().pid()).orElse(false)) {
+        Files.deleteIfExists(fileOf(mountPoint));
+      }
+    } catch (IOException e) {
+      // a stale entry names a dead process; nothing depends on removing it
+    }
+  }
+
+  /** The live process serving {@code mountPoint}, if one is recorded. */
+  public static Optional<ProcessHandle> server(Path mountPoint) throws IOException {
+    Path f = fileOf(mountPoint);
+    if (!Files.exists(f)) {
+      return Optional.empty();
+    }
+    String[] lines = Files.readString(f).split("\n");
+    try {
+      return ProcessHandle.of(Long.parseLong(lines[0].trim())).filter(ProcessHandle::isAlive);
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,143 @@
+package dev.strata.fuse;
+
+import dev.strata.union.HostDirLayer;
+import dev.strata.union.LowerLayer;
+import dev.strata.union.UnionFs;
+import dev.strata.union.UnionOptions;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code strata-overlay}: a union of host directories in kernel overlay format, mounted with
+ * fuse-overlayfs's command line, so that a container engine's {@code mount_program} (or
+ * {@code mount -t fuse.strata-overlay}) can use Strata in its place.
+ *
+ * <pre>
+ * strata-overlay [-f] [-d] -o lowerdir=A:B[,upperdir=U,workdir=W][,options] MOUNTPOINT
+ * strata-overlay SOURCE MOUNTPOINT -o options       (as mount.fuse runs it)
+ * </pre>
+ *
+ * Without {@code -f} it returns once the mount is live, the server running on detached; the
+ * server ends when the mount is unmounted ({@code fusermount -u}, {@code umount}).
+ */
+public final class OverlayMain {
+  static final String USAGE = "usage: strata-overlay [-f] [-d] -o lowerdir=A:B[,upperdir=U,workdir=W][,options] MOUNTPOINT\n"
+      + "       strata-overlay SOURCE MOUNTPOINT -o options";
+
+  private OverlayMain() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.err));
+  }
+
+  static int run(String[] args, PrintStream err) {
+    List<String> opts = new ArrayList<>();
+    List<String> positional = new ArrayList<>();
+    boolean foreground = false;
+    boolean debug = false;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      switch (a) {
+        case "-o" -> {
+          if (++i == args.length) {
+            err.println("strata-overlay: -o needs options\n" + USAGE);
+            return 2;
+          }
+          opts.add(args[i]);
+        }
+        case "-f" -> foreground = true;
+        case "-d" -> {
+          debug = true;
+          foreground = true;
+        }
+        case "-h", "--help" -> {
+          err.println(USAGE);
+          return 0;
+        }
+        default -> {
+          if (a.startsWith("-o") && a.length() > 2) {
+            opts.add(a.substring(2));
+          } else if (a.startsWith("-")) {
+            err.println("strata-overlay: unknown flag " + a + "\n" + USAGE);
+            return 2;
+          } else {
+            positional.add(a);
+          }
+        }
+      }
+    }
+    if (positional.isEmpty() || positional.size() > 2) {
+      err.println("strata-overlay: " + (positional.isEmpty() ? "no mount point" : "too many arguments") + "\n" + USAGE);
+      return 2;
+    }
+    Path mountPoint = Path.of(positional.get(positional.size() - 1)).toAbsolutePath().normalize();
+    String source = positional.size() == 2 ? positional.get(0) : "strata-overlay";
+    OverlayOptions o;
+    try {
+      o = OverlayOptions.parse(opts);
+      check(o, mountPoint);
+    } catch (IllegalArgumentException e) {
+      err.println("strata-overlay: " + e.getMessage());
+      return 2;
+    }
+    try {
+      if (!foreground) {
+        if (!o.ignored().isEmpty()) {
+          err.println("strata-overlay: warning: accepted but not implemented: " + String.join(", ", o.ignored()));
+        }
+        List<String> child = new ArrayList<>(List.of(args));
+        child.add(0, "-f");
+        Detached.start(OverlayMain.class.getName(), child, logOf(o, mountPoint), mountPoint);
+        return 0;
+      }
+      serve(o, mountPoint, source, debug || o.debug());
+      return 0;
+    } catch (IOException | RuntimeException e) {
+      err.println("strata-overlay: " + e.getMessage());
+      return 1;
+    } catch (InterruptedException e) {
+      return 1;
+    }
+  }
+
+  private static void check(OverlayOptions o, Path mountPoint) {
+    List<Path> dirs = new ArrayList<>(o.lowerDirs());
+    if (o.upperDir() != null) {
+      dirs.add(o.upperDir());
+      dirs.add(o.workDir());
+    }
+    dirs.add(mountPoint);
+    for (Path d : dirs) {
+      if (!Files.isDirectory(d)) {
+        throw new IllegalArgumentException(d + " is not a directory");
+      }
+    }
+  }
+
+  /** The server's log: in the work directory, which is the mount's own, or else the temp dir. */
+  private static Path logOf(OverlayOptions o, Path mountPoint) {
+    if (o.workDir() != null) {
+      return o.workDir().resolve("strata-overlay.log");
+    }
+    return Path.of(System.getProperty("java.io.tmpdir"),
+        "strata-overlay-" + Integer.toHexString(mountPoint.toString().hashCode()) + ".log");
+  }
+
+  private static void serve(OverlayOptions o, Path mountPoint, String source, boolean debug)
+      throws IOException, InterruptedException {
+    NativeHostFiles host = NativeHostFiles.create();
+    List<LowerLayer> lowers = new ArrayList<>();
+    for (Path d : o.lowerDirs()) {
+      lowers.add(HostDirLayer.open(d, host));
+    }
+    UnionOptions union = new UnionOptions(host, o.readOnly(), true, true);
+    UnionFs fs = UnionFs.open(lowers, o.upperDir(), o.workDir(), union);
+    List<String> fuse = o.fuseOptions().stream().filter(f -> !f.equals("ro") && !f.equals("rw")).toList();
+    MountOptions options = MountOptions.defaults(source).withReadOnly(o.readOnly()).withExtra(fuse).withDebug(debug);
+    FuseMount.serve(fs, mountPoint, options);
+  }
+}

@@ -1,0 +1,517 @@
+package dev.strata.fuse;
+
+import com.kenai.jffi.MemoryIO;
+import dev.strata.union.Attr;
+import dev.strata.union.Ctx;
+import dev.strata.union.DirEntry;
+import dev.strata.union.Errno;
+import dev.strata.union.HostFiles;
+import dev.strata.union.SetAttr;
+import dev.strata.union.UnionException;
+import dev.strata.union.UnionFs;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import jnr.ffi.Pointer;
+import jnr.ffi.Struct;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseContext;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+/**
+ * The union engine behind libfuse's high-level (path) API, through jnr-fuse. Each callback
+ * resolves its path to an engine node and calls the engine once; every failure becomes a
+ * negative errno (an exception thrown into native code would be a silent EIO at best).
+ *
+ * <p>libfuse never tells a path filesystem that the kernel forgot a name, so nodes are held by
+ * path ({@link UnionFs#resolve}) and let go when their name goes away. Files are open by
+ * engine handle; with {@code hard_remove} and {@code nullpath_ok} an unlinked open file keeps
+ * working by handle alone, as it does on the kernel's overlay.
+ */
+final class UnionFuseFs extends FuseStubFS {
+  private static final System.Logger LOG = System.getLogger(UnionFuseFs.class.getName());
+
+  // utimensat's markers in tv_nsec.
+  private static final long UTIME_NOW = (1L << 30) - 1;
+  private static final long UTIME_OMIT = (1L << 30) - 2;
+  private static final int XATTR_CREATE = 1;
+  private static final int XATTR_REPLACE = 2;
+  /** chown's "leave unchanged", as the 32-bit id libfuse passes on. */
+  private static final long NO_ID = 0xffffffffL;
+  /** Bits of libfuse 2's fuse_operations flags word (bit fields, lowest first). */
+  private static final int FLAG_NULLPATH_OK = 1;
+  private static final int FLAG_UTIME_OMIT_OK = 1 << 2;
+
+  private final UnionFs fs;
+  private final boolean rootOwnsEverything;
+  /** Open file handles, to the node each is of: fgetattr and ftruncate get no usable path. */
+  private final ConcurrentHashMap<Long, Long> openFiles = new ConcurrentHashMap<>();
+
+  /**
+   * @param rootOwnsEverything create files as root whoever asks (a mount for one user that
+   *     does not map owners); false: as the caller, as the kernel's overlay does
+   */
+  UnionFuseFs(UnionFs fs, boolean rootOwnsEverything) {
+    this.fs = fs;
+    this.rootOwnsEverything = rootOwnsEverything;
+    // The flags are C bit fields that jnr-fuse models as padding: set the word directly.
+    Struct.getMemory(fuseOperations).putInt(offsetOf(fuseOperations.flag_nullpath_ok),
+        FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
+  }
+
+  /** A struct member's offset: jnr-ffi keeps the accessor in a package-private class. */
+  private static long offsetOf(Object member) {
+    try {
+      java.lang.reflect.Method offset = member.getClass().getMethod("offset");
+      offset.setAccessible(true);
+      return ((Number) offset.invoke(member)).longValue();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("jnr-ffi without Struct member offsets", e);
+    }
+  }
+
+  /** The failure as errno, logged unless it is an answer the kernel would give too. */
+  private static int errno(Throwable e, String op, String path) {
+    if (e instanceof UnionException u) {
+      return -u.errno().number();
+    }
+    int errno = 0;
+    if (e instanceof NoSuchFileException) {
+      errno = Errno.ENOENT.number();
+    } else if (e instanceof FileAlreadyExistsException) {
+      errno = Errno.EEXIST.number();
+    } else if (e instanceof DirectoryNotEmptyException) {
+      errno = Errno.ENOTEMPTY.number();
+    } else if (e instanceof AccessDeniedException) {
+      errno = Errno.EACCES.number();
+    } else if (e instanceof NotDirectoryException) {
+      errno = Errno.ENOTDIR.number();
+    }
+    if (errno != 0) {
+      return -errno;
+    }
+    String kind = e instanceof FileSystemException ? "host filesystem error" : "internal error";
+    LOG.log(System.Logger.Level.ERROR, kind + " in " + op + " " + path + ": " + e, e);
+    return -(e instanceof OutOfMemoryError ? Errno.ENOMEM : Errno.EIO).number();
+  }
+
+  private interface Call {
+    void run() throws Exception;
+  }
+
+  /** Runs one callback's work: 0, or the negative errno it failed with. */
+  private static int call(String op, String path, Call body) {
+    try {
+      body.run();
+      return 0;
+    } catch (Throwable e) {
+      return errno(e, op, path);
+    }
+  }
+
+  private static String parentOf(String path) {
+    int slash = path.lastIndexOf('/');
+    return slash <= 0 ? "/" : path.substring(0, slash);
+  }
+
+  private static String nameOf(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+
+  private Ctx caller() {
+    if (rootOwnsEverything) {
+      return Ctx.ROOT;
+    }
+    FuseContext c = getContext();
+    return new Ctx(c.uid.longValue(), c.gid.longValue());
+  }
+
+  private long node(String path, FuseFileInfo fi) throws IOException {
+    if (fi != null) {
+      Long n = openFiles.get(fi.fh.get());
+      if (n != null) {
+        return n;
+      }
+    }
+    if (path == null) {
+      throw new UnionException(Errno.EBADF, "no path and no open file");
+    }
+    return fs.resolve(path);
+  }
+
+  // --- attributes --------------------------------------------------------------------------
+
+  @Override
+  public int getattr(String path, FileStat stat) {
+    return call("getattr", path, () -> fill(stat, fs.getattr(fs.resolve(path))));
+  }
+
+  @Override
+  public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+    return call("fgetattr", path, () -> fill(stat, fs.getattr(node(path, fi))));
+  }
+
+  private static void fill(FileStat st, Attr a) {
+    st.st_ino.set(a.ino());
+    st.st_mode.set(a.mode());
+    st.st_nlink.set(a.nlink());
+    st.st_uid.set(a.uid());
+    st.st_gid.set(a.gid());
+    st.st_rdev.set(makedev(a.rdevMajor(), a.rdevMinor()));
+    st.st_size.set(a.size());
+    st.st_blksize.set(4096);
+    st.st_blocks.set(a.blocks());
+    time(st.st_atim, a.atimeNanos());
+    time(st.st_mtim, a.mtimeNanos());
+    time(st.st_ctim, a.ctimeNanos());
+  }
+
+  private static void time(Timespec t, long nanos) {
+    t.tv_sec.set(Math.floorDiv(nanos, 1_000_000_000L));
+    t.tv_nsec.set(Math.floorMod(nanos, 1_000_000_000L));
+  }
+
+  /** glibc's dev_t encoding. */
+  static long makedev(long major, long minor) {
+    return (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xffL) << 12) | ((major & ~0xfffL) << 32);
+  }
+
+  static int major(long dev) {
+    return (int) (((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL));
+  }
+
+  static int minor(long dev) {
+    return (int) ((dev & 0xff) | ((dev >>> 12) & ~0xffL));
+  }
+
+  @Override
+  public int chmod(String path, long mode) {
+    return call("chmod", path, () -> fs.setattr(fs.resolve(path), SetAttr.mode((int) mode & 07777)));
+  }
+
+  @Override
+  public int chown(String path, long uid, long gid) {
+    Long u = (uid & NO_ID) == NO_ID ? null : uid;
+    Long g = (gid & NO_ID) == NO_ID ? null : gid;
+    if (u == null && g == null) {
+      return call("chown", path, () -> fs.resolve(path));
+    }
+    return call("chown", path, () -> fs.setattr(fs.resolve(path), new SetAttr(null, u, g, null, null, null)));
+  }
+
+  @Override
+  public int truncate(String path, long size) {
+    return call("truncate", path, () -> fs.setattr(fs.resolve(path), SetAttr.size(size)));
+  }
+
+  @Override
+  public int ftruncate(String path, long size, FuseFileInfo fi) {
+    return call("ftruncate", path, () -> fs.setattr(node(path, fi), SetAttr.size(size)));
+  }
+
+  @Override
+  public int utimens(String path, Timespec[] timespec) {
+    return call("utimens", path, () -> {
+      long node = fs.resolve(path);
+      Long atime = utime(timespec[0]);
+      Long mtime = utime(timespec[1]);
+      if (atime != null || mtime != null) {
+        fs.setattr(node, new SetAttr(null, null, null, null, atime, mtime));
+      }
+    });
+  }
+
+  /** The time a utimensat entry asks for; null for UTIME_OMIT. */
+  private static Long utime(Timespec t) {
+    long nsec = t.tv_nsec.longValue();
+    if (nsec == UTIME_OMIT) {
+      return null;
+    }
+    if (nsec == UTIME_NOW) {
+      java.time.Instant now = java.time.Instant.now();
+      return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+    return t.tv_sec.get() * 1_000_000_000L + nsec;
+  }
+
+  @Override
+  public int access(String path, int mask) {
+    // default_permissions: the kernel checks modes itself; this answers only whether it exists.
+    return call("access", path, () -> fs.resolve(path));
+  }
+
+  @Override
+  public int readlink(String path, Pointer buf, long size) {
+    return call("readlink", path, () -> {
+      byte[] target = fs.readlink(fs.resolve(path)).getBytes(StandardCharsets.UTF_8);
+      int n = (int) Math.min(target.length, size - 1);
+      buf.put(0, target, 0, n);
+      buf.putByte(n, (byte) 0);
+    });
+  }
+
+  // --- names -------------------------------------------------------------------------------
+
+  @Override
+  public int mknod(String path, long mode, long rdev) {
+    return call("mknod", path, () -> fs.holdCounted(
+        fs.mknod(fs.resolve(parentOf(path)), nameOf(path), (int) mode, major(rdev), minor(rdev), caller())));
+  }
+
+  @Override
+  public int mkdir(String path, long mode) {
+    return call("mkdir", path, () -> fs.holdCounted(fs.mkdir(fs.resolve(parentOf(path)), nameOf(path), (int) mode, caller())));
+  }
+
+  @Override
+  public int symlink(String target, String path) {
+    return call("symlink", path, () -> fs.holdCounted(fs.symlink(fs.resolve(parentOf(path)), nameOf(path), target, caller())));
+  }
+
+  @Override
+  public int link(String existing, String path) {
+    return call("link", path, () -> fs.holdCounted(fs.link(fs.resolve(existing), fs.resolve(parentOf(path)), nameOf(path))));
+  }
+
+  @Override
+  public int unlink(String path) {
+    return call("unlink", path, () -> {
+      long gone = fs.resolve(path);
+      fs.unlink(fs.resolve(parentOf(path)), nameOf(path));
+      fs.unhold(gone);
+    });
+  }
+
+  @Override
+  public int rmdir(String path) {
+    return call("rmdir", path, () -> {
+      long gone = fs.resolve(path);
+      fs.rmdir(fs.resolve(parentOf(path)), nameOf(path));
+      fs.unhold(gone);
+    });
+  }
+
+  @Override
+  public int rename(String oldpath, String newpath) {
+    return call("rename", oldpath, () -> {
+      long replaced = existing(newpath);
+      long moved = fs.resolve(oldpath);
+      fs.rename(fs.resolve(parentOf(oldpath)), nameOf(oldpath), fs.resolve(parentOf(newpath)), nameOf(newpath), 0);
+      if (replaced != 0 && replaced != moved) {
+        fs.unhold(replaced);
+      }
+    });
+  }
+
+  /** The node at a path, or 0 if there is none. */
+  private long existing(String path) throws IOException {
+    try {
+      return fs.resolve(path);
+    } catch (UnionException e) {
+      if (e.errno() == Errno.ENOENT) {
+        return 0;
+      }
+      throw e;
+    }
+  }
+
+  // --- files -------------------------------------------------------------------------------
+
+  @Override
+  public int create(String path, long mode, FuseFileInfo fi) {
+    return call("create", path, () -> {
+      long[] made = fs.create(fs.resolve(parentOf(path)), nameOf(path), (int) mode, fi.flags.get(), caller());
+      fs.holdCounted(made[0]);
+      openFiles.put(made[1], made[0]);
+      fi.fh.set(made[1]);
+    });
+  }
+
+  @Override
+  public int open(String path, FuseFileInfo fi) {
+    return call("open", path, () -> {
+      long node = fs.resolve(path);
+      long handle = fs.open(node, fi.flags.get());
+      openFiles.put(handle, node);
+      fi.fh.set(handle);
+    });
+  }
+
+  @Override
+  public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+    try {
+      // The engine reads straight into libfuse's buffer: no copy through the Java heap.
+      ByteBuffer dst = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
+      int total = 0;
+      while (dst.hasRemaining()) {
+        int n = fs.read(fi.fh.get(), offset + total, dst);
+        if (n <= 0) {
+          break;
+        }
+        total += n;
+      }
+      return total;
+    } catch (Throwable e) {
+      return errno(e, "read", path);
+    }
+  }
+
+  @Override
+  public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+    try {
+      ByteBuffer src = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
+      int total = 0;
+      while (src.hasRemaining()) {
+        total += fs.write(fi.fh.get(), offset + total, src);
+      }
+      return total;
+    } catch (Throwable e) {
+      return errno(e, "write", path);
+    }
+  }
+
+  @Override
+  public int flush(String path, FuseFileInfo fi) {
+    return 0; // writes reach the upper file as they come; close has nothing left to push
+  }
+
+  @Override
+  public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+    return call("fsync", path, () -> fs.fsync(fi.fh.get(), isdatasync != 0));
+  }
+
+  @Override
+  public int release(String path, FuseFileInfo fi) {
+    return call("release", path, () -> {
+      long handle = fi.fh.get();
+      openFiles.remove(handle);
+      fs.release(handle);
+    });
+  }
+
+  // --- directories -------------------------------------------------------------------------
+
+  @Override
+  public int opendir(String path, FuseFileInfo fi) {
+    return call("opendir", path, () -> fi.fh.set(fs.opendir(fs.resolve(path))));
+  }
+
+  @Override
+  public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
+    return call("readdir", path, () -> {
+      List<DirEntry> entries = fs.readdir(fi.fh.get(), offset);
+      FileStat st = new FileStat(jnr.ffi.Runtime.getSystemRuntime());
+      for (DirEntry e : entries) {
+        // use_ino: libfuse passes this st_ino on as d_ino, so d_ino equals st_ino.
+        st.st_ino.set(e.ino());
+        st.st_mode.set(e.type().modeBits());
+        if (filler.apply(buf, e.name(), st, e.offset()) != 0) {
+          break; // the reply is full; the kernel asks again from this offset
+        }
+      }
+    });
+  }
+
+  @Override
+  public int releasedir(String path, FuseFileInfo fi) {
+    fs.releasedir(fi.fh.get());
+    return 0;
+  }
+
+  @Override
+  public int fsyncdir(String path, FuseFileInfo fi) {
+    return 0; // directory changes are made durable by the engine's renames as they happen
+  }
+
+  // --- extended attributes -----------------------------------------------------------------
+
+  @Override
+  public int setxattr(String path, String name, Pointer value, long size, int flags) {
+    return call("setxattr", path, () -> {
+      long node = fs.resolve(path);
+      if ((flags & (XATTR_CREATE | XATTR_REPLACE)) != 0) {
+        boolean exists = fs.listxattr(node).contains(name);
+        if ((flags & XATTR_CREATE) != 0 && exists) {
+          throw new UnionException(Errno.EEXIST, name);
+        }
+        if ((flags & XATTR_REPLACE) != 0 && !exists) {
+          throw new UnionException(Errno.ENODATA, name);
+        }
+      }
+      byte[] bytes = new byte[(int) size];
+      value.get(0, bytes, 0, bytes.length);
+      fs.setxattr(node, name, bytes);
+    });
+  }
+
+  @Override
+  public int getxattr(String path, String name, Pointer value, long size) {
+    try {
+      byte[] bytes = fs.getxattr(fs.resolve(path), name);
+      return copyOut(bytes, value, size);
+    } catch (Throwable e) {
+      return errno(e, "getxattr", path);
+    }
+  }
+
+  @Override
+  public int listxattr(String path, Pointer list, long size) {
+    try {
+      java.io.ByteArrayOutputStream names = new java.io.ByteArrayOutputStream();
+      for (String n : fs.listxattr(fs.resolve(path))) {
+        names.writeBytes(n.getBytes(StandardCharsets.UTF_8));
+        names.write(0);
+      }
+      return copyOut(names.toByteArray(), list, size);
+    } catch (Throwable e) {
+      return errno(e, "listxattr", path);
+    }
+  }
+
+  /** The xattr calls' protocol: size 0 asks for the length; a short buffer is ERANGE. */
+  private static int copyOut(byte[] bytes, Pointer dst, long size) {
+    if (size == 0) {
+      return bytes.length;
+    }
+    if (size < bytes.length) {
+      return -Errno.ERANGE.number();
+    }
+    dst.put(0, bytes, 0, bytes.length);
+    return bytes.length;
+  }
+
+  @Override
+  public int removexattr(String path, String name) {
+    return call("removexattr", path, () -> fs.removexattr(fs.resolve(path), name));
+  }
+
+  // --- the filesystem ----------------------------------------------------------------------
+
+  @Override
+  public int statfs(String path, Statvfs st) {
+    return call("statfs", path, () -> {
+      HostFiles.FsStats s = fs.statfs();
+      st.f_bsize.set(s.blockSize());
+      st.f_frsize.set(s.blockSize());
+      st.f_blocks.set(s.blocks());
+      st.f_bfree.set(s.blocksFree());
+      st.f_bavail.set(s.blocksAvailable());
+      st.f_files.set(s.files());
+      st.f_ffree.set(s.filesFree());
+      st.f_favail.set(s.filesFree());
+      st.f_namemax.set(s.nameMax());
+    });
+  }
+}

@@ -1,0 +1,97 @@
+package dev.strata.cli;
+
+import dev.strata.fuse.FuseMount;
+import dev.strata.fuse.MountOptions;
+import dev.strata.fuse.NativeHostFiles;
+import dev.strata.layout.Containers;
+import dev.strata.layout.Store;
+import dev.strata.layout.StoredImage;
+import dev.strata.union.StoreLayer;
+import dev.strata.union.UnionFs;
+import dev.strata.union.UnionOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * An image of the store as a union: its layers read in place from the store, and the upper of
+ * a container (none when read-only). Holds what must stay held while the union is open: the
+ * store's shared lock (gc waits; pulls do not) and the container (no second mount or commit).
+ */
+final class ContainerMount implements AutoCloseable {
+  final StoredImage image;
+  final Containers.Container container;
+  final UnionFs fs;
+  private final Store.Lock storeLock;
+  private final Containers.InUse inUse;
+
+  private ContainerMount(StoredImage image, Containers.Container container, UnionFs fs, Store.Lock storeLock,
+      Containers.InUse inUse) {
+    this.image = image;
+    this.container = container;
+    this.fs = fs;
+    this.storeLock = storeLock;
+    this.inUse = inUse;
+  }
+
+  /**
+   * Opens the union of container {@code name} (made from {@code imageName} if new), or of the
+   * image alone when {@code name} is null. {@code readOnly}: no change reaches the upper.
+   */
+  static ContainerMount open(Store store, String imageName, String name, boolean readOnly) throws IOException {
+    Store.Lock lock = store.shared();
+    Containers.InUse inUse = null;
+    try {
+      Containers containers = new Containers(store);
+      StoredImage image;
+      Containers.Container c = null;
+      if (name != null && imageName == null) {
+        c = containers.get(name).orElseThrow(() -> new IllegalArgumentException("no container named '" + name + "'"));
+        image = StoredImage.load(store, c.manifest().digest().toString());
+      } else {
+        image = StoredImage.load(store, imageName);
+        if (name != null) {
+          c = containers.getOrCreate(name, image);
+        }
+      }
+      if (c != null) {
+        inUse = containers.use(c);
+      }
+      UnionOptions options = new UnionOptions(NativeHostFiles.create(), readOnly, true, true);
+      UnionFs fs = UnionFs.open(StoreLayer.ofImage(store, image), c == null ? null : c.upper(),
+          c == null ? null : c.work(), options);
+      return new ContainerMount(image, c, fs, lock, inUse);
+    } catch (IOException | RuntimeException e) {
+      if (inUse != null) {
+        inUse.close();
+      }
+      lock.close();
+      throw e;
+    }
+  }
+
+  /** The mount options of a container's mount. */
+  MountOptions mountOptions(boolean readOnly) {
+    String source = "strata:" + (container != null ? container.name() : image.name());
+    return MountOptions.defaults(source).withReadOnly(readOnly);
+  }
+
+  /** Serves the union at {@code mountPoint} until it is unmounted. */
+  void serve(Path mountPoint, boolean readOnly) throws IOException, InterruptedException {
+    FuseMount.serve(fs, mountPoint, mountOptions(readOnly));
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      fs.close();
+    } finally {
+      try {
+        if (inUse != null) {
+          inUse.close();
+        }
+      } finally {
+        storeLock.close();
+      }
+    }
+  }
+}
