@@ -35,7 +35,7 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
     Set<String> ignored = new LinkedHashSet<>();
     boolean debug = false;
     for (String group : optionStrings) {
-      for (String opt : splitUnescaped(group, ',')) {
+      for (String opt : split(group, ',', true)) {
         if (opt.isEmpty()) {
           continue;
         }
@@ -44,7 +44,7 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
         String value = eq < 0 ? null : opt.substring(eq + 1);
         switch (key) {
           case "lowerdir" -> {
-            for (String d : splitUnescaped(require(key, value), ':')) {
+            for (String d : split(require(key, value), ':', false)) {
               if (!d.isEmpty()) {
                 lowers.add(Path.of(d));
               }
@@ -71,7 +71,8 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
     if ((upper == null) != (work == null)) {
       throw new IllegalArgumentException(upper == null ? "workdir= without upperdir=" : "upperdir= needs workdir=");
     }
-    return new OverlayOptions(List.copyOf(lowers), upper, work, List.copyOf(fuse), Set.copyOf(ignored), debug);
+    return new OverlayOptions(List.copyOf(lowers), upper, work, List.copyOf(fuse),
+        java.util.Collections.unmodifiableSet(ignored), debug);
   }
 
   private static String require(String key, String value) {
@@ -81,13 +82,19 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
     return value;
   }
 
-  /** Splits at {@code sep} not preceded by a backslash, dropping the escapes. */
-  static List<String> splitUnescaped(String s, char sep) {
+  /**
+   * Splits at {@code sep} not preceded by a backslash; {@code keepEscapes} leaves the escapes in
+   * the parts, for a second split (a lower directory may hold an escaped ':' in an option list).
+   */
+  static List<String> split(String s, char sep, boolean keepEscapes) {
     List<String> out = new ArrayList<>();
     StringBuilder cur = new StringBuilder();
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c == '\\' && i + 1 < s.length()) {
+        if (keepEscapes) {
+          cur.append(c);
+        }
         cur.append(s.charAt(++i));
       } else if (c == sep) {
         out.add(cur.toString());

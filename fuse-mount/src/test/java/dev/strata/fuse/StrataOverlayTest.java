@@ -1,0 +1,167 @@
+package dev.strata.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * strata-overlay as container engines and mount(8) run it: fuse-overlayfs's options, detached
+ * start that returns once the mount is live, a server that ends with the mount.
+ */
+class StrataOverlayTest {
+  @Nested
+  class Options {
+    @Test
+    void lowerDirsAreTopFirstAndEscapesAreKept() {
+      OverlayOptions o = OverlayOptions.parse(List.of("lowerdir=/a:/b\\:c:/d,upperdir=/u,workdir=/w", "allow_other"));
+      assertThat(o.lowerDirs()).containsExactly(Path.of("/a"), Path.of("/b:c"), Path.of("/d"));
+      assertThat(o.upperDir()).isEqualTo(Path.of("/u"));
+      assertThat(o.fuseOptions()).containsExactly("allow_other");
+      assertThat(o.readOnly()).isFalse();
+    }
+
+    @Test
+    void fuseOverlayfsTuningIsAcceptedAndNamed() {
+      OverlayOptions o = OverlayOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w,fsync=0,volatile,"
+          + "uidmapping=0:1000:1,squash_to_root,context=\"system_u:object_r:container_file_t:s0\""));
+      assertThat(o.ignored()).containsExactlyInAnyOrder("fsync", "volatile", "uidmapping", "squash_to_root", "context");
+    }
+
+    @Test
+    void withoutAnUpperTheMountIsReadOnly() {
+      assertThat(OverlayOptions.parse(List.of("lowerdir=/a:/b")).readOnly()).isTrue();
+      assertThat(OverlayOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w,ro")).readOnly()).isTrue();
+    }
+
+    @Test
+    void mistakesAreRefusedByName() {
+      assertThatThrownBy(() -> OverlayOptions.parse(List.of("lowerdir=/a,frobnicate")))
+          .hasMessageContaining("unknown option 'frobnicate'");
+      assertThatThrownBy(() -> OverlayOptions.parse(List.of("upperdir=/u,workdir=/w")))
+          .hasMessageContaining("no lowerdir");
+      assertThatThrownBy(() -> OverlayOptions.parse(List.of("lowerdir=/a,upperdir=/u")))
+          .hasMessageContaining("upperdir= needs workdir=");
+    }
+  }
+
+  @Nested
+  class Mounted {
+    @TempDir Path dir;
+    private Path lower;
+    private Path upper;
+    private Path work;
+    private Path mnt;
+
+    @BeforeEach
+    void layers() throws IOException {
+      lower = Files.createDirectories(dir.resolve("lower"));
+      upper = Files.createDirectories(dir.resolve("upper"));
+      work = Files.createDirectories(dir.resolve("work"));
+      mnt = Files.createDirectories(dir.resolve("mnt"));
+      Files.writeString(lower.resolve("hello"), "from below\n");
+    }
+
+    @AfterEach
+    void unmount() throws IOException {
+      if (Mounts.at(mnt).isPresent()) {
+        Mounts.unmount(mnt, true);
+      }
+    }
+
+    private List<String> command() {
+      return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+          System.getProperty("java.class.path"), OverlayMain.class.getName());
+    }
+
+    private Result run(List<String> command, Map<String, String> env) throws Exception {
+      ProcessBuilder pb = new ProcessBuilder(command);
+      pb.environment().putAll(env);
+      Path err = Files.createTempFile(dir, "err", ".txt");
+      Process p = pb.redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+      return new Result(p.exitValue(), Files.readString(err));
+    }
+
+    private record Result(int exit, String err) {}
+
+    private Result overlay(String... args) throws Exception {
+      List<String> cmd = new ArrayList<>(command());
+      cmd.addAll(List.of(args));
+      return run(cmd, Map.of());
+    }
+
+    @Test
+    void returnsOnceLiveWarnsOnceAndTheServerEndsWithTheMount() throws Exception {
+      Result r = overlay("-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work + ",fsync=0",
+          "-o", "volatile", mnt.toString());
+      assertThat(r.exit()).as(r.err()).isZero();
+      assertThat(r.err().lines().toList()).containsExactly("strata-overlay: warning: accepted but not implemented: "
+          + String.join(", ", OverlayOptions.parse(List.of("lowerdir=/x,fsync=0", "volatile")).ignored()));
+      assertThat(Mounts.isFuseMounted(mnt)).isTrue(); // live when the command returned
+
+      assertThat(Files.readString(mnt.resolve("hello"))).isEqualTo("from below\n");
+      Files.writeString(mnt.resolve("hello"), "changed\n");
+      assertThat(Files.readString(upper.resolve("hello"))).isEqualTo("changed\n");
+      assertThat(Files.readString(lower.resolve("hello"))).isEqualTo("from below\n");
+
+      ProcessHandle server = MountRegistry.server(mnt).orElseThrow();
+      Mounts.unmount(mnt, false);
+      server.onExit().get(30, TimeUnit.SECONDS);
+      assertThat(server.isAlive()).isFalse();
+    }
+
+    @Test
+    void withoutUpperEveryWriteIsRefused() throws Exception {
+      Result r = overlay("-o", "lowerdir=" + lower, mnt.toString());
+      assertThat(r.exit()).as(r.err()).isZero();
+      assertThat(Files.readString(mnt.resolve("hello"))).isEqualTo("from below\n");
+      assertThatThrownBy(() -> Files.writeString(mnt.resolve("new"), "x"))
+          .isInstanceOf(FileSystemException.class).hasMessageContaining("Read-only file system");
+    }
+
+    @Test
+    void badOptionsFailBeforeAnythingIsMounted() throws Exception {
+      Result r = overlay("-o", "lowerdir=" + lower + ",bogus=1", mnt.toString());
+      assertThat(r.exit()).isEqualTo(2);
+      assertThat(r.err()).contains("unknown option 'bogus=1'");
+      Result missing = overlay("-o", "lowerdir=" + dir.resolve("nope"), mnt.toString());
+      assertThat(missing.exit()).isEqualTo(2);
+      assertThat(missing.err()).contains("is not a directory");
+      assertThat(Mounts.at(mnt)).isEmpty();
+    }
+
+    @Test
+    void mountOfTypeFuseRunsItTheWayMountFuseDoes() throws Exception {
+      // mount(8) hands a fuse mount to mount.fuse, which runs "PROGRAM SOURCE MOUNTPOINT -o
+      // OPTIONS" (adding rw,dev,suid). With -t fuse.strata-overlay it finds PROGRAM on its own
+      // fixed PATH; "PROGRAM#SOURCE" names it directly, so the test needs nothing installed.
+      Path bin = Files.createDirectories(dir.resolve("bin"));
+      Path launcher = bin.resolve("strata-overlay");
+      Files.writeString(launcher, "#!/bin/sh\nexec " + String.join(" ", command().stream().map(a -> "'" + a + "'").toList())
+          + " \"$@\"\n", StandardCharsets.UTF_8);
+      Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Result r = run(List.of("mount", "-t", "fuse", "-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work,
+          launcher + "#mysource", mnt.toString()), Map.of());
+      assertThat(r.exit()).as(r.err()).isZero();
+      Mounts.Mount m = Mounts.at(mnt).orElseThrow();
+      assertThat(m.type()).isEqualTo("fuse.strata");
+      assertThat(m.source()).isEqualTo("mysource");
+      assertThat(Files.readString(mnt.resolve("hello"))).isEqualTo("from below\n");
+    }
+  }
+}
