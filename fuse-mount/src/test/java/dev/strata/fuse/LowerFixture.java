@@ -12,10 +12,10 @@ import java.util.Random;
  * replaced by a file, a file replaced by a directory, dangling symlinks, xattrs, owners, modes,
  * and a file large enough for copy-up to matter.
  */
-final class LowerFixture {
+public final class LowerFixture {
   private LowerFixture() {}
 
-  static void build(Path l1, Path l2, Path l3, HostFiles host) throws IOException {
+  public static void build(Path l1, Path l2, Path l3, HostFiles host) throws IOException {
     // bottom layer
     file(l3, "a", "a from l3\n");
     file(l3, "b", "b from l3\n");

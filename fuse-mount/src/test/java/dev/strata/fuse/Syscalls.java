@@ -2,6 +2,7 @@ package dev.strata.fuse;
 
 import java.nio.charset.StandardCharsets;
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
@@ -15,8 +16,9 @@ import jnr.ffi.types.ssize_t;
 /**
  * The plain system calls the tests make on a kernel overlay mount, so that each answers with
  * the kernel's own errno (java.nio would turn unlink of a directory into rmdir, for one).
+ * Public for the mount conformance tests in {@code dev.strata.fuse.conformance}.
  */
-final class Syscalls {
+public final class Syscalls {
   private static final Calls LIBC = LibraryLoader.create(Calls.class).load("c");
   private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
 
@@ -45,21 +47,39 @@ final class Syscalls {
     @SaveError int ftruncate(int fd, @off_t long length);
 
     @SaveError int close(int fd);
+
+    @SaveError int fsync(int fd);
+
+    @SaveError int fdatasync(int fd);
+
+    @SaveError int access(@In byte[] path, int mode);
+
+    /** {@code times} is {@code struct timespec[2]}: atime sec, nsec, mtime sec, nsec. */
+    @SaveError int utimensat(int dirfd, @In byte[] path, @In long[] times, int flags);
+
+    @SaveError @ssize_t long readlink(@In byte[] path, @Out byte[] buf, @size_t long size);
+
+    @SaveError Pointer opendir(@In byte[] path);
+
+    /** The next {@code struct dirent64} of {@code dir}, or null at the end (or on error). */
+    @SaveError Pointer readdir64(Pointer dir);
+
+    @SaveError int closedir(Pointer dir);
   }
 
-  static byte[] c(String path) {
+  public static byte[] c(String path) {
     byte[] b = path.getBytes(StandardCharsets.UTF_8);
     byte[] z = new byte[b.length + 1];
     System.arraycopy(b, 0, z, 0, b.length);
     return z;
   }
 
-  static Calls libc() {
+  public static Calls libc() {
     return LIBC;
   }
 
   /** The errno of the last failed call on this thread. */
-  static int errno() {
+  public static int errno() {
     return RUNTIME.getLastError();
   }
 }

@@ -1,0 +1,12 @@
+/**
+ * One POSIX conformance suite run twice: against a kernel overlayfs mount, the reference, and
+ * against a FUSE mount made by a fuse-overlayfs-compatible mount program ({@code bin/strata-overlay},
+ * or fuse-overlayfs itself while Strata's is being written; system property
+ * {@code strata.overlay.command}). The engine's own tests call the engine; these go through the
+ * kernel's VFS and a real mount, where caching, permission checks, mmap and concurrent callers
+ * show what a filesystem looks like to the programs a container runs. Each test builds fresh
+ * lower layers, mounts, acts through plain system calls and expects what the kernel answers.
+ * Where fuse-overlayfs is known to answer otherwise, {@link dev.strata.fuse.conformance.KnownPeerDifferences}
+ * says so and skips the test for fuse-overlayfs only, never for Strata.
+ */
+package dev.strata.fuse.conformance;
