@@ -33,7 +33,10 @@ final class KnownPeerDifferences {
   static final String ROOT_DOTDOT = "readdir of the root lacks ..";
   /** After link(2) of a lower file, stat of its old names still says the old link count. */
   static final String LINK_COUNT_AFTER_LINK = "nlink of the other names is stale after link";
-  /** Lookup under a directory made again over a deleted lower one still finds the lower file (readdir does not list it). */
+  /**
+   * Lookup under a directory made again over a deleted lower one still finds the lower file, which
+   * readdir does not list; a file written there by that name is then not listed either.
+   */
   static final String LOOKUP_UNDER_NEW_DIRECTORY = "lookup through a re-made directory finds deleted lower files";
   /** chmod or chown of a lower fifo answers EIO. */
   static final String CHMOD_LOWER_FIFO = "chmod of a lower fifo answers EIO";
