@@ -104,10 +104,12 @@ public final class HostDirLayer implements LowerLayer {
     if (name.startsWith(WHITEOUT_PREFIX) || !isDirectory(parent)) {
       return null;
     }
-    Path file = root.resolve(path);
+    Path file = file(path);
     Stat st = lstat(file);
     Stat marker = null;
-    if (st == null || st.type() == FileType.DIRECTORY) {
+    // A name within 4 bytes of NAME_MAX can have no .wh. marker: the marker's name is too long.
+    if ((st == null || st.type() == FileType.DIRECTORY)
+        && name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + WHITEOUT_PREFIX.length() <= Lookup.NAME_MAX) {
       marker = lstat(file.resolveSibling(WHITEOUT_PREFIX + name));
       marker = marker != null && marker.type() == FileType.REGULAR ? marker : null;
     }
@@ -122,7 +124,7 @@ public final class HostDirLayer implements LowerLayer {
     if (!isDirectory(LowerPaths.check(dir))) {
       return ImmutableList.of();
     }
-    Path d = root.resolve(dir);
+    Path d = file(dir);
     Set<String> names = new HashSet<>();
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(d)) {
       for (Path p : stream) {
@@ -163,7 +165,7 @@ public final class HostDirLayer implements LowerLayer {
       case DIRECTORY -> throw UnionException.of(Errno.EISDIR, path);
       default -> throw new UnionException(Errno.EINVAL, path + ": not a regular file");
     }
-    Path file = root.resolve(path);
+    Path file = file(path);
     return new HostFileContent(file, FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
         e.size());
   }
@@ -173,13 +175,13 @@ public final class HostDirLayer implements LowerLayer {
     if (existing(path).type() != FileType.SYMLINK) {
       throw new UnionException(Errno.EINVAL, path + ": not a symlink");
     }
-    return Files.readSymbolicLink(root.resolve(path)).toString();
+    return Files.readSymbolicLink(file(path)).toString();
   }
 
   @Override
   public ImmutableMap<String, Bytes> xattrs(String path) throws IOException {
     existing(path);
-    Path file = root.resolve(path);
+    Path file = file(path);
     ImmutableSortedMap.Builder<String, Bytes> out = ImmutableSortedMap.naturalOrder();
     for (String name : host.listxattr(file)) {
       if (!LowerPaths.isOverlayXattr(name)) {
@@ -190,6 +192,12 @@ public final class HostDirLayer implements LowerLayer {
       }
     }
     return out.build();
+  }
+
+  /** The host path of {@code path} in this layer, reachable even past PATH_MAX. */
+  private Path file(String path) {
+    Path p = root.resolve(path);
+    return path.length() > UpperDir.LONG_PATH ? host.reachable(p) : p;
   }
 
   @Override
@@ -223,7 +231,7 @@ public final class HostDirLayer implements LowerLayer {
     if (Paths.name(dir).startsWith(WHITEOUT_PREFIX) || !isDirectory(Paths.parent(dir))) {
       return false;
     }
-    Stat st = lstat(root.resolve(dir));
+    Stat st = lstat(file(dir));
     if (st != null && st.type() == FileType.DIRECTORY) {
       directories.add(dir);
       return true;

@@ -21,6 +21,17 @@ public interface HostFiles {
   int RENAME_EXCHANGE = 2;
   int RENAME_WHITEOUT = 4;
 
+  /**
+   * Returns a path by which the host reaches {@code path} whatever its length. A path past
+   * PATH_MAX (4096 bytes) fails every system call, yet overlayfs serves files that deep (its
+   * own paths are relative to the layers' roots); a host that can hold directories open
+   * answers {@code /proc/self/fd/N/REST}, N a descriptor of a deep ancestor, kept open long
+   * enough for the call the path is made for. The default, for hosts that cannot, is the path.
+   */
+  default Path reachable(Path path) {
+    return path;
+  }
+
   /** Returns whether device nodes (and so kernel whiteouts) can be created here. */
   boolean canMknod();
 

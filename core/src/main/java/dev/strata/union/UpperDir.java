@@ -53,8 +53,15 @@ final class UpperDir {
 
   /** Returns the host path of union path {@code rel}. */
   Path path(String rel) {
-    return rel.isEmpty() ? root : root.resolve(rel);
+    if (rel.isEmpty()) {
+      return root;
+    }
+    Path p = root.resolve(rel);
+    return rel.length() > LONG_PATH ? host.reachable(p) : p;
   }
+
+  /** Characters of a relative path past which the upper's root could push it over PATH_MAX. */
+  static final int LONG_PATH = 2048;
 
   /** Returns a fresh name in the work directory, for staging a copy-up or an exchange. */
   Path temp(String what) {
@@ -220,13 +227,19 @@ final class UpperDir {
     if (attrs != null) {
       return isWhiteout(attrs);
     }
-    return Files.exists(whiteoutFile(rel), LinkOption.NOFOLLOW_LINKS);
+    Path marker = whiteoutFile(rel);
+    return marker != null && Files.exists(marker, LinkOption.NOFOLLOW_LINKS);
   }
 
+  /** The .wh. marker of {@code rel}; null when the marker's name would pass NAME_MAX. */
   private Path whiteoutFile(String rel) {
     int slash = rel.lastIndexOf('/');
     String dir = slash < 0 ? "" : rel.substring(0, slash);
-    return path(dir).resolve(WHITEOUT_PREFIX + rel.substring(slash + 1));
+    String marker = WHITEOUT_PREFIX + rel.substring(slash + 1);
+    if (marker.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > Lookup.NAME_MAX) {
+      return null;
+    }
+    return path(dir).resolve(marker);
   }
 
   /** Whites out {@code rel}, whose upper name must be free. */
@@ -235,7 +248,12 @@ final class UpperDir {
       host.mknod(path(rel), 0020000, 0, 0);
     } else {
       try {
-        Files.createFile(whiteoutFile(rel));
+        Path marker = whiteoutFile(rel);
+        if (marker == null) {
+          // fuse-overlayfs has the same limit where it writes .wh. files: 251 bytes a name.
+          throw new UnionException(Errno.ENAMETOOLONG, "/" + rel + ": no room for a .wh. whiteout marker");
+        }
+        Files.createFile(marker);
       } catch (FileAlreadyExistsException e) {
         // already whited out
       }
@@ -248,7 +266,10 @@ final class UpperDir {
     if (attrs != null && isWhiteout(attrs)) {
       Files.delete(path(rel));
     }
-    Files.deleteIfExists(whiteoutFile(rel));
+    Path marker = whiteoutFile(rel);
+    if (marker != null) {
+      Files.deleteIfExists(marker);
+    }
   }
 
   /**

@@ -78,6 +78,10 @@ final class LibC {
 
     @SaveError
     int close(int fd);
+
+    @SaveError
+    @Variadic(fixedCount = 3)
+    int openat(int dirfd, @In byte[] path, int flags, @mode_t int mode);
   }
 
   /**

@@ -251,6 +251,69 @@ public final class NativeHostFiles implements HostFiles {
     return fd;
   }
 
+  /** O_PATH: a descriptor that names a directory without opening it for reading (Linux, every arch). */
+  private static final int O_PATH = 010000000;
+  private static final int WALK = O_PATH | OpenFlags.O_DIRECTORY.intValue() | OpenFlags.O_NOFOLLOW.intValue()
+      | OpenFlags.O_CLOEXEC.intValue();
+  /** Bytes a path may have and still be passed as it is. */
+  private static final int SHORT = 3072;
+  /**
+   * Descriptors of the deep directories {@link #reachable} answered with, closed oldest first.
+   * An answer is used by the one call it was made for, at once; 256 calls deep in long paths
+   * at the same moment would be needed to close one still in use.
+   */
+  private final int[] aliases = new int[256];
+  private int nextAlias;
+
+  @Override
+  public Path reachable(Path path) {
+    byte[] whole = cPath(path);
+    if (whole.length - 1 <= SHORT || !path.isAbsolute()) {
+      return path;
+    }
+    // Walk down from / one name at a time (each call takes one short name) until what is
+    // left fits; that directory's descriptor then stands for the path so far.
+    int fd = open(Path.of("/"), WALK);
+    Path rest = path.getRoot().relativize(path);
+    int used = 0;
+    try {
+      while (rest.getNameCount() > 1 && cPath(rest).length - 1 > SHORT) {
+        byte[] name = cPath(rest.getName(0));
+        int next = libc.openat(fd, name, WALK, 0);
+        if (next < 0) {
+          return path; // the call itself will say what is wrong (ENOENT, ENOTDIR, ...)
+        }
+        libc.close(fd);
+        fd = next;
+        rest = rest.subpath(1, rest.getNameCount());
+        used++;
+      }
+    } catch (RuntimeException e) {
+      libc.close(fd);
+      throw e;
+    }
+    if (used == 0) {
+      libc.close(fd);
+      return path;
+    }
+    synchronized (aliases) {
+      int slot = nextAlias++ % aliases.length;
+      if (aliases[slot] > 0) {
+        libc.close(aliases[slot]);
+      }
+      aliases[slot] = fd;
+    }
+    return Path.of("/proc/self/fd/" + fd).resolve(rest);
+  }
+
+  private int open(Path path, int flags) {
+    int fd = libc.open(cPath(path), flags, 0);
+    if (fd < 0) {
+      throw new IllegalStateException("cannot open " + path + ": errno " + errno());
+    }
+    return fd;
+  }
+
   /** Counts are in units of the fragment size, as statvfs(3) reads them. */
   @Override
   public FsStats statfs(Path path) throws IOException {

@@ -58,6 +58,11 @@ final class UnionFuseFs extends FuseStubFS {
   private final boolean rootOwnsEverything;
   /** Open file handles, to the node each is of: fgetattr and ftruncate get no usable path. */
   private final ConcurrentHashMap<Long, Long> openFiles = new ConcurrentHashMap<>();
+  /**
+   * Nodes whose name is gone while a file of theirs is open: the hold is let go at the last
+   * release, as the kernel forgets an unlinked inode only once its last file is closed.
+   */
+  private final java.util.Set<Long> goneWhileOpen = new java.util.HashSet<>();
 
   /**
    * @param rootOwnsEverything create files as root whoever asks (a mount for one user that
@@ -290,7 +295,7 @@ final class UnionFuseFs extends FuseStubFS {
     return call("unlink", path, () -> {
       long gone = fs.resolve(path);
       fs.unlink(fs.resolve(parentOf(path)), nameOf(path));
-      fs.unhold(gone);
+      letGo(gone);
     });
   }
 
@@ -299,7 +304,7 @@ final class UnionFuseFs extends FuseStubFS {
     return call("rmdir", path, () -> {
       long gone = fs.resolve(path);
       fs.rmdir(fs.resolve(parentOf(path)), nameOf(path));
-      fs.unhold(gone);
+      letGo(gone);
     });
   }
 
@@ -310,9 +315,20 @@ final class UnionFuseFs extends FuseStubFS {
       long moved = fs.resolve(oldpath);
       fs.rename(fs.resolve(parentOf(oldpath)), nameOf(oldpath), fs.resolve(parentOf(newpath)), nameOf(newpath), 0);
       if (replaced != 0 && replaced != moved) {
-        fs.unhold(replaced);
+        letGo(replaced);
       }
     });
+  }
+
+  /** Lets go of a node whose name is gone, now or at the last release of its open files. */
+  private void letGo(long node) {
+    synchronized (goneWhileOpen) {
+      if (openFiles.containsValue(node)) {
+        goneWhileOpen.add(node);
+        return;
+      }
+    }
+    fs.unhold(node);
   }
 
   /** The node at a path, or 0 if there is none. */
@@ -396,8 +412,15 @@ final class UnionFuseFs extends FuseStubFS {
   public int release(String path, FuseFileInfo fi) {
     return call("release", path, () -> {
       long handle = fi.fh.get();
-      openFiles.remove(handle);
       fs.release(handle);
+      Long node = openFiles.remove(handle);
+      boolean last;
+      synchronized (goneWhileOpen) {
+        last = node != null && !openFiles.containsValue(node) && goneWhileOpen.remove(node);
+      }
+      if (last) {
+        fs.unhold(node);
+      }
     });
   }
 

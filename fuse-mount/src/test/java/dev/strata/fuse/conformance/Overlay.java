@@ -62,8 +62,14 @@ enum Overlay {
     }
   };
 
-  /** The mount program, split on blanks; fuse-overlayfs takes the same arguments. */
-  static final String COMMAND = System.getProperty("strata.overlay.command", repositoryRoot() + "/bin/strata-overlay");
+  /**
+   * The mount program, split on blanks; fuse-overlayfs takes the same arguments. By default
+   * strata-overlay from this build's classes, which is what bin/strata-overlay runs from the
+   * jar (the jar is made after this module's tests).
+   */
+  static final String COMMAND = System.getProperty("strata.overlay.command",
+      Path.of(System.getProperty("java.home"), "bin", "java") + " -cp " + System.getProperty("java.class.path") + " "
+          + dev.strata.fuse.OverlayMain.class.getName());
 
   /**
    * default_permissions: the kernel checks modes itself, as it does for overlayfs (every
@@ -92,15 +98,5 @@ enum Overlay {
 
   private static String join(List<Path> lowers) {
     return lowers.stream().map(Path::toString).collect(Collectors.joining(":"));
-  }
-
-  /** The checkout: the first directory up from the working directory that holds bin/ and fuse-mount/. */
-  private static Path repositoryRoot() {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isDirectory(p.resolve("bin")) && Files.isDirectory(p.resolve("fuse-mount"))) {
-        return p;
-      }
-    }
-    return Path.of("").toAbsolutePath();
   }
 }
