@@ -133,6 +133,63 @@ class ContainerTest {
     assertThat(diff.out() + diff.err()).isEmpty();
   }
 
+  /**
+   * The same path with Debian: dpkg purges a package and installs a .deb built in the
+   * container, apt-get checks the result. Runs where the Debian image was built (CI builds it).
+   */
+  @Test
+  void dpkgAndAptInDebianAreCommittedAsUmociSeesThem() throws Exception {
+    Path debian = TestImages.debian();
+    org.junit.jupiter.api.Assumptions.assumeTrue(debian != null,
+        "the Debian image is built by scripts/make-images.sh --debootstrap (scripts/test.sh does)");
+    Path store = dir.resolve("debian-store");
+    Strata.run(store, "pull", "oci:" + debian + ":minbase", "debian").assertOk();
+    String script = String.join("; ",
+        "set -e",
+        "test \"$(dpkg -l | grep -c ^ii)\" -gt 50",
+        "dpkg --purge --force-all e2fsprogs",
+        "mkdir -p /root/pkg/DEBIAN /root/pkg/usr/share/strata-test",
+        "printf 'Package: strata-test\\nVersion: 1.0\\nArchitecture: all\\nMaintainer: t <t@example.org>\\n"
+            + "Description: test\\n' > /root/pkg/DEBIAN/control",
+        "echo payload > /root/pkg/usr/share/strata-test/file",
+        "dpkg-deb --build /root/pkg /root/strata-test.deb",
+        "dpkg -i /root/strata-test.deb",
+        "rm -r /root/pkg /root/strata-test.deb",
+        "apt-get check",
+        "dpkg -l strata-test e2fsprogs");
+    Commands.Result run = strata(store, null, "run", "--name", "deb", "debian", "--", "/bin/sh", "-c", script);
+    assertThat(run.exit()).as(run.out()).isZero();
+    assertThat(run.out()).containsPattern("un +e2fsprogs").containsPattern("ii +strata-test +1.0");
+
+    Strata.run(store, "commit", "deb", "debian-changed").assertOk();
+    Path layout = dir.resolve("debian-layout");
+    Strata.run(store, "push", "debian-changed", "oci:" + layout + ":changed").assertOk();
+    Path bundle = dir.resolve("debian-bundle");
+    Commands.run(List.of("umoci", "unpack", "--image", layout + ":changed", bundle.toString()));
+    Path rootfs = bundle.resolve("rootfs");
+    assertThat(rootfs.resolve("sbin/mke2fs")).doesNotExist();
+    assertThat(Files.readString(rootfs.resolve("usr/share/strata-test/file"))).isEqualTo("payload\n");
+    assertThat(Files.readString(rootfs.resolve("var/lib/dpkg/status")))
+        .contains("Package: strata-test").doesNotContain("Package: e2fsprogs\n");
+
+    Path mp = mountPoint("debian-view");
+    Strata.run(store, "mount", "--read-only", "debian-changed", mp.toString()).assertOk();
+    // diff compares contents but not device nodes; the listing compares types, modes and owners.
+    Commands.Result diff = Commands.exec(List.of("diff", "-r", "--no-dereference", "-x", "dev", rootfs.toString(),
+        mp.toString()), Map.of());
+    String umociListing = listing(rootfs);
+    String strataListing = listing(mp);
+    Strata.run(store, "umount", mp.toString()).assertOk();
+    assertThat(diff.out() + diff.err()).isEmpty();
+    assertThat(strataListing).isEqualTo(umociListing);
+  }
+
+  /** Every entry under {@code root}: type, mode, owner, size (files), link target, path. */
+  private static String listing(Path root) throws Exception {
+    String out = Commands.run(List.of("find", root.toString(), "-mindepth", "1", "-printf", "%y %m %U %G %l %P\n"));
+    return out.lines().sorted().collect(java.util.stream.Collectors.joining("\n"));
+  }
+
   @Test
   void runWithRmLeavesNoContainerAndStdinReachesTheCommand() throws Exception {
     Path store = store();
