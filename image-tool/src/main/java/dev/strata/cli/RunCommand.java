@@ -56,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
     Path mp = Files.createTempDirectory(store.tmp(), "run-");
     int code;
     try (ContainerMount m = ContainerMount.open(store, image, container, readOnly)) {
-      List<String> argv = bwrap(mp, m.image.config());
+      List<String> argv = bwrap(mp, m.image.config(), container != null ? container : "strata");
       FuseMount mount = FuseMount.start(m.fs, mp, m.mountOptions(readOnly));
       try {
         Process p = new ProcessBuilder(argv).inheritIO().start();
@@ -73,14 +73,14 @@ final class RunCommand implements Callable<Integer> {
     return code;
   }
 
-  private List<String> bwrap(Path mp, ImageConfig config) {
+  private List<String> bwrap(Path mp, ImageConfig config, String hostname) {
     List<String> cmd = new ArrayList<>(config.entrypoint());
     cmd.addAll(command.isEmpty() ? config.cmd() : command);
     if (cmd.isEmpty()) {
       throw new IllegalArgumentException("no command given and the image names none");
     }
     List<String> argv = new ArrayList<>(List.of("bwrap", "--bind", mp.toString(), "/", "--proc", "/proc",
-        "--dev", "/dev", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+        "--dev", "/dev", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", hostname, "--die-with-parent",
         "--clearenv"));
     if (network.equals("none")) {
       argv.add("--unshare-net");
