@@ -20,6 +20,11 @@ public record StoredImage(String name, Descriptor descriptor, Manifest manifest,
   public static StoredImage load(Store store, String name) throws IOException {
     Descriptor d = store.resolve(name)
         .orElseThrow(() -> new NoSuchImageException("no image named '" + name + "' in the store " + store.root()));
+    return load(store, name, d);
+  }
+
+  /** Loads the image whose manifest is {@code d}, tagged or not (a container's image), as {@code name}. */
+  public static StoredImage load(Store store, String name, Descriptor d) throws IOException {
     byte[] manifestBytes;
     try {
       manifestBytes = store.blobs().readAllBytes(d.digest());

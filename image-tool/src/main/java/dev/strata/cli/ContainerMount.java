@@ -46,7 +46,7 @@ final class ContainerMount implements AutoCloseable {
       Containers.Container c = null;
       if (name != null && imageName == null) {
         c = containers.get(name).orElseThrow(() -> new IllegalArgumentException("no container named '" + name + "'"));
-        image = StoredImage.load(store, c.manifest().digest().toString());
+        image = StoredImage.load(store, c.image(), c.manifest());
       } else {
         image = StoredImage.load(store, imageName);
         if (name != null) {

@@ -16,7 +16,8 @@ import picocli.CommandLine.ScopeType;
     subcommands = {
         PullCommand.class, PushCommand.class, ImagesCommand.class, InspectCommand.class,
         TagCommand.class, RmiCommand.class, GcCommand.class, FsckCommand.class,
-        MountCommand.class, UmountCommand.class, RunCommand.class, CommitCommand.class
+        MountCommand.class, UmountCommand.class, RunCommand.class, CommitCommand.class,
+        ContainersCommand.class, RmCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:failed", "2:bad usage"})

@@ -245,4 +245,20 @@ class ContainerTest {
     assertThat(Files.exists(mp, LinkOption.NOFOLLOW_LINKS)).isTrue();
     Strata.run(store, "commit", "c3", "x").assertOk();
   }
+
+  @Test
+  void aContainerKeepsItsImageThroughRmiAndGcUntilItIsRemoved() throws Exception {
+    Path store = store();
+    Strata.run(store, "run", "--name", "keeper", "tiny", "--", "/bin/true");
+    Strata.run(store, "rmi", "tiny").assertOk();
+    Strata.run(store, "gc").assertOk();
+    assertThat(Strata.run(store, "containers").assertOk().out()).contains("keeper").contains("tiny");
+    Path mp = mountPoint("kept");
+    Strata.run(store, "mount", "--name", "keeper", "tiny", mp.toString()); // no image named tiny now
+    assertThat(Mounts.at(mp)).isEmpty();
+    Strata.run(store, "commit", "keeper", "revived").assertOk(); // the image lives on in the container
+    Strata.run(store, "rm", "keeper").assertOk();
+    assertThat(store.resolve("containers/keeper")).doesNotExist();
+    Strata.run(store, "fsck").assertOk();
+  }
 }
