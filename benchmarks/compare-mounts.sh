@@ -32,7 +32,15 @@
 # back in; that is part of what a cold container start costs.
 #
 # Mount options: KERNEL_OVERLAY_OPTS, FUSE_OVERLAYFS_OPTS and STRATA_OVERLAY_OPTS are appended
-# to the -o string of their system, e.g. FUSE_OVERLAYFS_OPTS=threaded=1 to try options.
+# to the -o string of their system, e.g. FUSE_OVERLAYFS_OPTS=threaded=1 to try options.  By
+# default every system runs with its own defaults, which is what users get.  What the
+# fuse-overlayfs defaults mean here (1.10, as root): one thread serves all requests (threaded=1
+# for more), the kernel may cache entries and attributes for a very long time (timeout=),
+# fsync is honoured (fsync=0 or volatile skip it; kernel overlayfs skips it only with
+# volatile), the mount is default_permissions,allow_other,noatime,nodev; and the st_nlink of a
+# directory is counted by stat-ing its entries on every stat, so that deleting the entries of
+# a big directory one by one is quadratic (rmdir-10k takes minutes; static_nlink avoids most
+# of it; upstream caches the count since containers/fuse-overlayfs#402, 2023).
 # Programs: STRATA_OVERLAY (default: this checkout's bin/strata-overlay), FUSE_OVERLAYFS
 # (default: fuse-overlayfs from PATH).  A system that is asked for and cannot be mounted
 # stops the script with an error: nothing is skipped silently.
