@@ -1,0 +1,220 @@
+package dev.strata.fuse.kernel;
+
+import dev.strata.union.UnionFs;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A union served at a mount point over {@code /dev/fuse}: the mount, and the threads that read
+ * requests from the device and answer them until the mount goes away.
+ *
+ * <p>Each thread reads from the same descriptor; the kernel hands each request to exactly one
+ * reader, so no queue or hand-off sits between threads. The loop ends when read(2) answers
+ * ENODEV, which the kernel does once the mount is gone (unmounted from anywhere) or the
+ * connection aborted. Root only, for now (see {@link FuseDevice}).
+ */
+public final class KernelMount implements Closeable {
+  private static final System.Logger LOG = System.getLogger(KernelMount.class.getName());
+  /** Room for the largest request: headers, fuse_write_in and a 1 MiB write, and a page spare. */
+  private static final int BUFFER = (1 << 20) + 8192;
+  private static final long INIT_TIMEOUT_MS = 30_000;
+
+  private final UnionFs fs;
+  private final Path mountPoint;
+  private final FuseDevice device;
+  private final Dispatcher dispatcher;
+  private final CountDownLatch ended = new CountDownLatch(1);
+  private final AtomicInteger running = new AtomicInteger();
+  private final List<Thread> threads = new ArrayList<>();
+  private volatile long connection = -1;
+  private volatile Throwable failure;
+  private volatile boolean closed;
+
+  private KernelMount(UnionFs fs, Path mountPoint, FuseDevice device, Dispatcher dispatcher) {
+    this.fs = fs;
+    this.mountPoint = mountPoint;
+    this.device = device;
+    this.dispatcher = dispatcher;
+  }
+
+  /**
+   * Mounts {@code fs} at {@code mountPoint} and returns once the kernel and this server have
+   * agreed on the protocol (INIT answered), so the mount answers at once.
+   */
+  public static KernelMount mount(UnionFs fs, Path mountPoint, KernelMountOptions options) throws IOException {
+    Path mp = mountPoint.toAbsolutePath().normalize();
+    if (!Files.isDirectory(mp)) {
+      throw new IOException("mount point " + mp + " is not a directory");
+    }
+    Dispatcher dispatcher = new Dispatcher(fs, options);
+    FuseDevice device = FuseDevice.open();
+    try {
+      device.mount(mp, options);
+    } catch (IOException e) {
+      device.close();
+      throw e;
+    }
+    KernelMount m = new KernelMount(fs, mp, device, dispatcher);
+    m.connection = connectionOf(mp);
+    m.running.set(options.threads());
+    for (int i = 0; i < options.threads(); i++) {
+      Thread t = new Thread(m::serve, "strata-fuse-kernel-" + i);
+      t.setDaemon(true);
+      m.threads.add(t);
+    }
+    m.threads.forEach(Thread::start);
+    try {
+      boolean ready = false;
+      long deadline = System.currentTimeMillis() + INIT_TIMEOUT_MS;
+      while (!ready && System.currentTimeMillis() < deadline && m.ended.getCount() > 0) {
+        ready = dispatcher.initialized().await(10, TimeUnit.MILLISECONDS);
+      }
+      if (!ready || m.ended.getCount() == 0) {
+        m.close();
+        throw new IOException("the kernel did not complete FUSE INIT for " + mp
+            + (m.failure != null ? ": " + m.failure : ""));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      m.close();
+      throw new IOException("interrupted while mounting " + mp, e);
+    }
+    return m;
+  }
+
+  /** One reading thread: read a request, answer it, until the connection ends. */
+  private void serve() {
+    try (NativeBuffer in = new NativeBuffer(BUFFER); NativeBuffer out = new NativeBuffer(BUFFER)) {
+      Request rq = new Request(in);
+      Reply rp = new Reply(out);
+      while (!dispatcher.destroyed()) {
+        int n = device.read(in.address, in.size);
+        if (n < 0) {
+          break;
+        }
+        try {
+          rq.parse(n);
+        } catch (IllegalArgumentException e) {
+          LOG.log(System.Logger.Level.ERROR, e.getMessage());
+          continue;
+        }
+        int len = dispatcher.handle(rq, rp);
+        if (len > 0) {
+          device.write(out.address, len);
+        }
+      }
+    } catch (Throwable e) {
+      failure = e;
+      LOG.log(System.Logger.Level.ERROR, "FUSE reader for " + mountPoint + " stopped: " + e, e);
+    } finally {
+      if (running.decrementAndGet() == 0) {
+        device.close();
+        ended.countDown();
+      }
+    }
+  }
+
+  public Path mountPoint() {
+    return mountPoint;
+  }
+
+  /** How many node ids the kernel holds (the root included); for tests and diagnostics. */
+  public int kernelNodes() {
+    return dispatcher.nodes().size();
+  }
+
+  /** Whether the serving threads have all ended. */
+  public boolean ended() {
+    return ended.getCount() == 0;
+  }
+
+  /** Waits until the mount is gone (unmounted from anywhere) and every serving thread ended. */
+  public void awaitUnmount() throws InterruptedException {
+    ended.await();
+  }
+
+  /** Like {@link #awaitUnmount()}, at most {@code timeout}; returns whether it ended. */
+  public boolean awaitUnmount(long timeout, TimeUnit unit) throws InterruptedException {
+    return ended.await(timeout, unit);
+  }
+
+  /**
+   * Unmounts (if still mounted; lazily if busy), waits for the serving threads, closes the
+   * union. A connection that does not end is aborted, so that close always returns.
+   */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (ended.getCount() > 0) {
+        int rc = FuseDevice.umount(mountPoint, 0);
+        if (rc == FuseDevice.EBUSY) {
+          rc = FuseDevice.umount(mountPoint, FuseDevice.MNT_DETACH);
+        }
+        if (rc != 0 && rc != FuseDevice.EINVAL && rc != FuseDevice.ENOENT) {
+          LOG.log(System.Logger.Level.WARNING, "umount2 of " + mountPoint + " failed: errno " + rc);
+        }
+        if (!ended.await(30, TimeUnit.SECONDS)) {
+          LOG.log(System.Logger.Level.WARNING, "FUSE connection of " + mountPoint + " did not end; aborting it");
+          if (connection < 0 || !FuseDevice.abort(connection) || !ended.await(10, TimeUnit.SECONDS)) {
+            LOG.log(System.Logger.Level.ERROR, "FUSE connection of " + mountPoint + " could not be ended");
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      fs.close();
+    }
+  }
+
+  /**
+   * The connection number of the FUSE mount at {@code mp}: the minor of its device in
+   * /proc/self/mountinfo (read there rather than by stat, which would ask this very server
+   * before it runs). -1 if not found.
+   */
+  private static long connectionOf(Path mp) {
+    long found = -1;
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+        String[] f = line.split(" ");
+        int dash = line.indexOf(" - ");
+        if (f.length < 5 || dash < 0 || !line.substring(dash + 3).startsWith("fuse.strata ")) {
+          continue;
+        }
+        if (unescape(f[4]).equals(mp.toString())) {
+          found = Long.parseLong(f[2].substring(f[2].indexOf(':') + 1));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return found;
+  }
+
+  /** mountinfo writes space, tab, newline and backslash as octal escapes. */
+  private static String unescape(String s) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+        b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+        i += 3;
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,194 @@
+package dev.strata.fuse.kernel;
+
+import dev.strata.union.Attr;
+import dev.strata.union.Errno;
+import dev.strata.union.UnionException;
+import dev.strata.union.UnionFs;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The kernel's node ids and the engine's nodes.
+ *
+ * <p>The engine has a node per name (a node knows its parent and name, so that it can find its
+ * layers), while the kernel must see one inode per file: two names of a hard-linked file that
+ * were two kernel inodes would each keep their own link count and page cache, and a write
+ * through one name would not be seen through the other. So the node id the kernel gets is the
+ * file's inode number (stable for the mount, never reused, shared by all names of a file), and
+ * this table keeps, per node id, the engine nodes of the names that reached it, each with the
+ * lookups the engine counted for it. Any live name serves the file's operations.
+ *
+ * <p>Lookups are given back to the engine when the kernel forgets the node id altogether (it
+ * forgets an inode all at once when it evicts it), not name by name: the kernel's count is per
+ * inode and cannot say which name a partial forget was for.
+ *
+ * <p>A name removed by unlink, rmdir or a replacing rename is marked; its engine node now
+ * stands for a path that is gone or is another file's, so it serves nothing. A node id with
+ * no live name left is an unlinked file still open: getattr answers its last known attributes
+ * with a link count of 0, and its data stays readable and writable through its open handles.
+ *
+ * <p>The root is node id 1 whatever its inode number: the number that would collide with it
+ * takes the root's number instead.
+ */
+final class NodeTable {
+  private final UnionFs fs;
+  private final long rootIno;
+  private final Map<Long, KNode> byNodeid = new HashMap<>();
+  private final Map<Long, KNode> byEngine = new HashMap<>();
+
+  /** One kernel inode. */
+  private static final class KNode {
+    final long nodeid;
+    long kernelLookups;
+    /** Engine node of each name that reached this inode, to the engine lookups held on it. */
+    final LinkedHashMap<Long, Long> names = new LinkedHashMap<>(2);
+    Set<Long> removed;
+    Attr attr;
+
+    KNode(long nodeid) {
+      this.nodeid = nodeid;
+    }
+
+    long live() {
+      for (long e : names.keySet()) {
+        if (removed == null || !removed.contains(e)) {
+          return e;
+        }
+      }
+      return 0;
+    }
+  }
+
+  NodeTable(UnionFs fs) throws IOException {
+    this.fs = fs;
+    Attr root = fs.getattr(UnionFs.ROOT);
+    this.rootIno = root.ino();
+    KNode r = new KNode(Protocol.ROOT_ID);
+    r.names.put(UnionFs.ROOT, 0L); // the engine counts the root's one lookup itself
+    r.kernelLookups = Long.MAX_VALUE / 2; // the kernel never forgets the root
+    r.attr = root;
+    byNodeid.put(r.nodeid, r);
+    byEngine.put(UnionFs.ROOT, r);
+  }
+
+  /** The kernel node id of a file with inode number {@code ino}. */
+  long nodeid(long ino) {
+    if (ino == rootIno) {
+      return Protocol.ROOT_ID;
+    }
+    return ino == Protocol.ROOT_ID ? rootIno : ino;
+  }
+
+  /**
+   * Records a name the kernel is about to be told of: {@code engine} is the node the engine
+   * just counted one lookup of, {@code attr} its attributes. Returns the node id to reply with.
+   */
+  synchronized long add(long engine, Attr attr) {
+    long id = nodeid(attr.ino());
+    KNode k = byNodeid.computeIfAbsent(id, KNode::new);
+    k.kernelLookups++;
+    k.names.merge(engine, 1L, Long::sum);
+    byEngine.put(engine, k);
+    k.attr = attr;
+    return id;
+  }
+
+  /** The engine node to act on for node id {@code nodeid}: a live name of it. */
+  synchronized long engine(long nodeid) throws UnionException {
+    long e = known(nodeid).live();
+    if (e == 0) {
+      throw new UnionException(Errno.ENOENT, "node " + nodeid + " has no name left");
+    }
+    return e;
+  }
+
+  /** The attributes of node id {@code nodeid}, from the engine while it has a name. */
+  Attr getattr(long nodeid) throws IOException {
+    long e;
+    Attr last;
+    synchronized (this) {
+      KNode k = known(nodeid);
+      e = k.live();
+      last = k.attr;
+    }
+    if (e == 0) {
+      return new Attr(last.ino(), last.mode(), 0, last.uid(), last.gid(), last.rdevMajor(), last.rdevMinor(),
+          last.size(), last.blocks(), last.atimeNanos(), last.mtimeNanos(), last.ctimeNanos());
+    }
+    Attr a = fs.getattr(e);
+    remember(nodeid, a);
+    return a;
+  }
+
+  /** Keeps {@code a} as the last known attributes of {@code nodeid}. */
+  synchronized void remember(long nodeid, Attr a) {
+    KNode k = byNodeid.get(nodeid);
+    if (k != null) {
+      k.attr = a;
+    }
+  }
+
+  /** A write reached {@code end}: the last known size grows with it (for unlinked open files). */
+  synchronized void wrote(long nodeid, long end) {
+    KNode k = byNodeid.get(nodeid);
+    if (k != null && k.attr != null && k.attr.size() < end) {
+      Attr a = k.attr;
+      k.attr = new Attr(a.ino(), a.mode(), a.nlink(), a.uid(), a.gid(), a.rdevMajor(), a.rdevMinor(), end,
+          (end + 511) / 512, a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos());
+    }
+  }
+
+  /** The name of engine node {@code engine} was removed; the node serves nothing any more. */
+  synchronized void removed(long engine) {
+    KNode k = byEngine.get(engine);
+    if (k != null) {
+      if (k.removed == null) {
+        k.removed = new HashSet<>(2);
+      }
+      k.removed.add(engine);
+    }
+  }
+
+  /** The kernel forgot {@code count} lookups of {@code nodeid}. */
+  void forget(long nodeid, long count) {
+    List<long[]> release = new ArrayList<>(2);
+    synchronized (this) {
+      KNode k = byNodeid.get(nodeid);
+      if (k == null || nodeid == Protocol.ROOT_ID) {
+        return;
+      }
+      k.kernelLookups -= count;
+      if (k.kernelLookups > 0) {
+        return;
+      }
+      byNodeid.remove(nodeid);
+      for (Map.Entry<Long, Long> n : k.names.entrySet()) {
+        byEngine.remove(n.getKey(), k);
+        release.add(new long[] {n.getKey(), n.getValue()});
+      }
+    }
+    // Outside the monitor: the engine's forget takes its namespace lock.
+    for (long[] r : release) {
+      fs.forget(r[0], r[1]);
+    }
+  }
+
+  /** How many node ids the kernel holds (the root included), for tests. */
+  synchronized int size() {
+    return byNodeid.size();
+  }
+
+  private KNode known(long nodeid) throws UnionException {
+    KNode k = byNodeid.get(nodeid);
+    if (k == null) {
+      throw new UnionException(Errno.ENOENT, "node " + nodeid + " is not known (forgotten?)");
+    }
+    return k;
+  }
+}

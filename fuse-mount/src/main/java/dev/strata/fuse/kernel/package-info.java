@@ -1,0 +1,24 @@
+/**
+ * The union served by speaking the Linux FUSE kernel protocol over {@code /dev/fuse} directly,
+ * in Java, beside the jnr-fuse transport of {@code dev.strata.fuse}.
+ *
+ * <p>Why a second transport: libfuse 2's high-level path API, which jnr-fuse binds, cannot carry
+ * what the union engine already does. It answers renameat2 flags with EINVAL; it gives every
+ * name of a hard-linked file its own kernel inode, so the link count and cached data of one name
+ * go stale when another changes; it has no readdirplus; and every call is re-resolved from a
+ * path. The kernel protocol is node based, as the engine is ({@code lookup} gives a node, every
+ * other request names one), so each request maps onto one engine call, and a hard-linked file is
+ * one kernel inode whatever name reached it.
+ *
+ * <p>No libfuse: jnr-ffi binds only libc ({@code open}, {@code read}, {@code write},
+ * {@code mount}, {@code umount2}); requests are parsed and replies built as plain ByteBuffer code
+ * over native memory. Mounting uses mount(2) and so needs root; a non-root mount would have to
+ * get its {@code /dev/fuse} descriptor from fusermount3 over a socket, which is not done yet.
+ *
+ * <p>The pieces: {@link dev.strata.fuse.kernel.KernelMount} (the public entry: mount, serving
+ * threads, unmount), {@link dev.strata.fuse.kernel.KernelMountOptions}, {@code FuseDevice} (the
+ * descriptor and the mount system calls), {@code Protocol} (opcodes, flags, struct layouts),
+ * {@code Request} and {@code Reply} (one message each way), {@code NodeTable} (kernel node ids to
+ * engine nodes) and {@code Dispatcher} (one engine call per request).
+ */
+package dev.strata.fuse.kernel;
