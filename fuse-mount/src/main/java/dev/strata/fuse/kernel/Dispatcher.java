@@ -185,7 +185,10 @@ final class Dispatcher {
         // with renames as they happen: close and fsync of a directory have nothing to push.
         return rp.ok();
       case OPENDIR:
-        putOpenOut(out, fs.opendir(nodes.engine(rq.nodeid)), 0);
+        // The kernel may keep listings in its page cache and reuse them across opens: it drops
+        // a directory's cached listing whenever a change through this mount touches the
+        // directory, and no change comes any other way.
+        putOpenOut(out, fs.opendir(nodes.engine(rq.nodeid)), FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE);
         return rp.ok();
       case READDIR:
         return readdir(rq, rp, false);

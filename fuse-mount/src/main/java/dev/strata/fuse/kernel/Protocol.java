@@ -81,6 +81,7 @@ final class Protocol {
 
   // fuse_open_out flags.
   static final int FOPEN_KEEP_CACHE = 1 << 1;
+  static final int FOPEN_CACHE_DIR = 1 << 3;
 
   static final int FSYNC_FDATASYNC = 1;
 
