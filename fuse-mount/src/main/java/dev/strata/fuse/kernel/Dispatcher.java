@@ -22,7 +22,9 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Turns each request into one engine call (a few for the names a rename or unlink removes) and
@@ -52,8 +54,11 @@ final class Dispatcher {
   private final Timeout attrTimeout;
   private final Timeout negativeTimeout;
   private final CountDownLatch initialized = new CountDownLatch(1);
+  private final ConcurrentHashMap<Long, OpenDir> dirs = new ConcurrentHashMap<>();
+  private final AtomicLong nextDir = new AtomicLong(1);
   private volatile boolean destroyed;
   private volatile int maxWrite;
+  private volatile String initFailure;
 
   Dispatcher(UnionFs fs, KernelMountOptions options) throws IOException {
     this.fs = fs;
@@ -184,19 +189,28 @@ final class Dispatcher {
         // Writes reach the upper file as they come, and the engine makes directory changes
         // with renames as they happen: close and fsync of a directory have nothing to push.
         return rp.ok();
-      case OPENDIR:
+      case OPENDIR: {
         // The kernel may keep listings in its page cache and reuse them across opens: it drops
         // a directory's cached listing whenever a change through this mount touches the
-        // directory, and no change comes any other way.
-        putOpenOut(out, fs.opendir(nodes.engine(rq.nodeid)), FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE);
+        // directory, and no change comes any other way. A listing served from that cache
+        // sends no READDIR, so the engine's listing is made at the first READDIR, not here.
+        nodes.engine(rq.nodeid);
+        long dh = nextDir.getAndIncrement();
+        dirs.put(dh, new OpenDir(rq.nodeid));
+        putOpenOut(out, dh, FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE);
         return rp.ok();
+      }
       case READDIR:
         return readdir(rq, rp, false);
       case READDIRPLUS:
         return readdir(rq, rp, true);
-      case RELEASEDIR:
-        fs.releasedir(rq.u64());
+      case RELEASEDIR: {
+        OpenDir d = dirs.remove(rq.u64());
+        if (d != null && d.engineHandle != 0) {
+          fs.releasedir(d.engineHandle);
+        }
         return rp.ok();
+      }
       case SETXATTR:
         return setxattr(rq, rp);
       case GETXATTR: {
@@ -240,8 +254,7 @@ final class Dispatcher {
     int offered = rq.u32();
     ByteBuffer out = rp.body();
     if (major < KERNEL_MAJOR || (major == KERNEL_MAJOR && minor < OLDEST_MINOR)) {
-      LOG.log(System.Logger.Level.ERROR, "the kernel speaks FUSE " + major + "." + minor + ", older than 7."
-          + OLDEST_MINOR);
+      initFailure = "the kernel speaks FUSE " + major + "." + minor + ", older than 7." + OLDEST_MINOR;
       initialized.countDown();
       return rp.error(EPROTO);
     }
@@ -279,6 +292,11 @@ final class Dispatcher {
     }
     initialized.countDown();
     return rp.ok();
+  }
+
+  /** Why INIT was refused, or null if it was not (or has not come yet). */
+  String initFailure() {
+    return initFailure;
   }
 
   /** The largest WRITE the kernel will send, agreed at INIT. */
@@ -507,12 +525,15 @@ final class Dispatcher {
    * node, so each is one engine lookup, taken only once the entry is sure to fit.
    */
   private int readdir(Request rq, Reply rp, boolean plus) throws IOException {
-    long dh = rq.u64();
+    OpenDir open = dirs.get(rq.u64());
     long offset = rq.u64();
     int size = rq.u32();
+    if (open == null) {
+      throw new UnionException(Errno.EBADF, "no open directory");
+    }
     ByteBuffer out = rp.body();
     int limit = out.position() + Math.min(size, rp.room());
-    List<DirEntry> entries = fs.readdir(dh, offset);
+    List<DirEntry> entries = fs.readdir(open.engineHandle(), offset);
     long dir = plus ? nodes.engine(rq.nodeid) : 0;
     for (DirEntry d : entries) {
       byte[] name = d.name().getBytes(StandardCharsets.UTF_8);
@@ -545,6 +566,23 @@ final class Dispatcher {
       putDirent(out, ino, d.offset(), type, name);
     }
     return rp.ok();
+  }
+
+  /** An open directory: its engine listing is taken at the first READDIR. */
+  private final class OpenDir {
+    final long nodeid;
+    private volatile long engineHandle;
+
+    OpenDir(long nodeid) {
+      this.nodeid = nodeid;
+    }
+
+    synchronized long engineHandle() throws IOException {
+      if (engineHandle == 0) {
+        engineHandle = fs.opendir(nodes.engine(nodeid));
+      }
+      return engineHandle;
+    }
   }
 
   private int setxattr(Request rq, Reply rp) throws IOException {

@@ -77,10 +77,11 @@ public final class KernelMount implements Closeable {
       while (!ready && System.currentTimeMillis() < deadline && m.ended.getCount() > 0) {
         ready = dispatcher.initialized().await(10, TimeUnit.MILLISECONDS);
       }
-      if (!ready || m.ended.getCount() == 0) {
+      if (!ready || m.ended.getCount() == 0 || dispatcher.initFailure() != null) {
         m.close();
-        throw new IOException("the kernel did not complete FUSE INIT for " + mp
-            + (m.failure != null ? ": " + m.failure : ""));
+        String why = dispatcher.initFailure() != null ? dispatcher.initFailure()
+            : m.failure != null ? m.failure.toString() : "no INIT within " + INIT_TIMEOUT_MS / 1000 + " s";
+        throw new IOException("FUSE INIT for " + mp + " failed: " + why);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
