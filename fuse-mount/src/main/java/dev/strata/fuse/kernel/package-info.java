@@ -18,7 +18,8 @@
  * <p>The pieces: {@link dev.strata.fuse.kernel.KernelMount} (the public entry: mount, serving
  * threads, unmount), {@link dev.strata.fuse.kernel.KernelMountOptions}, {@code FuseDevice} (the
  * descriptor and the mount system calls), {@code Protocol} (opcodes, flags, struct layouts),
- * {@code Request} and {@code Reply} (one message each way), {@code NodeTable} (kernel node ids to
+ * {@code NativeBuffer} (native memory seen as a ByteBuffer), {@code Request} and {@code Reply}
+ * (one message each way), {@code NodeTable} (kernel node ids to
  * engine nodes) and {@code Dispatcher} (one engine call per request).
  */
 package dev.strata.fuse.kernel;
