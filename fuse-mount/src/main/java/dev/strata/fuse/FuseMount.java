@@ -1,34 +1,49 @@
 package dev.strata.fuse;
 
+import dev.strata.fuse.kernel.KernelMount;
+import dev.strata.fuse.kernel.KernelMountOptions;
 import dev.strata.union.UnionFs;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A union served at a mount point. libfuse's loop runs on its own thread until the mount goes
- * away (an unmount from anywhere, or {@link #close}); {@link #start} returns once the kernel
- * lists the mount, because libfuse itself says nothing when it is ready.
+ * A union served at a mount point, by one of two transports: the FUSE kernel protocol spoken
+ * directly over /dev/fuse ({@link KernelMount}: needs root to mount; one kernel inode per file,
+ * so hard links, renameat2 flags and unlinked open files behave as on the kernel's overlay)
+ * or libfuse 2's path API through jnr-fuse ({@link LibfuseMount}: mounts without root through
+ * fusermount, with the path API's limits).
  */
-public final class FuseMount implements Closeable {
-  private static final System.Logger LOG = System.getLogger(FuseMount.class.getName());
-  private static final long READY_TIMEOUT_MS = 60_000;
+public interface FuseMount extends Closeable {
+  /** How requests reach the engine. */
+  enum Transport {
+    /** /dev/fuse spoken directly: root only. */
+    KERNEL,
+    /** libfuse 2 through jnr-fuse. */
+    LIBFUSE;
 
-  private final UnionFs fs;
-  private final Path mountPoint;
-  private final CountDownLatch ended = new CountDownLatch(1);
-  private volatile Throwable failure;
-
-  private FuseMount(UnionFs fs, Path mountPoint) {
-    this.fs = fs;
-    this.mountPoint = mountPoint;
+    /** KERNEL as root, else LIBFUSE; {@code STRATA_FUSE_TRANSPORT=kernel|libfuse} chooses. */
+    public static Transport choose() {
+      String env = System.getenv("STRATA_FUSE_TRANSPORT");
+      if (env != null && !env.isEmpty()) {
+        return valueOf(env.toUpperCase(java.util.Locale.ROOT));
+      }
+      return MountOptions.isRoot() ? KERNEL : LIBFUSE;
+    }
   }
 
-  /** Mounts {@code fs} at {@code mountPoint} and returns once the mount is live. */
-  public static FuseMount start(UnionFs fs, Path mountPoint, MountOptions options) throws IOException {
+  Path mountPoint();
+
+  /** Waits until the mount is gone (unmounted from anywhere) and its server has stopped. */
+  void awaitUnmount() throws InterruptedException;
+
+  /** Unmounts (if still mounted), waits for the server to stop, closes the union. */
+  @Override
+  void close() throws IOException;
+
+  /** Mounts {@code fs} at {@code mountPoint} and returns once the mount answers. */
+  static FuseMount start(UnionFs fs, Path mountPoint, MountOptions options) throws IOException {
     Path mp = mountPoint.toAbsolutePath().normalize();
     if (!Files.isDirectory(mp)) {
       throw new IOException("mount point " + mp + " is not a directory");
@@ -36,43 +51,43 @@ public final class FuseMount implements Closeable {
     if (Mounts.isFuseMounted(mp)) {
       throw new IOException(mp + " is already a FUSE mount point (a dead one? strata umount " + mp + ")");
     }
-    FuseMount m = new FuseMount(fs, mp);
-    UnionFuseFs adapter = new UnionFuseFs(fs, false);
-    Thread loop = new Thread(() -> {
-      try {
-        adapter.mount(mp, true, options.debug(), options.libfuseArgs());
-      } catch (Throwable e) {
-        m.failure = e;
-      } finally {
-        m.ended.countDown();
-      }
-    }, "strata-fuse-loop");
-    loop.start();
-    long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
-    while (!Mounts.isFuseMounted(mp)) {
-      try {
-        if (m.ended.await(5, TimeUnit.MILLISECONDS)) {
-          throw new IOException("libfuse could not mount " + mp
-              + (m.failure != null ? ": " + m.failure.getMessage() : " (see its message above)"));
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while mounting " + mp, e);
-      }
-      if (System.currentTimeMillis() > deadline) {
-        throw new IOException("the mount at " + mp + " did not appear within " + READY_TIMEOUT_MS / 1000 + " s");
-      }
+    if (options.transport() == Transport.LIBFUSE) {
+      return LibfuseMount.start(fs, mp, options);
     }
-    return m;
+    KernelMount k = KernelMount.mount(fs, mp, kernelOptions(options));
+    return new FuseMount() {
+      @Override
+      public Path mountPoint() {
+        return k.mountPoint();
+      }
+
+      @Override
+      public void awaitUnmount() throws InterruptedException {
+        k.awaitUnmount();
+      }
+
+      @Override
+      public void close() throws IOException {
+        k.close();
+      }
+    };
+  }
+
+  private static KernelMountOptions kernelOptions(MountOptions o) {
+    return KernelMountOptions.defaults(o.fsName())
+        .withReadOnly(o.readOnly())
+        .withDevSuid(o.extra().contains("dev"), o.extra().contains("suid"))
+        .withTimeouts(o.entryTimeout(), o.attrTimeout(), o.entryTimeout())
+        .withThreads(o.singleThreaded() ? 1 : 2);
   }
 
   /**
    * Serves {@code fs} at {@code mountPoint} until it is unmounted: the body of a mount server.
    * SIGTERM and SIGINT unmount first, so a stopped server leaves no dead mount behind.
    */
-  public static void serve(UnionFs fs, Path mountPoint, MountOptions options) throws IOException, InterruptedException {
+  static void serve(UnionFs fs, Path mountPoint, MountOptions options) throws IOException, InterruptedException {
     FuseMount m = start(fs, mountPoint, options);
-    MountRegistry.register(m.mountPoint);
+    MountRegistry.register(m.mountPoint());
     Thread hook = new Thread(() -> {
       try {
         m.close();
@@ -82,38 +97,12 @@ public final class FuseMount implements Closeable {
     }, "strata-unmount-on-exit");
     Runtime.getRuntime().addShutdownHook(hook);
     m.awaitUnmount();
-    MountRegistry.unregister(m.mountPoint);
+    MountRegistry.unregister(m.mountPoint());
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException e) {
       return; // shutting down: the hook closes
     }
     m.close();
-  }
-
-  public Path mountPoint() {
-    return mountPoint;
-  }
-
-  /** Waits until the mount is gone (unmounted from anywhere) and libfuse's loop has ended. */
-  public void awaitUnmount() throws InterruptedException {
-    ended.await();
-  }
-
-  /** Unmounts (if still mounted), waits for libfuse's loop to end, closes the union. */
-  @Override
-  public void close() throws IOException {
-    try {
-      if (ended.getCount() > 0 && Mounts.isFuseMounted(mountPoint)) {
-        Mounts.unmount(mountPoint, false);
-      }
-      if (!ended.await(30, TimeUnit.SECONDS)) {
-        LOG.log(System.Logger.Level.WARNING, "libfuse's loop for " + mountPoint + " did not end");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      fs.close();
-    }
   }
 }

@@ -28,40 +28,50 @@ import java.util.List;
  * @param extra further libfuse mount options, passed as they are ({@code dev}, {@code suid},
  *     {@code noatime}, ...)
  */
-public record MountOptions(String fsName, boolean readOnly, boolean allowOther, boolean defaultPermissions,
-    double attrTimeout, double entryTimeout, boolean singleThreaded, boolean debug, List<String> extra) {
+public record MountOptions(FuseMount.Transport transport, String fsName, boolean readOnly, boolean allowOther,
+    boolean defaultPermissions, double attrTimeout, double entryTimeout, boolean singleThreaded, boolean debug,
+    List<String> extra) {
   public MountOptions {
     extra = List.copyOf(extra);
   }
 
-  /** What `strata mount` and strata-overlay use unless told otherwise. */
+  /**
+   * What `strata mount` and strata-overlay use unless told otherwise. Over /dev/fuse the
+   * kernel may keep names and attributes for an hour: lowers never change and every change to
+   * the upper comes through the mount, so the kernel's cache stays what the engine would say
+   * (fuse-overlayfs keeps them far longer). Over libfuse's path API the names of one hard-linked
+   * file are separate kernel inodes, so attributes expire after a second there.
+   */
   public static MountOptions defaults(String fsName) {
-    return new MountOptions(fsName, false, isRoot(), true, 1.0, 1.0, true, false, List.of());
+    FuseMount.Transport t = FuseMount.Transport.choose();
+    double timeout = t == FuseMount.Transport.KERNEL ? 3600 : 1.0;
+    return new MountOptions(t, fsName, false, isRoot(), true, timeout, timeout, t == FuseMount.Transport.LIBFUSE,
+        false, List.of());
   }
 
   public MountOptions withReadOnly(boolean ro) {
-    return new MountOptions(fsName, ro, allowOther, defaultPermissions, attrTimeout, entryTimeout, singleThreaded,
+    return new MountOptions(transport, fsName, ro, allowOther, defaultPermissions, attrTimeout, entryTimeout, singleThreaded,
         debug, extra);
   }
 
   public MountOptions withExtra(List<String> more) {
     List<String> all = new ArrayList<>(extra);
     all.addAll(more);
-    return new MountOptions(fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
+    return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
         singleThreaded, debug, all);
   }
 
   public MountOptions withTimeouts(double attr, double entry) {
-    return new MountOptions(fsName, readOnly, allowOther, defaultPermissions, attr, entry, singleThreaded, debug, extra);
+    return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attr, entry, singleThreaded, debug, extra);
   }
 
   public MountOptions withSingleThreaded(boolean single) {
-    return new MountOptions(fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout, single,
+    return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout, single,
         debug, extra);
   }
 
   public MountOptions withDebug(boolean on) {
-    return new MountOptions(fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
+    return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
         singleThreaded, on, extra);
   }
 

@@ -105,10 +105,14 @@ class StrataOverlayTest {
       return run(cmd, Map.of());
     }
 
-    @Test
-    void returnsOnceLiveWarnsOnceAndTheServerEndsWithTheMount() throws Exception {
-      Result r = overlay("-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work + ",fsync=0",
-          "-o", "volatile", mnt.toString());
+    /** Both transports: /dev/fuse spoken directly (root's default) and libfuse through jnr-fuse. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(FuseMount.Transport.class)
+    void returnsOnceLiveWarnsOnceAndTheServerEndsWithTheMount(FuseMount.Transport transport) throws Exception {
+      List<String> cmd = new ArrayList<>(command());
+      cmd.addAll(List.of("-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work + ",fsync=0",
+          "-o", "volatile", mnt.toString()));
+      Result r = run(cmd, Map.of("STRATA_FUSE_TRANSPORT", transport.name().toLowerCase(java.util.Locale.ROOT)));
       assertThat(r.exit()).as(r.err()).isZero();
       assertThat(r.err().lines().toList()).containsExactly("strata-overlay: warning: accepted but not implemented: "
           + String.join(", ", OverlayOptions.parse(List.of("lowerdir=/x,fsync=0", "volatile")).ignored()));
@@ -118,6 +122,12 @@ class StrataOverlayTest {
       Files.writeString(mnt.resolve("hello"), "changed\n");
       assertThat(Files.readString(upper.resolve("hello"))).isEqualTo("changed\n");
       assertThat(Files.readString(lower.resolve("hello"))).isEqualTo("from below\n");
+      Files.createDirectories(mnt.resolve("d/e"));
+      Files.move(mnt.resolve("d"), mnt.resolve("moved"));
+      Files.delete(mnt.resolve("moved/e"));
+      try (var names = Files.list(mnt)) {
+        assertThat(names.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("hello", "moved");
+      }
 
       ProcessHandle server = MountRegistry.server(mnt).orElseThrow();
       Mounts.unmount(mnt, false);
