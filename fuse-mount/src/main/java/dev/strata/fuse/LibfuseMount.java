@@ -3,7 +3,6 @@ package dev.strata.fuse;
 import dev.strata.union.UnionFs;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -28,15 +27,8 @@ final class LibfuseMount implements FuseMount {
     this.mountPoint = mountPoint;
   }
 
-  /** Mounts {@code fs} at {@code mountPoint} and returns once the mount is live. */
-  static LibfuseMount start(UnionFs fs, Path mountPoint, MountOptions options) throws IOException {
-    Path mp = mountPoint.toAbsolutePath().normalize();
-    if (!Files.isDirectory(mp)) {
-      throw new IOException("mount point " + mp + " is not a directory");
-    }
-    if (Mounts.isFuseMounted(mp)) {
-      throw new IOException(mp + " is already a FUSE mount point (a dead one? strata umount " + mp + ")");
-    }
+  /** Mounts {@code fs} at {@code mp} (checked by {@link FuseMount#start}); returns once live. */
+  static LibfuseMount start(UnionFs fs, Path mp, MountOptions options) throws IOException {
     LibfuseMount m = new LibfuseMount(fs, mp);
     UnionFuseFs adapter = new UnionFuseFs(fs, false);
     Thread loop = new Thread(() -> {
