@@ -60,6 +60,14 @@ public final class HostDirLayer implements LowerLayer {
   private final long rootDevice;
   /** Directories of the layer already checked, so each ancestor costs one lstat per layer. */
   private final Set<String> directories = ConcurrentHashMap.newKeySet();
+  /**
+   * The names of directories read so far (one getdents each, kept since the layer never
+   * changes): a lookup of a name the directory lacks, the usual case in all layers but one,
+   * then costs no system call, and whiteout markers are known without looking for them.
+   */
+  private final com.google.common.cache.Cache<String, Set<String>> names =
+      com.google.common.cache.CacheBuilder.newBuilder().maximumWeight(1 << 20)
+          .<String, Set<String>>weigher((dir, set) -> 1 + set.size()).build();
   /** Filesystems mounted inside the layer, each numbered once (see {@link #identity}). */
   private final Map<Long, Long> devices = new ConcurrentHashMap<>();
   private final AtomicLong nextDevice = new AtomicLong(1);
@@ -104,12 +112,16 @@ public final class HostDirLayer implements LowerLayer {
     if (name.startsWith(WHITEOUT_PREFIX) || !isDirectory(parent)) {
       return null;
     }
+    Set<String> siblings = namesOf(parent);
+    boolean listed = siblings.contains(name);
+    boolean marked = siblings.contains(WHITEOUT_PREFIX + name);
+    if (!listed && !marked) {
+      return null;
+    }
     Path file = file(path);
-    Stat st = lstat(file);
+    Stat st = listed ? lstat(file) : null;
     Stat marker = null;
-    // A name within 4 bytes of NAME_MAX can have no .wh. marker: the marker's name is too long.
-    if ((st == null || st.type() == FileType.DIRECTORY)
-        && name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + WHITEOUT_PREFIX.length() <= Lookup.NAME_MAX) {
+    if (marked && (st == null || st.type() == FileType.DIRECTORY)) {
       marker = lstat(file.resolveSibling(WHITEOUT_PREFIX + name));
       marker = marker != null && marker.type() == FileType.REGULAR ? marker : null;
     }
@@ -125,14 +137,7 @@ public final class HostDirLayer implements LowerLayer {
       return ImmutableList.of();
     }
     Path d = file(dir);
-    Set<String> names = new HashSet<>();
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(d)) {
-      for (Path p : stream) {
-        names.add(p.getFileName().toString());
-      }
-    } catch (NoSuchFileException | NotDirectoryException e) {
-      return ImmutableList.of();
-    }
+    Set<String> names = namesOf(dir);
     List<LowerEntry> out = new ArrayList<>(names.size());
     for (String name : names) {
       if (name.startsWith(WHITEOUT_PREFIX)) {
@@ -221,6 +226,25 @@ public final class HostDirLayer implements LowerLayer {
       throw UnionException.of(Errno.ENOENT, path);
     }
     return e;
+  }
+
+  /** The names in directory {@code dir} (a directory of this layer), read once. */
+  private Set<String> namesOf(String dir) throws IOException {
+    Set<String> cached = names.getIfPresent(dir);
+    if (cached != null) {
+      return cached;
+    }
+    Set<String> read = new HashSet<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(file(dir))) {
+      for (Path p : stream) {
+        read.add(p.getFileName().toString());
+      }
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      return Set.of();
+    }
+    Set<String> kept = Set.copyOf(read);
+    names.put(dir, kept);
+    return kept;
   }
 
   /** Returns whether the layer holds a directory at {@code dir}, each ancestor a directory too. */
