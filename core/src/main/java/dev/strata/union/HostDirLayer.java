@@ -68,6 +68,14 @@ public final class HostDirLayer implements LowerLayer {
   private final com.google.common.cache.Cache<String, Set<String>> names =
       com.google.common.cache.CacheBuilder.newBuilder().maximumWeight(1 << 20)
           .<String, Set<String>>weigher((dir, set) -> 1 + set.size()).build();
+  /**
+   * The entries of directories listed so far, by name: a merged readdir lists a directory and
+   * then looks up every name in it (for d_ino, for readdirplus), and those lookups find the
+   * entries here instead of asking the host for each again.
+   */
+  private final com.google.common.cache.Cache<String, Map<String, LowerEntry>> listed =
+      com.google.common.cache.CacheBuilder.newBuilder().maximumWeight(1 << 18)
+          .<String, Map<String, LowerEntry>>weigher((dir, map) -> 1 + map.size()).build();
   /** Filesystems mounted inside the layer, each numbered once (see {@link #identity}). */
   private final Map<Long, Long> devices = new ConcurrentHashMap<>();
   private final AtomicLong nextDevice = new AtomicLong(1);
@@ -109,7 +117,14 @@ public final class HostDirLayer implements LowerLayer {
     }
     String name = Paths.name(path);
     String parent = Paths.parent(path);
-    if (name.startsWith(WHITEOUT_PREFIX) || !isDirectory(parent)) {
+    if (name.startsWith(WHITEOUT_PREFIX)) {
+      return null;
+    }
+    Map<String, LowerEntry> known = listed.getIfPresent(parent);
+    if (known != null) {
+      return known.get(name);
+    }
+    if (!isDirectory(parent)) {
       return null;
     }
     Set<String> siblings = namesOf(parent);
@@ -136,6 +151,10 @@ public final class HostDirLayer implements LowerLayer {
     if (!isDirectory(LowerPaths.check(dir))) {
       return ImmutableList.of();
     }
+    Map<String, LowerEntry> known = listed.getIfPresent(dir);
+    if (known != null) {
+      return List.copyOf(known.values());
+    }
     Path d = file(dir);
     Set<String> names = namesOf(dir);
     List<LowerEntry> out = new ArrayList<>(names.size());
@@ -159,6 +178,11 @@ public final class HostDirLayer implements LowerLayer {
         }
       }
     }
+    Map<String, LowerEntry> byName = new java.util.HashMap<>();
+    for (LowerEntry e : out) {
+      byName.put(e.name(), e);
+    }
+    listed.put(dir, byName);
     return out;
   }
 

@@ -7,7 +7,11 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(run(args));
+    int exit = run(args);
+    if (Boolean.getBoolean("strata.cds.preload")) {
+      ClassPreload.run();
+    }
+    System.exit(exit);
   }
 
   /** Runs the command line without exiting, for tests. */
