@@ -136,6 +136,18 @@ class StrataOverlayTest {
     }
 
     @Test
+    void sigtermUnmountsBeforeTheServerEnds() throws Exception {
+      Result r = overlay("-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work, mnt.toString());
+      assertThat(r.exit()).as(r.err()).isZero();
+      Files.writeString(mnt.resolve("kept"), "written before the signal\n");
+      ProcessHandle server = MountRegistry.server(mnt).orElseThrow();
+      assertThat(server.destroy()).isTrue(); // SIGTERM
+      server.onExit().get(30, TimeUnit.SECONDS);
+      assertThat(Mounts.at(mnt)).as("no mount left behind, dead or alive").isEmpty();
+      assertThat(Files.readString(upper.resolve("kept"))).isEqualTo("written before the signal\n");
+    }
+
+    @Test
     void withoutUpperEveryWriteIsRefused() throws Exception {
       Result r = overlay("-o", "lowerdir=" + lower, mnt.toString());
       assertThat(r.exit()).as(r.err()).isZero();
