@@ -78,7 +78,8 @@ public interface FuseMount extends Closeable {
         .withReadOnly(o.readOnly())
         .withDevSuid(o.extra().contains("dev"), o.extra().contains("suid"))
         .withTimeouts(o.entryTimeout(), o.attrTimeout(), o.entryTimeout())
-        .withThreads(o.singleThreaded() ? 1 : 2);
+        .withThreads(o.singleThreaded() ? 1 : 2)
+        .withFlags(o.extra().stream().mapToLong(KernelMountOptions::flagOf).reduce(0, (a, b) -> a | b));
   }
 
   /**

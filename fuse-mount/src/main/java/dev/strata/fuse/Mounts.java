@@ -15,8 +15,11 @@ import java.util.Optional;
 public final class Mounts {
   private Mounts() {}
 
-  /** One line of /proc/self/mountinfo: where, what type, from what source. */
-  public record Mount(Path mountPoint, String type, String source, String options) {}
+  /**
+   * One line of /proc/self/mountinfo: where, what type, from what source, with which mount
+   * flags ({@code rw,nosuid,...}) and filesystem options.
+   */
+  public record Mount(Path mountPoint, String type, String source, String flags, String options) {}
 
   /** Returns the mount at exactly {@code dir}, the last one if mounts are stacked there. */
   public static Optional<Mount> at(Path dir) throws IOException {
@@ -45,7 +48,7 @@ public final class Mounts {
         continue;
       }
       String[] tail = line.substring(dash + 3).split(" ");
-      out.add(new Mount(Path.of(unescape(f[4])), tail[0], tail.length > 1 ? unescape(tail[1]) : "",
+      out.add(new Mount(Path.of(unescape(f[4])), tail[0], tail.length > 1 ? unescape(tail[1]) : "", f[5],
           tail.length > 2 ? tail[2] : ""));
     }
     return out;

@@ -177,12 +177,13 @@ class StrataOverlayTest {
       Files.writeString(launcher, "#!/bin/sh\nexec " + String.join(" ", command().stream().map(a -> "'" + a + "'").toList())
           + " \"$@\"\n", StandardCharsets.UTF_8);
       Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
-      Result r = run(List.of("mount", "-t", "fuse", "-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work,
-          launcher + "#mysource", mnt.toString()), Map.of());
+      Result r = run(List.of("mount", "-t", "fuse", "-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work
+          + ",noexec,noatime", launcher + "#mysource", mnt.toString()), Map.of());
       assertThat(r.exit()).as(r.err()).isZero();
       Mounts.Mount m = Mounts.at(mnt).orElseThrow();
       assertThat(m.type()).isEqualTo("fuse.strata");
       assertThat(m.source()).isEqualTo("mysource");
+      assertThat(m.flags().split(",")).contains("noexec", "noatime"); // FUSE mount options are honoured
       assertThat(Files.readString(mnt.resolve("hello"))).isEqualTo("from below\n");
     }
   }

@@ -98,7 +98,7 @@ final class FuseDevice implements AutoCloseable {
    * at once; nothing under the mount point answers until a reader replies to it.
    */
   void mount(Path mountPoint, KernelMountOptions o) throws IOException {
-    long flags = (o.dev() ? 0 : MS_NODEV) | (o.suid() ? 0 : MS_NOSUID) | (o.readOnly() ? MS_RDONLY : 0);
+    long flags = (o.dev() ? 0 : MS_NODEV) | (o.suid() ? 0 : MS_NOSUID) | (o.readOnly() ? MS_RDONLY : 0) | o.flags();
     // rootmode is the root's file type in octal; user_id and group_id name who may use the
     // mount without allow_other.
     List<String> data = new ArrayList<>(List.of("fd=" + fd, "rootmode=40000",

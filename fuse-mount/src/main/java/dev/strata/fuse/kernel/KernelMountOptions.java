@@ -19,10 +19,11 @@ package dev.strata.fuse.kernel;
  * @param negativeTimeout seconds the kernel may keep the absence of a name (0: not at all)
  * @param threads how many threads read requests from the device; each request goes to one
  * @param readdirPlus whether listings carry each entry's attributes (one engine lookup each)
+ * @param flags further mount(2) flags asked for by name ({@link #flagOf}: noexec, noatime, ...)
  */
 public record KernelMountOptions(String fsName, boolean readOnly, boolean allowOther, boolean defaultPermissions,
     boolean dev, boolean suid, double entryTimeout, double attrTimeout, double negativeTimeout, int threads,
-    ReaddirPlus readdirPlus) {
+    ReaddirPlus readdirPlus, long flags) {
 
   /** When the kernel asks for listings with attributes. */
   public enum ReaddirPlus {
@@ -45,31 +46,50 @@ public record KernelMountOptions(String fsName, boolean readOnly, boolean allowO
 
   /** Read-write, default_permissions, allow_other, 1 s timeouts, two threads, readdirplus auto. */
   public static KernelMountOptions defaults(String fsName) {
-    return new KernelMountOptions(fsName, false, true, true, false, false, 1.0, 1.0, 1.0, 2, ReaddirPlus.AUTO);
+    return new KernelMountOptions(fsName, false, true, true, false, false, 1.0, 1.0, 1.0, 2, ReaddirPlus.AUTO, 0);
+  }
+
+  /** The mount(2) flag of a mount option's name (noexec, noatime, ...), 0 for one that is none. */
+  public static long flagOf(String option) {
+    return switch (option) {
+      case "noexec" -> 8; // MS_NOEXEC
+      case "sync" -> 16; // MS_SYNCHRONOUS
+      case "dirsync" -> 128; // MS_DIRSYNC
+      case "noatime" -> 1024; // MS_NOATIME
+      case "nodiratime" -> 2048; // MS_NODIRATIME
+      case "relatime" -> 1 << 21; // MS_RELATIME
+      case "strictatime" -> 1 << 24; // MS_STRICTATIME
+      default -> 0;
+    };
+  }
+
+  public KernelMountOptions withFlags(long more) {
+    return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, dev, suid, entryTimeout,
+        attrTimeout, negativeTimeout, threads, readdirPlus, flags | more);
   }
 
   public KernelMountOptions withReadOnly(boolean ro) {
     return new KernelMountOptions(fsName, ro, allowOther, defaultPermissions, dev, suid, entryTimeout, attrTimeout,
-        negativeTimeout, threads, readdirPlus);
+        negativeTimeout, threads, readdirPlus, flags);
   }
 
   public KernelMountOptions withThreads(int n) {
     return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, dev, suid, entryTimeout,
-        attrTimeout, negativeTimeout, n, readdirPlus);
+        attrTimeout, negativeTimeout, n, readdirPlus, flags);
   }
 
   public KernelMountOptions withTimeouts(double entry, double attr, double negative) {
     return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, dev, suid, entry, attr, negative,
-        threads, readdirPlus);
+        threads, readdirPlus, flags);
   }
 
   public KernelMountOptions withReaddirPlus(ReaddirPlus mode) {
     return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, dev, suid, entryTimeout,
-        attrTimeout, negativeTimeout, threads, mode);
+        attrTimeout, negativeTimeout, threads, mode, flags);
   }
 
   public KernelMountOptions withDevSuid(boolean devices, boolean setuid) {
     return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, devices, setuid, entryTimeout,
-        attrTimeout, negativeTimeout, threads, readdirPlus);
+        attrTimeout, negativeTimeout, threads, readdirPlus, flags);
   }
 }
