@@ -30,7 +30,7 @@ final class LibfuseMount implements FuseMount {
   /** Mounts {@code fs} at {@code mp} (checked by {@link FuseMount#start}); returns once live. */
   static LibfuseMount start(UnionFs fs, Path mp, MountOptions options) throws IOException {
     LibfuseMount m = new LibfuseMount(fs, mp);
-    UnionFuseFs adapter = new UnionFuseFs(fs, false);
+    UnionFuseFs adapter = new UnionFuseFs(fs);
     Thread loop = new Thread(() -> {
       try {
         adapter.mount(mp, true, options.debug(), options.libfuseArgs());

@@ -55,7 +55,6 @@ final class UnionFuseFs extends FuseStubFS {
   private static final int FLAG_UTIME_OMIT_OK = 1 << 2;
 
   private final UnionFs fs;
-  private final boolean rootOwnsEverything;
   /** Open file handles, to the node each is of: fgetattr and ftruncate get no usable path. */
   private final ConcurrentHashMap<Long, Long> openFiles = new ConcurrentHashMap<>();
   /**
@@ -64,13 +63,9 @@ final class UnionFuseFs extends FuseStubFS {
    */
   private final java.util.Set<Long> goneWhileOpen = new java.util.HashSet<>();
 
-  /**
-   * @param rootOwnsEverything create files as root whoever asks (a mount for one user that
-   *     does not map owners); false: as the caller, as the kernel's overlay does
-   */
-  UnionFuseFs(UnionFs fs, boolean rootOwnsEverything) {
+  /** Files are created as the caller, as the kernel's overlay creates them. */
+  UnionFuseFs(UnionFs fs) {
     this.fs = fs;
-    this.rootOwnsEverything = rootOwnsEverything;
     // The flags are C bit fields that jnr-fuse models as padding: set the word directly.
     Struct.getMemory(fuseOperations).putInt(offsetOf(fuseOperations.flag_nullpath_ok),
         FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
@@ -136,9 +131,6 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   private Ctx caller() {
-    if (rootOwnsEverything) {
-      return Ctx.ROOT;
-    }
     FuseContext c = getContext();
     return new Ctx(c.uid.longValue(), c.gid.longValue());
   }

@@ -1,6 +1,16 @@
 /**
- * The FUSE side of Strata: the jnr-fuse adapter that serves a union as a filesystem. It is the
- * only package that may use jnr-fuse (checked by {@code ModuleBoundaryTest}); the adapter and
- * mount programs arrive with the union engine.
+ * The FUSE side of Strata: a union served as a filesystem, and the programs that mount one.
+ *
+ * <p>{@link dev.strata.fuse.FuseMount} is the one way in; it picks a transport: the kernel
+ * protocol spoken directly ({@code dev.strata.fuse.kernel}, as root) or libfuse 2's path API
+ * through jnr-fuse ({@code UnionFuseFs}, {@code LibfuseMount}, without root). Either is a thin
+ * adapter: one engine call per request, every failure an errno reply. Around them: the mount
+ * servers ({@code FuseMount.serve}, started detached by {@link dev.strata.fuse.Detached} and
+ * found again through {@link dev.strata.fuse.MountRegistry}), the mount table and unmounting
+ * ({@link dev.strata.fuse.Mounts}), {@code strata-overlay} with fuse-overlayfs's options
+ * ({@link dev.strata.fuse.OverlayMain}, {@link dev.strata.fuse.OverlayOptions}), and the native
+ * host calls the engine uses on the upper ({@link dev.strata.fuse.NativeHostFiles}).
+ *
+ * <p>This module is the only one that may use jnr-fuse (checked by {@code ModuleBoundaryTest}).
  */
 package dev.strata.fuse;

@@ -80,8 +80,8 @@ final class RunCommand implements Callable<Integer> {
       throw new IllegalArgumentException("no command given and the image names none");
     }
     List<String> argv = new ArrayList<>(List.of("bwrap", "--bind", mp.toString(), "/", "--proc", "/proc",
-        "--dev", "/dev", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", hostname, "--die-with-parent",
-        "--clearenv"));
+        "--dev", "/dev", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", hostname,
+        "--die-with-parent", "--clearenv"));
     if (network.equals("none")) {
       argv.add("--unshare-net");
     }
