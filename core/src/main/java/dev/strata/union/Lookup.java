@@ -83,10 +83,12 @@ final class Lookup {
 
   /** Resolves {@code name} in {@code parent} without touching the cache. */
   Resolved resolve(Node parent, String name) throws IOException {
-    String path = parent.childPath(name);
     Map<String, Object> attrs = null;
     String redirect = null;
     if (parent.upper && stack.upper != null) {
+      // Built only here: a node's path is a walk to the root, and most lookups of a container's
+      // tree are in directories the upper does not hold.
+      String path = parent.childPath(name);
       attrs = stack.upper.stat(path);
       if (stack.upper.whitedOut(path, attrs)) {
         return null;
