@@ -8,7 +8,7 @@ set -euo pipefail
 # and FUSE pieces the later parts of the test suite use.
 PACKAGES=(openjdk-17-jdk-headless maven umoci skopeo busybox-static debootstrap tar gzip zstd
   coreutils findutils curl ca-certificates attr xfsprogs libfuse2 fuse3 fuse-overlayfs bubblewrap
-  util-linux jq)
+  util-linux mount jq)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -59,9 +59,24 @@ final class InodeOps {
     }
   }
 
-  void setxattr(Node node, String name, byte[] value) throws IOException {
+  void setxattr(Node node, String name, byte[] value, int flags) throws IOException {
     stack.checkWritable(node.path()); // the VFS asks mnt_want_write before xattr_permission
     checkUserXattr(node, name);
+    if ((flags & (UnionFs.XATTR_CREATE | UnionFs.XATTR_REPLACE)) != 0) {
+      boolean exists;
+      stack.namespace.readLock().lock();
+      try {
+        exists = listxattr(node).contains(name);
+      } finally {
+        stack.namespace.readLock().unlock();
+      }
+      if ((flags & UnionFs.XATTR_CREATE) != 0 && exists) {
+        throw new UnionException(Errno.EEXIST, name);
+      }
+      if ((flags & UnionFs.XATTR_REPLACE) != 0 && !exists) {
+        throw new UnionException(Errno.ENODATA, name);
+      }
+    }
     copyUp.copyUp(node, false);
     stack.namespace.readLock().lock();
     try {

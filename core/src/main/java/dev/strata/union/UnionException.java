@@ -16,6 +16,15 @@ public final class UnionException extends IOException {
     return errno;
   }
 
+  /**
+   * Returns {@code e} as a UnionException carrying the errno the host gave, as far as the JDK's
+   * exception type or its strerror text tells it; EIO otherwise. For bindings that answer
+   * errnos for host failures too.
+   */
+  public static UnionException from(IOException e) {
+    return JavaHostFiles.toUnion(e);
+  }
+
   static UnionException of(Errno errno, String path) {
     return new UnionException(errno, path);
   }

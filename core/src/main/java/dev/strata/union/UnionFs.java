@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class UnionFs implements Closeable {
   /** The node id of the root directory. */
   public static final long ROOT = InodeTable.ROOT_ID;
+  /** setxattr flags, as Linux numbers them. */
+  public static final int XATTR_CREATE = 1;
+  public static final int XATTR_REPLACE = 2;
 
   private final Stack stack;
   private final Lookup lookup;
@@ -320,7 +323,12 @@ public final class UnionFs implements Closeable {
   }
 
   public void setxattr(long node, String name, byte[] value) throws IOException {
-    inodeOps.setxattr(node(node), name, value);
+    setxattr(node, name, value, 0);
+  }
+
+  /** setxattr(2): {@code flags} {@link #XATTR_CREATE} (EEXIST if set) or {@link #XATTR_REPLACE} (ENODATA if not). */
+  public void setxattr(long node, String name, byte[] value, int flags) throws IOException {
+    inodeOps.setxattr(node(node), name, value, flags);
   }
 
   public void removexattr(long node, String name) throws IOException {

@@ -61,15 +61,6 @@ public record MountOptions(FuseMount.Transport transport, String fsName, boolean
         singleThreaded, debug, all);
   }
 
-  public MountOptions withTimeouts(double attr, double entry) {
-    return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attr, entry, singleThreaded, debug, extra);
-  }
-
-  public MountOptions withSingleThreaded(boolean single) {
-    return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout, single,
-        debug, extra);
-  }
-
   public MountOptions withDebug(boolean on) {
     return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
         singleThreaded, on, extra);

@@ -16,10 +16,12 @@ public final class Mounts {
   private Mounts() {}
 
   /**
-   * One line of /proc/self/mountinfo: where, what type, from what source, with which mount
-   * flags ({@code rw,nosuid,...}) and filesystem options.
+   * One line of /proc/self/mountinfo: where, the device's major and minor numbers (a FUSE
+   * mount's minor is its connection under /sys/fs/fuse/connections), what type, from what
+   * source, with which mount flags ({@code rw,nosuid,...}) and filesystem options.
    */
-  public record Mount(Path mountPoint, String type, String source, String flags, String options) {}
+  public record Mount(Path mountPoint, int major, int minor, String type, String source, String flags,
+      String options) {}
 
   /** Returns the mount at exactly {@code dir}, the last one if mounts are stacked there. */
   public static Optional<Mount> at(Path dir) throws IOException {
@@ -48,7 +50,9 @@ public final class Mounts {
         continue;
       }
       String[] tail = line.substring(dash + 3).split(" ");
-      out.add(new Mount(Path.of(unescape(f[4])), tail[0], tail.length > 1 ? unescape(tail[1]) : "", f[5],
+      int colon = f[2].indexOf(':');
+      out.add(new Mount(Path.of(unescape(f[4])), Integer.parseInt(f[2].substring(0, colon)),
+          Integer.parseInt(f[2].substring(colon + 1)), tail[0], tail.length > 1 ? unescape(tail[1]) : "", f[5],
           tail.length > 2 ? tail[2] : ""));
     }
     return out;

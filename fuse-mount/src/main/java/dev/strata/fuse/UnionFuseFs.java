@@ -12,12 +12,7 @@ import dev.strata.union.UnionFs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import jnr.ffi.Pointer;
@@ -46,8 +41,6 @@ final class UnionFuseFs extends FuseStubFS {
   // utimensat's markers in tv_nsec.
   private static final long UTIME_NOW = (1L << 30) - 1;
   private static final long UTIME_OMIT = (1L << 30) - 2;
-  private static final int XATTR_CREATE = 1;
-  private static final int XATTR_REPLACE = 2;
   /** chown's "leave unchanged", as the 32-bit id libfuse passes on. */
   private static final long NO_ID = 0xffffffffL;
   /** Bits of libfuse 2's fuse_operations flags word (bit fields, lowest first). */
@@ -84,23 +77,11 @@ final class UnionFuseFs extends FuseStubFS {
 
   /** The failure as errno, logged unless it is an answer the kernel would give too. */
   private static int errno(Throwable e, String op, String path) {
-    if (e instanceof UnionException u) {
-      return -u.errno().number();
-    }
-    int errno = 0;
-    if (e instanceof NoSuchFileException) {
-      errno = Errno.ENOENT.number();
-    } else if (e instanceof FileAlreadyExistsException) {
-      errno = Errno.EEXIST.number();
-    } else if (e instanceof DirectoryNotEmptyException) {
-      errno = Errno.ENOTEMPTY.number();
-    } else if (e instanceof AccessDeniedException) {
-      errno = Errno.EACCES.number();
-    } else if (e instanceof NotDirectoryException) {
-      errno = Errno.ENOTDIR.number();
-    }
-    if (errno != 0) {
-      return -errno;
+    if (e instanceof IOException io) {
+      Errno errno = UnionException.from(io).errno();
+      if (errno != Errno.EIO) {
+        return -errno.number();
+      }
     }
     String kind = e instanceof FileSystemException ? "host filesystem error" : "internal error";
     LOG.log(System.Logger.Level.ERROR, kind + " in " + op + " " + path + ": " + e, e);
@@ -455,19 +436,9 @@ final class UnionFuseFs extends FuseStubFS {
   @Override
   public int setxattr(String path, String name, Pointer value, long size, int flags) {
     return call("setxattr", path, () -> {
-      long node = fs.resolve(path);
-      if ((flags & (XATTR_CREATE | XATTR_REPLACE)) != 0) {
-        boolean exists = fs.listxattr(node).contains(name);
-        if ((flags & XATTR_CREATE) != 0 && exists) {
-          throw new UnionException(Errno.EEXIST, name);
-        }
-        if ((flags & XATTR_REPLACE) != 0 && !exists) {
-          throw new UnionException(Errno.ENODATA, name);
-        }
-      }
       byte[] bytes = new byte[(int) size];
       value.get(0, bytes, 0, bytes.length);
-      fs.setxattr(node, name, bytes);
+      fs.setxattr(fs.resolve(path), name, bytes, flags);
     });
   }
 

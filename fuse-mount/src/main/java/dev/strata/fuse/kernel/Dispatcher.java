@@ -15,12 +15,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -40,8 +35,6 @@ final class Dispatcher {
   private static final int O_CREAT = 0100;
   private static final int O_EXCL = 0200;
   private static final int O_TRUNC = 01000;
-  private static final int XATTR_CREATE = 1;
-  private static final int XATTR_REPLACE = 2;
   private static final int S_ISUID = 04000;
   private static final int S_ISGID = 02000;
   private static final int S_IXGRP = 00010;
@@ -592,17 +585,7 @@ final class Dispatcher {
     ByteBuffer v = rq.view(size);
     byte[] value = new byte[size];
     v.get(value);
-    long e = nodes.engine(rq.nodeid);
-    if ((flags & (XATTR_CREATE | XATTR_REPLACE)) != 0) {
-      boolean exists = fs.listxattr(e).contains(name);
-      if ((flags & XATTR_CREATE) != 0 && exists) {
-        throw new UnionException(Errno.EEXIST, name);
-      }
-      if ((flags & XATTR_REPLACE) != 0 && !exists) {
-        throw new UnionException(Errno.ENODATA, name);
-      }
-    }
-    fs.setxattr(e, name, value);
+    fs.setxattr(nodes.engine(rq.nodeid), name, value, flags);
     return rp.ok();
   }
 
@@ -663,23 +646,11 @@ final class Dispatcher {
 
   /** The errno a failure answers with; logged unless the kernel's overlay would answer it too. */
   private static int errno(Throwable e, Request rq) {
-    if (e instanceof UnionException u) {
-      return u.errno().number();
-    }
-    Errno errno = null;
-    if (e instanceof NoSuchFileException) {
-      errno = Errno.ENOENT;
-    } else if (e instanceof FileAlreadyExistsException) {
-      errno = Errno.EEXIST;
-    } else if (e instanceof DirectoryNotEmptyException) {
-      errno = Errno.ENOTEMPTY;
-    } else if (e instanceof AccessDeniedException) {
-      errno = Errno.EACCES;
-    } else if (e instanceof NotDirectoryException) {
-      errno = Errno.ENOTDIR;
-    }
-    if (errno != null) {
-      return errno.number();
+    if (e instanceof IOException io) {
+      Errno errno = UnionException.from(io).errno();
+      if (errno != Errno.EIO) {
+        return errno.number();
+      }
     }
     String kind = e instanceof FileSystemException ? "host filesystem error" : "internal error";
     LOG.log(System.Logger.Level.ERROR, kind + " in FUSE opcode " + rq.opcode + " on node " + rq.nodeid + ": " + e, e);

@@ -3,7 +3,6 @@ package dev.strata.fuse.kernel;
 import dev.strata.union.UnionFs;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -186,36 +185,11 @@ public final class KernelMount implements Closeable {
    * before it runs). -1 if not found.
    */
   private static long connectionOf(Path mp) {
-    long found = -1;
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
-        String[] f = line.split(" ");
-        int dash = line.indexOf(" - ");
-        if (f.length < 5 || dash < 0 || !line.substring(dash + 3).startsWith("fuse.strata ")) {
-          continue;
-        }
-        if (unescape(f[4]).equals(mp.toString())) {
-          found = Long.parseLong(f[2].substring(f[2].indexOf(':') + 1));
-        }
-      }
+      return dev.strata.fuse.Mounts.at(mp).filter(m -> m.type().equals("fuse.strata")).map(m -> (long) m.minor())
+          .orElse(-1L);
     } catch (IOException | RuntimeException e) {
       return -1;
     }
-    return found;
-  }
-
-  /** mountinfo writes space, tab, newline and backslash as octal escapes. */
-  private static String unescape(String s) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
-        b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-        i += 3;
-      } else {
-        b.append(c);
-      }
-    }
-    return b.toString();
   }
 }

@@ -83,11 +83,6 @@ public record KernelMountOptions(String fsName, boolean readOnly, boolean allowO
         threads, readdirPlus, flags);
   }
 
-  public KernelMountOptions withReaddirPlus(ReaddirPlus mode) {
-    return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, dev, suid, entryTimeout,
-        attrTimeout, negativeTimeout, threads, mode, flags);
-  }
-
   public KernelMountOptions withDevSuid(boolean devices, boolean setuid) {
     return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, devices, setuid, entryTimeout,
         attrTimeout, negativeTimeout, threads, readdirPlus, flags);
