@@ -1,5 +1,7 @@
 package dev.strata.cli;
 
+import dev.strata.fuse.NativeHostFiles;
+import dev.strata.fuse.kernel.KernelMount;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Enumeration;
@@ -39,6 +41,13 @@ final class ClassPreload {
       }
     } catch (IOException ignored) {
       // no archive content beyond what the command loaded: slower start, nothing wrong
+    }
+    // Loading is not all: lambda forms, the engine's caches and the host calls' bindings are
+    // made only when requests run. A walk of a scratch tree makes them, for the archive.
+    try {
+      KernelMount.warmUp(NativeHostFiles.create());
+    } catch (Throwable ignored) {
+      // no FUSE bindings on this machine: the archive holds less, nothing is wrong
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.strata.cli;
 
 import dev.strata.fuse.Detached;
+import dev.strata.fuse.FuseMount;
 import dev.strata.layout.Containers;
 import dev.strata.layout.Store;
 import java.nio.file.Path;
@@ -45,6 +46,7 @@ final class MountCommand implements Callable<Integer> {
     String container = readOnly ? null : Containers.checkName(name != null ? name : Containers.nameFor(image));
     Path mp = mountPoint.toAbsolutePath().normalize();
     if (foreground) {
+      FuseMount.warmUpInBackground();
       try (ContainerMount m = ContainerMount.open(store, image, container, readOnly)) {
         m.serve(mp, readOnly);
       }

@@ -1,0 +1,47 @@
+package dev.strata.fuse.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.fuse.NativeHostFiles;
+import dev.strata.union.HostFiles;
+import dev.strata.union.JavaHostFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The warm-up walk must really walk: a protocol or engine change that made its requests fail
+ * would only be logged by a server, and the first walk of every mount would be slow again.
+ */
+class WarmupTest {
+  /** Each directory: the files of both lowers once, a symlink from each lower, "sub", the upper's "new". */
+  private static final int ENTRIES_PER_WALK = Warmup.DIRS + Warmup.DIRS * (Warmup.FILES + 4);
+
+  @Test
+  void walksTheWholeScratchTreeWithTheNativeHost() throws IOException {
+    assertWalks(NativeHostFiles.create());
+  }
+
+  @Test
+  void walksTheWholeScratchTreeWithTheJdkHost() throws IOException {
+    assertWalks(JavaHostFiles.INSTANCE);
+  }
+
+  private static void assertWalks(HostFiles host) throws IOException {
+    List<Path> before = scratchTrees();
+    int entries = Warmup.run(host, KernelMountOptions.defaults("warmup-test"));
+    assertThat(entries).isEqualTo(Warmup.ROUNDS * ENTRIES_PER_WALK);
+    assertThat(scratchTrees()).as("scratch trees left behind").isSubsetOf(before);
+  }
+
+  private static List<Path> scratchTrees() throws IOException {
+    Path shm = Path.of("/dev/shm");
+    Path dir = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().startsWith("strata-warmup-")).toList();
+    }
+  }
+}
