@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * @param sharedBytes the blobs that more than one image uses, each counted once
  * @param layerFileBytes the regular-file bytes of every indexed layer the images use, each layer once
  * @param objectBytes the distinct file contents those layers hold, each once
- * @param stored the bytes on disk under each top-level directory of the store (apparent sizes)
+ * @param stored the bytes on disk (apparent sizes) in blobs/, objects/, layers/, containers/, tmp/ and
+ *     the rest (other)
  */
 public record StoreUsage(ImmutableList<ImageUsage> images, long logicalBytes, long blobBytes, long sharedBytes,
     long layerFileBytes, long objectBytes, ImmutableSortedMap<String, Long> stored) {
@@ -117,11 +118,19 @@ public record StoreUsage(ImmutableList<ImageUsage> images, long logicalBytes, lo
     return new StoreUsage(images.build(), logical, blobBytes, shared, layerFileBytes, objectBytes, onDisk(store.root()));
   }
 
+  /** The store's own directories by name; everything else (index.json, locks, ...) is "other". */
+  private static final java.util.Set<String> PARTS = java.util.Set.of("blobs", "objects", "layers", "containers", "tmp");
+
   private static ImmutableSortedMap<String, Long> onDisk(Path root) throws IOException {
     Map<String, Long> out = new TreeMap<>();
+    for (String part : PARTS) {
+      out.put(part, 0L);
+    }
+    out.put("other", 0L);
     try (Stream<Path> top = Files.list(root)) {
       for (Path p : (Iterable<Path>) top::iterator) {
-        out.put(p.getFileName().toString(), apparentSize(p));
+        String name = p.getFileName().toString();
+        out.merge(PARTS.contains(name) ? name : "other", apparentSize(p), Long::sum);
       }
     }
     return ImmutableSortedMap.copyOf(out);

@@ -18,7 +18,7 @@ import picocli.CommandLine.ScopeType;
         TagCommand.class, RmiCommand.class, GcCommand.class, FsckCommand.class,
         MountCommand.class, UmountCommand.class, RunCommand.class, CommitCommand.class,
         ContainersCommand.class, RmCommand.class,
-        LayersCommand.class
+        LayersCommand.class, TreeCommand.class, DiffCommand.class, HistoryCommand.class, DfCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:failed", "2:bad usage"})
