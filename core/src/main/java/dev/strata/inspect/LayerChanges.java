@@ -9,11 +9,12 @@ import com.google.common.collect.ImmutableList;
  *
  * @param added the layer's non-directory entries at paths the tree below did not show
  * @param modified the layer's non-directory entries at paths the tree below showed
- * @param deleted the non-directories the tree below showed and the tree above no longer does
- *     (explicit whiteouts, opaque directories, directories replaced by a non-directory), as
- *     the tree below held them
+ * @param deleted the non-directories the tree below showed and the tree above no longer shows
+ *     as a non-directory (explicit whiteouts, opaque directories, directories replaced by a
+ *     non-directory, non-directories replaced by a directory), as the tree below held them
  * @param dirsAdded the layer's directory entries at paths the tree below did not show
- * @param dirsDeleted the directories the tree below showed and the tree above does not
+ * @param dirsDeleted the directories the tree below showed and the tree above does not show as
+ *     a directory
  */
 public record LayerChanges(ImmutableList<TreeNode> added, ImmutableList<TreeNode> modified,
     ImmutableList<TreeNode> deleted, ImmutableList<TreeNode> dirsAdded, ImmutableList<TreeNode> dirsDeleted) {}

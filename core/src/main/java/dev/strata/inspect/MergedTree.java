@@ -94,7 +94,9 @@ public final class MergedTree {
     List<TreeNode> deleted = new ArrayList<>();
     List<TreeNode> dirsDeleted = new ArrayList<>();
     for (TreeNode gone : hidden.values()) {
-      if (!nodes.containsKey(gone.path())) {
+      // Gone, or there as the other kind: a file replaced by a directory is a deleted file.
+      TreeNode now = nodes.get(gone.path());
+      if (now == null || now.isDirectory() != gone.isDirectory()) {
         (gone.isDirectory() ? dirsDeleted : deleted).add(gone);
       }
     }

@@ -8,6 +8,7 @@ import dev.strata.image.Descriptor;
 import dev.strata.image.Manifest;
 import dev.strata.image.MediaType;
 import dev.strata.image.json.ImageJson;
+import dev.strata.layer.TarBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,40 +19,45 @@ import java.util.Map;
 /**
  * An image made to have every kind of change the inspection commands count: overwritten,
  * deleted and re-added files, an opaque directory, a whited-out directory, a directory replaced
- * by a file, hard links in one layer and to a file of a lower layer, identical contents, an
+ * by a file and a file by a directory, hard links in one layer and to a file of a lower layer, identical contents, an
  * implied directory, and a history with an empty-layer step.
  */
 final class InspectFixtures {
   private InspectFixtures() {}
 
   static List<byte[]> layers() throws IOException {
-    byte[] l1 = new LayerTarBuilder()
-        .dir("etc").file("etc/a", 1000, 'a').file("etc/b", 2000, 'b').symlink("etc/l", "a")
-        .dir("usr").dir("usr/bin").file("usr/bin/big", 5000, 'g').hardLink("usr/bin/big2", "usr/bin/big")
-        .dir("usr/lib").file("usr/lib/x", 300, 'x').file("usr/lib/y", 400, 'y').file("usr/lib/sub/deep", 77, 'd')
-        .dir("keep").file("keep/k", 10, 'k')
-        .dir("d").dir("d/sub").file("d/sub/f", 50, 'f')
-        .file("shared1", 1000, 's')
-        .build();
-    byte[] l2 = new LayerTarBuilder()
-        .dir("etc").file("etc/a", 1500, 'A').whiteout("etc/b")
-        .dir("usr").dir("usr/lib").opaque("usr/lib").file("usr/lib/z", 70, 'z')
+    byte[] l1 = new TarBuilder()
+        .dir("etc").file("etc/a", fill(1000, 'a')).file("etc/b", fill(2000, 'b')).symlink("etc/l", "a")
+        .dir("usr").dir("usr/bin").file("usr/bin/big", fill(5000, 'g')).hardlink("usr/bin/big2", "usr/bin/big")
+        .dir("usr/lib").file("usr/lib/x", fill(300, 'x')).file("usr/lib/y", fill(400, 'y')).file("usr/lib/sub/deep", fill(77, 'd'))
+        .dir("keep").file("keep/k", fill(10, 'k'))
+        .dir("d").dir("d/sub").file("d/sub/f", fill(50, 'f'))
+        .file("shared1", fill(1000, 's'))
+        .toBytes();
+    byte[] l2 = new TarBuilder()
+        .dir("etc").file("etc/a", fill(1500, 'A')).whiteout("etc/b")
+        .dir("usr").dir("usr/lib").opaque("usr/lib").file("usr/lib/z", fill(70, 'z'))
         .dir("usr/bin").whiteout("usr/bin/big")
-        .dir("new").file("new/file", 100, 'n').hardLink("new/file2", "new/file")
+        .dir("new").file("new/file", fill(100, 'n')).hardlink("new/file2", "new/file")
         .whiteout("d")
-        .file("copy", 1000, 's')
-        .build();
-    byte[] l3 = new LayerTarBuilder()
+        .file("copy", fill(1000, 's'))
+        .toBytes();
+    byte[] l3 = new TarBuilder()
         .dir("new").whiteout("new/file").whiteout("new/file2")
-        .dir("etc").file("etc/a", 1500, 'A')
-        .file("keep", 20, 'K')
-        .dir("usr").dir("usr/bin").hardLink("usr/bin/big3", "usr/bin/big2")
-        .build();
-    byte[] l4 = new LayerTarBuilder()
+        .dir("etc").file("etc/a", fill(1500, 'A'))
+        .file("keep", fill(20, 'K'))
+        .dir("usr").dir("usr/bin").hardlink("usr/bin/big3", "usr/bin/big2")
+        .toBytes();
+    byte[] l4 = new TarBuilder()
         .dir("usr").dir("usr/bin").whiteout("usr/bin/big2")
         .dir("empty")
-        .build();
+        .dir("shared1").file("shared1/inside", fill(5, 'i'))
+        .toBytes();
     return List.of(l1, l2, l3, l4);
+  }
+
+  private static String fill(int size, char c) {
+    return String.valueOf(c).repeat(size);
   }
 
   /** Writes the first {@code count} layers as an OCI layout {@code dir} tagged {@code tag}, with history. */

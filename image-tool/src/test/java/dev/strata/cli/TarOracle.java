@@ -87,7 +87,8 @@ final class TarOracle {
       }
       TreeSet<String> deleted = new TreeSet<>();
       for (var e : before.entrySet()) {
-        if (e.getValue().type() != 'd' && !state.containsKey(e.getKey())) {
+        Seen now = state.get(e.getKey());
+        if (e.getValue().type() != 'd' && (now == null || now.type() == 'd')) {
           deleted.add(e.getKey());
         }
       }
