@@ -5,9 +5,7 @@ import dev.strata.image.Descriptor;
 import dev.strata.layer.IngestLimits;
 import dev.strata.layer.LayerIndex;
 import dev.strata.layout.Store;
-import dev.strata.transfer.ImageSource;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
 
 /**
@@ -29,27 +27,6 @@ public final class StoreLayerIndexes implements LayerIndexSource {
     if (!store.blobs().contains(layer.digest())) {
       throw new IOException("layer " + layer.digest() + " is neither indexed nor stored (run strata fsck)");
     }
-    return new StreamedLayerIndexes(new StoreBlobs(store), IngestLimits.DEFAULT).index(layer, diffId, below);
-  }
-
-  /** The store's blobs as a source, for a layer read from its blob. */
-  private record StoreBlobs(Store store) implements ImageSource {
-    @Override
-    public SourceManifest manifest(dev.strata.image.Platform platform) {
-      throw new UnsupportedOperationException("only blobs are read here");
-    }
-
-    @Override
-    public InputStream openBlob(Descriptor descriptor) throws IOException {
-      return store.blobs().open(descriptor.digest());
-    }
-
-    @Override
-    public String suggestedName() {
-      return store.root().toString();
-    }
-
-    @Override
-    public void close() {}
+    return new StreamedLayerIndexes(d -> store.blobs().open(d.digest()), IngestLimits.DEFAULT).index(layer, diffId, below);
   }
 }

@@ -19,23 +19,34 @@ import java.io.OutputStream;
 import java.util.List;
 
 /**
- * Indexes layers by reading their blobs from an {@link ImageSource} once, as a pull would,
- * but keeping nothing: each file's bytes are only hashed. The blob's digest and the DiffID are
- * checked, so what is reported is what the image holds.
+ * Indexes layers by reading their blobs once, as a pull would, but keeping nothing: each
+ * file's bytes are only hashed. The blob's digest and the DiffID are checked, so what is
+ * reported is what the image holds.
  */
 public final class StreamedLayerIndexes implements LayerIndexSource {
-  private final ImageSource source;
+  private final Blobs blobs;
   private final IngestLimits limits;
 
-  public StreamedLayerIndexes(ImageSource source, IngestLimits limits) {
-    this.source = source;
+  /** Opens a layer blob: an {@link ImageSource}'s, or a store's. */
+  @FunctionalInterface
+  public interface Blobs {
+    InputStream open(Descriptor layer) throws IOException;
+  }
+
+  public StreamedLayerIndexes(Blobs blobs, IngestLimits limits) {
+    this.blobs = blobs;
     this.limits = limits;
+  }
+
+  /** Streams the layers of {@code source}. */
+  public static StreamedLayerIndexes of(ImageSource source, IngestLimits limits) {
+    return new StreamedLayerIndexes(source::openBlob, limits);
   }
 
   @Override
   public LayerIndex index(Descriptor layer, Digest diffId, List<LayerIndex> below) throws IOException {
     LayerIngest.Result result;
-    try (DigestingInputStream blob = new DigestingInputStream(source.openBlob(layer), layer.digest().algorithm());
+    try (DigestingInputStream blob = new DigestingInputStream(blobs.open(layer), layer.digest().algorithm());
         InputStream tar = LayerStreams.decompress(blob, MediaType.layerCompression(layer.mediaType()))) {
       result = LayerIngest.ingest(tar, StreamedLayerIndexes::hash, new MergedLowerFiles(below), limits);
       blob.transferTo(OutputStream.nullOutputStream());

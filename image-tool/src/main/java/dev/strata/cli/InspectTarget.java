@@ -48,7 +48,7 @@ final class InspectTarget implements AutoCloseable {
       InspectedImage image;
       if (isTransport(name)) {
         source = Transports.open(Transports.parse(name), store);
-        image = InspectedImage.fromSource(source, platform, name, new StreamedLayerIndexes(source, IngestLimits.DEFAULT));
+        image = InspectedImage.fromSource(source, platform, name, StreamedLayerIndexes.of(source, IngestLimits.DEFAULT));
       } else {
         image = InspectedImage.fromStore(store, name);
       }

@@ -89,6 +89,9 @@ class LayersCommandTest {
     // Nothing was stored: the empty store has no blob, object or index.
     assertThat(Commands.run(List.of("find", empty.resolve("blobs").toString(), empty.resolve("objects").toString(),
         empty.resolve("layers").toString(), "-type", "f"))).isEmpty();
+    // A store that lost its layer indexes (fsck --repair removed them) reads the layers' blobs.
+    Commands.run(List.of("rm", "-r", store.resolve("layers/sha256").toString()));
+    assertThat(json(Strata.run(store, "layers", "crafted", "--json", "--paths"))).isEqualTo(stored);
     // An oci-archive too.
     Path archive = dir.resolve("crafted.tar");
     Commands.run(List.of("tar", "-C", layout.toString(), "-cf", archive.toString(), "oci-layout", "index.json", "blobs"));
