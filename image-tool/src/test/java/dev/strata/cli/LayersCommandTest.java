@@ -100,6 +100,17 @@ class LayersCommandTest {
   }
 
   @Test
+  void aLayoutWhoseLayerIsNotWhatItsConfigSaysIsRefused() throws Exception {
+    byte[] said = OciLayouts.tar(Map.of("a", "x"));
+    byte[] held = OciLayouts.gzip(OciLayouts.tar(Map.of("a", "y")));
+    Path layout = OciLayouts.write(dir.resolve("lie"), "v1", List.of(said), List.of(held),
+        dev.strata.image.MediaType.OCI_LAYER_GZIP);
+    Strata.Run run = Strata.run(dir.resolve("store"), "layers", "oci:" + layout + ":v1");
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.err()).contains("uncompressed content has diff id").contains("but the config says");
+  }
+
+  @Test
   void theGateExitsOneWithAReasonWhenTheImageIsWorse() throws Exception {
     Path layout = InspectFixtures.write(dir.resolve("layout"), "v1", 4);
     Path store = dir.resolve("store");
