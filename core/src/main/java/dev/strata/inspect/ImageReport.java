@@ -118,9 +118,4 @@ public final class ImageReport {
     long total = fileBytes();
     return total == 0 ? 1.0 : 1.0 - (double) wastedBytes() / total;
   }
-
-  /** Returns the uncompressed size of all layers' tars. */
-  public long uncompressedBytes() {
-    return layers.stream().mapToLong(l -> l.index().tarSize()).sum();
-  }
 }

@@ -50,11 +50,6 @@ public final class MergedTree {
     return nodes.get(path);
   }
 
-  /** Returns how many layers have been applied. */
-  public int layerCount() {
-    return layers;
-  }
-
   /** Puts {@code layer} on top of the tree; returns what it changed. */
   public LayerChanges apply(LayerIndex layer) {
     int number = ++layers;
