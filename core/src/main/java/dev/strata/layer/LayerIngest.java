@@ -25,7 +25,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * modes are metadata only and a symlink in a layer is never followed.
  */
 public final class LayerIngest {
-  private final ObjectBatch objects;
+  private final ContentSink objects;
   private final LowerFiles lower;
   private final IngestLimits limits;
 
@@ -40,7 +40,14 @@ public final class LayerIngest {
   /** What an ingest found. */
   public record Result(Digest diffId, long uncompressedSize, ImmutableList<LayerEntry> entries) {}
 
-  private LayerIngest(ObjectBatch objects, LowerFiles lower, IngestLimits limits) {
+  /** Where the bytes of each regular file go: a store's batch, or only a hash. */
+  @FunctionalInterface
+  public interface ContentSink {
+    /** Reads exactly {@code size} bytes of {@code in}; returns their sha256. */
+    Digest add(InputStream in, long size) throws IOException;
+  }
+
+  private LayerIngest(ContentSink objects, LowerFiles lower, IngestLimits limits) {
     this.objects = objects;
     this.lower = lower;
     this.limits = limits;
@@ -52,7 +59,16 @@ public final class LayerIngest {
    */
   public static Result ingest(InputStream tar, ObjectBatch objects, LowerFiles lower, IngestLimits limits)
       throws IOException {
-    return new LayerIngest(objects, lower, limits).run(tar);
+    return new LayerIngest(objects::add, lower, limits).run(tar);
+  }
+
+  /**
+   * Reads the uncompressed tar {@code tar} as {@link #ingest(InputStream, ObjectBatch, LowerFiles,
+   * IngestLimits)} does, giving each regular file's bytes to {@code contents} instead of a store.
+   */
+  public static Result ingest(InputStream tar, ContentSink contents, LowerFiles lower, IngestLimits limits)
+      throws IOException {
+    return new LayerIngest(contents, lower, limits).run(tar);
   }
 
   private Result run(InputStream tar) throws IOException {

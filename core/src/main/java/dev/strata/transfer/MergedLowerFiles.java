@@ -11,10 +11,10 @@ import java.util.List;
  * The regular files that the layers below show, for hard links that point into them: looked
  * up top-down, stopping at a whiteout of the path or of a parent, or an opaque parent.
  */
-final class MergedLowerFiles implements LowerFiles {
+public final class MergedLowerFiles implements LowerFiles {
   private final List<LayerIndex> bottomFirst;
 
-  MergedLowerFiles(List<LayerIndex> bottomFirst) {
+  public MergedLowerFiles(List<LayerIndex> bottomFirst) {
     this.bottomFirst = bottomFirst;
   }
 

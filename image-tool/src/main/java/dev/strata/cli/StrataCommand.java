@@ -17,7 +17,8 @@ import picocli.CommandLine.ScopeType;
         PullCommand.class, PushCommand.class, ImagesCommand.class, InspectCommand.class,
         TagCommand.class, RmiCommand.class, GcCommand.class, FsckCommand.class,
         MountCommand.class, UmountCommand.class, RunCommand.class, CommitCommand.class,
-        ContainersCommand.class, RmCommand.class
+        ContainersCommand.class, RmCommand.class,
+        LayersCommand.class, TreeCommand.class, DiffCommand.class, HistoryCommand.class, DfCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:failed", "2:bad usage"})
