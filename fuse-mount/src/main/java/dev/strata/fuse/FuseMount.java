@@ -42,17 +42,6 @@ public interface FuseMount extends Closeable {
   @Override
   void close() throws IOException;
 
-  /**
-   * For a server about to mount with the kernel transport: compiles the request path on a
-   * scratch tree while the server opens its layers (see {@link KernelMount#warmUpInBackground});
-   * the mount waits for it.
-   */
-  static void warmUpInBackground() {
-    if (Transport.choose() == Transport.KERNEL) {
-      KernelMount.warmUpInBackground();
-    }
-  }
-
   /** Mounts {@code fs} at {@code mountPoint} and returns once the mount answers. */
   static FuseMount start(UnionFs fs, Path mountPoint, MountOptions options) throws IOException {
     Path mp = mountPoint.toAbsolutePath().normalize();

@@ -129,7 +129,6 @@ public final class OverlayMain {
 
   private static void serve(OverlayOptions o, Path mountPoint, String source, boolean debug)
       throws IOException, InterruptedException {
-    FuseMount.warmUpInBackground();
     NativeHostFiles host = NativeHostFiles.create();
     List<LowerLayer> lowers = new ArrayList<>();
     for (Path d : o.lowerDirs()) {

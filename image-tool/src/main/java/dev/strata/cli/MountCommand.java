@@ -1,7 +1,6 @@
 package dev.strata.cli;
 
 import dev.strata.fuse.Detached;
-import dev.strata.fuse.FuseMount;
 import dev.strata.layout.Containers;
 import dev.strata.layout.Store;
 import java.nio.file.Path;
@@ -46,7 +45,6 @@ final class MountCommand implements Callable<Integer> {
     String container = readOnly ? null : Containers.checkName(name != null ? name : Containers.nameFor(image));
     Path mp = mountPoint.toAbsolutePath().normalize();
     if (foreground) {
-      FuseMount.warmUpInBackground();
       try (ContainerMount m = ContainerMount.open(store, image, container, readOnly)) {
         m.serve(mp, readOnly);
       }

@@ -54,7 +54,6 @@ final class RunCommand implements Callable<Integer> {
     String container = readOnly ? null
         : Containers.checkName(name != null ? name : "run-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
     Path mp = Files.createTempDirectory(store.tmp(), "run-");
-    FuseMount.warmUpInBackground();
     int code;
     try (ContainerMount m = ContainerMount.open(store, image, container, readOnly)) {
       List<String> argv = bwrap(mp, m.image.config(), container != null ? container : "strata");

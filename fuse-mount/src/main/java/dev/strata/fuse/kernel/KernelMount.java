@@ -1,7 +1,6 @@
 package dev.strata.fuse.kernel;
 
 import dev.strata.union.HostFiles;
-import dev.strata.union.JavaHostFiles;
 import dev.strata.union.UnionFs;
 import java.io.Closeable;
 import java.io.IOException;
@@ -56,18 +55,6 @@ public final class KernelMount implements Closeable {
   }
 
   /**
-   * Starts that walk on a thread of its own, with the JDK's host calls, for a server to call as
-   * it starts: it compiles the request path while the server loads its native bindings, and
-   * {@link #mount} waits for it, so no real request waits for the compiler. Off with
-   * {@code -Dstrata.fuse.warmup=false} (to measure what it buys).
-   */
-  public static void warmUpInBackground() {
-    if (!"false".equals(System.getProperty("strata.fuse.warmup"))) {
-      Warmup.startInBackground(JavaHostFiles.INSTANCE);
-    }
-  }
-
-  /**
    * Mounts {@code fs} at {@code mountPoint} and returns once the kernel and this server have
    * agreed on the protocol (INIT answered), so the mount answers at once.
    */
@@ -76,7 +63,6 @@ public final class KernelMount implements Closeable {
     if (!Files.isDirectory(mp)) {
       throw new IOException("mount point " + mp + " is not a directory");
     }
-    Warmup.awaitBackground();
     Dispatcher dispatcher = new Dispatcher(fs, options);
     FuseDevice device = FuseDevice.open();
     try {

@@ -30,11 +30,10 @@ import java.util.stream.Stream;
  */
 final class Warmup {
   private static final System.Logger LOG = System.getLogger(Warmup.class.getName());
-  static final int DIRS = 6;
-  static final int FILES = 48;
-  static final int ROUNDS = 4;
+  static final int DIRS = 12;
+  static final int FILES = 16;
+  static final int ROUNDS = 2;
   private static final int READ_SIZE = 64 << 10;
-  private static final long MAX_WAIT_MS = 2000;
 
   private final Dispatcher dispatcher;
   private final ByteBuffer in;
@@ -50,30 +49,6 @@ final class Warmup {
     this.rq = new Request(in);
     this.rp = new Reply(out);
     this.out = out.buffer;
-  }
-
-  private static volatile Thread background;
-
-  /** Starts {@link #run} on a daemon thread; {@link #awaitBackground} waits for it. */
-  static synchronized void startInBackground(HostFiles host) {
-    if (background == null) {
-      Thread t = new Thread(() -> run(host, KernelMountOptions.defaults("strata-warmup")), "strata-fuse-warmup");
-      t.setDaemon(true);
-      t.start();
-      background = t;
-    }
-  }
-
-  /** Waits (a bounded time: it only buys speed) for a walk started in the background to end. */
-  static void awaitBackground() {
-    Thread t = background;
-    if (t != null) {
-      try {
-        t.join(MAX_WAIT_MS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 
   /** Walks the scratch tree {@link #ROUNDS} times; returns the entries the walks were told of, -1 on failure. */
