@@ -22,6 +22,8 @@ set -euo pipefail
 PROG=${0##*/}
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 strata="$repo/bin/strata"
+# shellcheck source=benchmarks/common.sh
+. "$repo/benchmarks/common.sh"
 
 usage() {
 	cat <<EOF
@@ -35,11 +37,6 @@ Usage: $PROG [-n ROUNDS] [-t TAG] [-w WORKDIR] [-s] [LAYOUT]
               its filesystem is part of what is measured
   -s          include a trailing sync in each timed run (durable results on both sides)
 EOF
-}
-
-die() {
-	echo "$PROG: $*" >&2
-	exit 1
 }
 
 rounds=5
@@ -76,25 +73,7 @@ else
 fi
 log="$work/last.log"
 
-# Runs "$@" after a sync and prints its wall time in seconds; shows its output if it fails.
-timed() {
-	sync
-	local start end
-	start=$(date +%s.%N)
-	if ! "$@" >"$log" 2>&1; then
-		cat "$log" >&2
-		die "failed: $*"
-	fi
-	if $sync_after; then
-		sync
-	fi
-	end=$(date +%s.%N)
-	awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f\n", e - s }'
-}
 
-median() {
-	sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
-}
 
 strata_pull() { "$strata" --store "$1" pull "oci:$layout:$tag"; }
 umoci_unpack() { umoci unpack "${umoci_flags[@]}" --image "$layout:$tag" "$1"; }

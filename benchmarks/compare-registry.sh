@@ -24,6 +24,8 @@ set -euo pipefail
 PROG=${0##*/}
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 strata="$repo/bin/strata"
+# shellcheck source=benchmarks/common.sh
+. "$repo/benchmarks/common.sh"
 
 usage() {
 	cat <<EOF
@@ -36,11 +38,6 @@ Usage: $PROG [-n ROUNDS] [-t TAG] [-p PORT] [-W pull,push] [LAYOUT]
   -p PORT     first loopback port for the registries (default: 5300; push uses the next ones)
   -W JOBS     which jobs (default: pull,push)
 EOF
-}
-
-die() {
-	echo "$PROG: $*" >&2
-	exit 1
 }
 
 rounds=5
@@ -105,22 +102,7 @@ stop_registry() {
 	wait "$1" 2>/dev/null || true
 }
 
-# Runs "$@" after a sync and prints its wall time in seconds; shows its output if it fails.
-timed() {
-	sync
-	local start end
-	start=$(date +%s.%N)
-	if ! "$@" >"$log" 2>&1; then
-		cat "$log" >&2
-		die "failed: $*"
-	fi
-	end=$(date +%s.%N)
-	awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f\n", e - s }'
-}
 
-median() {
-	sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
-}
 
 echo "layout:      $layout:$tag"
 echo "strata JVM:  ${STRATA_JAVA_OPTS:-bin/strata default}"
