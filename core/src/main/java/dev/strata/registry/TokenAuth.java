@@ -70,7 +70,9 @@ final class TokenAuth {
     String hint = credentials == null
         ? " (give --creds USER:PASS, or log in so that ~/.docker/config.json or $REGISTRY_AUTH_FILE has " + host + ")"
         : " (user " + credentials.user() + ")";
-    return new RegistryException(401, "unauthorized: " + detail + " at " + host + hint);
+    String why = credentials == null ? "authentication required"
+        : "wrong user name or password, or no access" + (detail.isBlank() ? "" : " (" + detail + ")");
+    return new RegistryException(401, "unauthorized: " + why + " at " + host + hint);
   }
 
   private String fetchToken(Challenge c, String scope) throws IOException {

@@ -134,12 +134,11 @@ final class Transport {
     HttpResponse<InputStream> r = sendOnce(request, uri);
     if (r.statusCode() == 401) {
       String challenge = r.headers().firstValue("WWW-Authenticate").orElse(null);
-      String detail = errorText(r);
+      errorText(r);
       auth.challenged(challenge, request.scope());
       r = sendOnce(request, uri);
       if (r.statusCode() == 401) {
-        String again = errorText(r);
-        throw auth.unauthorized(again.isEmpty() ? detail : again);
+        throw auth.unauthorized(errorText(r));
       }
     }
     for (int hops = 0; isRedirect(r.statusCode()) && (request.method().equals("GET") || request.method().equals("HEAD")); hops++) {
