@@ -72,7 +72,7 @@ final class BlobDownload {
     }
     Digest actual = Digest.fromRaw(blob.digest().algorithm(), md.digest());
     if (!actual.equals(blob.digest())) {
-      throw DigestMismatchException.of("blob downloaded from " + t.host() + "/" + repo, blob.digest(), actual);
+      throw DigestMismatchException.of("digest of blob downloaded from " + t.host() + "/" + repo, blob.digest(), actual);
     }
   }
 

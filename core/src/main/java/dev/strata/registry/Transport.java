@@ -66,7 +66,10 @@ final class Transport {
     scheme = "https";
     HttpResponse<InputStream> r;
     try {
-      r = exchange(HttpRequest.newBuilder(uri("/v2/")).GET(), null);
+      // Some plain-http servers wait for a request line that a TLS hello never sends: when
+      // http is allowed, do not wait long on https.
+      Duration probe = options.tlsVerify() ? Duration.ofMinutes(1) : Duration.ofSeconds(5);
+      r = exchange(HttpRequest.newBuilder(uri("/v2/")).timeout(probe).GET(), null);
     } catch (IOException e) {
       if (options.tlsVerify()) {
         throw connectError(e);

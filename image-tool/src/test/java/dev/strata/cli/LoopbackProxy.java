@@ -41,6 +41,12 @@ final class LoopbackProxy implements AutoCloseable {
   volatile long cutAfter = 100_000;
   volatile Runnable onCut = () -> { };
 
+  static {
+    // The JDK server waits for a request line forever; a client probing with a TLS hello (as
+    // strata does first with --tls-verify=false) should get a closed connection soon instead.
+    System.setProperty("sun.net.httpserver.maxReqTime", "1");
+  }
+
   LoopbackProxy(String upstreamHost) throws IOException {
     this.upstream = "http://" + upstreamHost;
     front = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -96,7 +102,7 @@ final class LoopbackProxy implements AutoCloseable {
           ex.sendResponseHeaders(307, -1);
           return;
         }
-        if (f == Fault.CORRUPT && out.length > 0) {
+        if (f == Fault.CORRUPT && out.length > cutAfter) {
           out = out.clone();
           out[out.length / 2] ^= 0x40;
         }
