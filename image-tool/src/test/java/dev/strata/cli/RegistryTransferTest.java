@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -137,6 +138,13 @@ class RegistryTransferTest {
     Strata.run(store, "pull", "oci:" + source + (ref != null ? ":" + ref : ""), "base").assertOk();
     StoredImage image = image(store, "base");
     Strata.run(store, "push", "--tls-verify=false", "base", plain.host() + "/round/base:v1").assertOk();
+    // Blobs above 16 MiB go in 16 MiB PATCHes, the rest in one PUT.
+    long chunk = 16L << 20;
+    long patches = image.manifest().layers().stream().filter(d -> d.size() > chunk)
+        .mapToLong(d -> (d.size() + chunk - 1) / chunk).sum();
+    try (Stream<String> log = Files.lines(plain.state.resolve("registry.log"))) {
+      assertThat(log.filter(l -> l.contains("\"PATCH /v2/round/base/blobs/uploads/")).count()).isEqualTo(patches);
+    }
     Path second = dir.resolve("second");
     Strata.run(second, "pull", "--tls-verify=false", plain.host() + "/round/base:v1", "base").assertOk();
     assertThat(image(second, "base").descriptor()).isEqualTo(image.descriptor());
