@@ -5,26 +5,22 @@ import dev.strata.image.Platform;
 import dev.strata.layout.Store;
 import dev.strata.registry.Reference;
 import dev.strata.registry.RegistryClient;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
  * An image in a registry, {@code docker://HOST/REPO:TAG}. Layers are downloaded a few at a
  * time, each into a private file under the store's tmp/ (verified, resumed when broken),
- * while the puller ingests them in order: ingest needs the layers below, downloads do not.
- * Nothing reaches the store's blobs but through the puller's own verified commit.
+ * while the puller ingests them in order, each as it arrives: ingest needs the layers below,
+ * downloads do not. Nothing reaches the store's blobs but through the puller's own verified
+ * commit.
  */
 final class RegistrySource implements ImageSource {
   static final int PARALLEL_DOWNLOADS = 3;
@@ -33,7 +29,7 @@ final class RegistrySource implements ImageSource {
   private final Path staging;
   private final TransferProgress progress;
   private final Store store;
-  private final Map<String, Future<Path>> downloads = new ConcurrentHashMap<>();
+  private final Map<String, GrowingFile> downloads = new ConcurrentHashMap<>();
   private ExecutorService pool;
   private SourceManifest manifest;
 
@@ -59,7 +55,7 @@ final class RegistrySource implements ImageSource {
   }
 
   @Override
-  public synchronized void prefetch(List<Descriptor> layers) {
+  public synchronized void prefetch(List<Descriptor> layers) throws IOException {
     if (pool == null) {
       pool = Executors.newFixedThreadPool(PARALLEL_DOWNLOADS, r -> {
         Thread t = new Thread(r, "strata-download");
@@ -68,54 +64,42 @@ final class RegistrySource implements ImageSource {
       });
     }
     for (Descriptor d : layers) {
-      downloads.computeIfAbsent(d.digest().toString(), k -> pool.submit(() -> download(d)));
+      String key = d.digest().toString();
+      if (!downloads.containsKey(key)) {
+        GrowingFile file = new GrowingFile(staging.resolve(d.digest().hex()));
+        downloads.put(key, file);
+        pool.execute(() -> download(d, file));
+      }
     }
   }
 
-  private Path download(Descriptor d) throws IOException {
-    Path file = staging.resolve(d.digest().hex());
-    client.download(ref.repository(), d, file, bytes -> progress.update(d, TransferProgress.State.RUNNING, bytes));
-    Origins.remember(store, ref, d.digest());
-    progress.update(d, TransferProgress.State.DONE, d.size());
-    return file;
+  private void download(Descriptor d, GrowingFile file) {
+    try {
+      client.download(ref.repository(), d, file.path(), bytes -> {
+        file.advance(bytes);
+        progress.update(d, TransferProgress.State.RUNNING, bytes);
+      });
+      Origins.remember(store, ref, d.digest());
+      progress.update(d, TransferProgress.State.DONE, d.size());
+      file.finish();
+    } catch (IOException e) {
+      file.fail(e);
+    } catch (RuntimeException e) {
+      file.fail(new IOException("download of " + d.digest() + " failed: " + e, e));
+    }
   }
 
   @Override
   public InputStream openBlob(Descriptor d) throws IOException {
-    Future<Path> pending = downloads.get(d.digest().toString());
-    if (pending == null) {
-      if (d.size() > 1 << 20) {
-        return Files.newInputStream(download(d));
-      }
+    if (d.size() <= 1 << 20 && !downloads.containsKey(d.digest().toString())) {
       // Small blobs (the config) are read straight; the caller verifies them, the origin is a hint.
       InputStream in = client.openBlob(ref.repository(), d.digest());
       Origins.remember(store, ref, d.digest());
       return in;
     }
-    Path file;
-    try {
-      file = pending.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while downloading " + d.digest());
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      throw new IOException("download of " + d.digest() + " failed: " + cause, cause);
-    }
+    prefetch(List.of(d));
     // Read once: the file goes as soon as the puller has it, so tmp/ holds at most the lookahead.
-    return new FilterInputStream(Files.newInputStream(file)) {
-      @Override
-      public void close() throws IOException {
-        try {
-          super.close();
-        } finally {
-          Files.deleteIfExists(file);
-        }
-      }
-    };
+    return downloads.get(d.digest().toString()).open();
   }
 
   @Override
