@@ -69,8 +69,15 @@ final class GrowingFile {
 
       @Override
       public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        // Single bytes are rare here (ingest reads in blocks): no buffer of our own.
+        ByteBuffer one = ByteBuffer.allocate(1);
+        while (readable(pos) > 0) {
+          if (channel.read(one, pos) > 0) {
+            pos++;
+            return one.get(0) & 0xff;
+          }
+        }
+        return -1;
       }
 
       @Override

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * commit.
  */
 final class RegistrySource implements ImageSource {
-  static final int PARALLEL_DOWNLOADS = 3;
+  /** Downloads at once: enough to keep a link busy, few enough not to starve ingest (a knob for measuring). */
+  static final int PARALLEL_DOWNLOADS = Integer.getInteger("strata.registry.downloads", 3);
   private final Reference ref;
   private final RegistryClient client;
   private final Path staging;
