@@ -69,6 +69,8 @@ final class RegistrySource implements ImageSource {
       if (!downloads.containsKey(key)) {
         GrowingFile file = new GrowingFile(staging.resolve(d.digest().hex()));
         downloads.put(key, file);
+        // Announced now, so that progress lines come in layer order.
+        progress.update(d, TransferProgress.State.RUNNING, 0);
         pool.execute(() -> download(d, file));
       }
     }

@@ -130,6 +130,48 @@ class RegistryTransferTest {
   }
 
   @Test
+  void anIndexResolvesToThePlatformAskedForAndADigestToItsManifest() throws Exception {
+    Path layout = dir.resolve("multi");
+    Commands.run(List.of("skopeo", "copy", "-q", "oci:" + TestImages.tiny() + ":3layer", "oci:" + layout + ":a"));
+    Commands.run(List.of("skopeo", "copy", "-q", "oci:" + TestImages.tiny() + ":umoci-repack", "oci:" + layout + ":b"));
+    JsonNode refs = ImageJson.mapper().readTree(Files.readAllBytes(layout.resolve("index.json"))).get("manifests");
+    String here = dev.strata.image.Platform.current().architecture();
+    StringBuilder entries = new StringBuilder();
+    for (JsonNode m : refs) {
+      String arch = m.get("annotations").get(Descriptor.REF_NAME).asText().equals("a") ? here : "s390x";
+      entries.append(entries.length() > 0 ? "," : "").append("{\"mediaType\":\"").append(m.get("mediaType").asText())
+          .append("\",\"digest\":\"").append(m.get("digest").asText()).append("\",\"size\":").append(m.get("size").asLong())
+          .append(",\"platform\":{\"os\":\"linux\",\"architecture\":\"").append(arch).append("\"}}");
+    }
+    byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+        + entries + "]}").getBytes(StandardCharsets.UTF_8);
+    dev.strata.digest.Digest indexDigest = dev.strata.digest.Digest.sha256(index);
+    Files.write(layout.resolve("blobs/sha256/" + indexDigest.hex()), index);
+    Files.writeString(layout.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+        + "\"application/vnd.oci.image.index.v1+json\",\"digest\":\"" + indexDigest + "\",\"size\":" + index.length
+        + ",\"annotations\":{\"" + Descriptor.REF_NAME + "\":\"multi\"}}]}");
+    Commands.run(List.of("skopeo", "copy", "-q", "--all", "--dest-tls-verify=false", "oci:" + layout + ":multi",
+        "docker://" + plain.host() + "/multi/tiny:v1"));
+    String a = refs.get(0).get("digest").asText();
+    String b = refs.get(1).get("digest").asText();
+
+    Path store = dir.resolve("store");
+    String ref = plain.host() + "/multi/tiny";
+    Strata.run(store, "pull", "--tls-verify=false", ref + ":v1", "here").assertOk();
+    assertThat(image(store, "here").descriptor().digest().toString()).isEqualTo(a);
+    Strata.run(store, "pull", "--tls-verify=false", "--platform", "linux/s390x", ref + ":v1", "s390x").assertOk();
+    assertThat(image(store, "s390x").descriptor().digest().toString()).isEqualTo(b);
+    Strata.Run none = Strata.run(store, "pull", "--tls-verify=false", "--platform", "windows/arm", ref + ":v1", "none");
+    assertThat(none.exit()).isEqualTo(1);
+    assertThat(none.err()).contains("has no manifest for windows/arm", "--platform");
+    Strata.run(store, "pull", "--tls-verify=false", "docker://" + ref + "@" + b, "by-digest").assertOk();
+    assertThat(image(store, "by-digest").descriptor().digest().toString()).isEqualTo(b);
+    Strata.Run unknown = Strata.run(store, "pull", "--tls-verify=false", ref + ":no-such-tag", "x");
+    assertThat(unknown.exit()).isEqualTo(1);
+    assertThat(unknown.err()).contains("manifest unknown", "no-such-tag");
+  }
+
+  @Test
   void theDebianImageRoundTripsWhenBuilt() throws Exception {
     Path debian = TestImages.debian();
     Path source = debian != null ? debian : TestImages.dir().resolve("sample");
