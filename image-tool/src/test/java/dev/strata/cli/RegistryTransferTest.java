@@ -117,6 +117,21 @@ class RegistryTransferTest {
   }
 
   @Test
+  void onATerminalEachBlobGetsALiveLine() throws Exception {
+    Path store = dir.resolve("store");
+    Strata.run(store, "pull", "oci:" + TestImages.tiny() + ":3layer", "tiny").assertOk();
+    // script(1) gives strata a terminal, as a user's shell would.
+    String command = String.join(" ", StrataProcess.command(store, "push", "--tls-verify=false", "tiny",
+        plain.host() + "/terminal/tiny:v1"));
+    String first = Commands.run(List.of("script", "-qec", command, "/dev/null"));
+    assertThat(first).contains("\u001b[2K", "\u001b[4A", "done", "pushed tiny");
+    assertThat(first).doesNotContain("blob sha256:");
+    String second = Commands.run(List.of("script", "-qec", command, "/dev/null"));
+    assertThat(second.lines().filter(l -> l.contains("exists"))).isNotEmpty();
+    assertThat(second).doesNotContain("done");
+  }
+
+  @Test
   void pushToAnotherRepositoryMountsTheBlobsPulledFromTheRegistry() throws Exception {
     skopeoPush(plain, "origin/tiny:v1");
     Path store = dir.resolve("store");

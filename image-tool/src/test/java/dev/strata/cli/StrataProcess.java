@@ -27,7 +27,8 @@ final class StrataProcess {
     return new Commands.Result(p.waitFor(), out, "");
   }
 
-  private static List<String> command(Path store, String... args) {
+  /** The command line that runs strata on {@code store} with {@code args}. */
+  static List<String> command(Path store, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
