@@ -62,7 +62,7 @@ final class DockerConfig {
       k = k.substring(0, slash);
     }
     if (host.equals(Reference.DOCKER_HUB)) {
-      return k.equals(Reference.DOCKER_HUB) || k.equals("index.docker.io") || k.equals("registry-1.docker.io");
+      return k.equals(Reference.DOCKER_HUB) || k.equals("index.docker.io") || k.equals(Reference.DOCKER_HUB_ENDPOINT);
     }
     return k.equals(host);
   }

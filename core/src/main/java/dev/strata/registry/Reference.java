@@ -61,19 +61,21 @@ public record Reference(String host, String repository, String tag, Digest diges
     return new Reference(host, s, tag, digest);
   }
 
+  /** The host that serves Docker Hub's API. */
+  static final String DOCKER_HUB_ENDPOINT = "registry-1.docker.io";
+
   /** Returns the host:port that serves the API: Docker Hub's is not its name. */
   public String endpoint() {
-    return host.equals(DOCKER_HUB) ? "registry-1.docker.io" : host;
+    return endpoint(host);
+  }
+
+  static String endpoint(String host) {
+    return host.equals(DOCKER_HUB) ? DOCKER_HUB_ENDPOINT : host;
   }
 
   /** Returns what to ask the manifest endpoint for: the digest if there is one, else the tag. */
   public String manifestRef() {
     return digest != null ? digest.toString() : tag;
-  }
-
-  /** Returns this reference with {@code tag} and without a digest. */
-  public Reference withTag(String newTag) {
-    return new Reference(host, repository, newTag, null);
   }
 
   /** Returns the last path component of the repository, as a default local name. */

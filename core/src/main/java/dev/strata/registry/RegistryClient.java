@@ -30,8 +30,7 @@ public final class RegistryClient {
    */
   public static RegistryClient connect(String host, RegistryOptions options) throws IOException {
     Credentials creds = options.credentials() != null ? options.credentials() : DockerConfig.lookup(host).orElse(null);
-    String endpoint = host.equals(Reference.DOCKER_HUB) ? "registry-1.docker.io" : host;
-    return new RegistryClient(Transport.connect(endpoint, creds, options));
+    return new RegistryClient(Transport.connect(Reference.endpoint(host), creds, options));
   }
 
   /** The image manifest a reference resolves to, with its bytes as served. */
