@@ -142,6 +142,18 @@ class RegistryTransferTest {
     JsonNode info = ImageJson.mapper().readTree(Commands.run(List.of("skopeo", "inspect", "--tls-verify=false",
         "docker://" + plain.host() + "/elsewhere/tiny:v1")));
     assertThat(info.get("Digest").asText()).isEqualTo(image(store, "tiny").descriptor().digest().toString());
+
+    // Where blobs came from is kept only while they are in the store.
+    assertThat(count(store.resolve("origins/sha256"))).isEqualTo(4);
+    Strata.run(store, "rmi", "tiny").assertOk();
+    Strata.run(store, "gc").assertOk();
+    assertThat(count(store.resolve("origins/sha256"))).isZero();
+  }
+
+  private static long count(Path dir) throws java.io.IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.count();
+    }
   }
 
   @Test
