@@ -168,7 +168,14 @@ final class Transport {
     b.method(request.method(), body);
     // Credentials are for the registry alone: a redirect elsewhere gets none.
     String authorization = isRegistry(uri) ? auth.header(request.scope()) : null;
-    return exchange(b, authorization);
+    try {
+      return exchange(b, authorization);
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException e) {
+      // The JDK's exceptions often have no message ("ConnectException"): say what failed where.
+      throw new IOException(request.method() + " " + uri.getPath() + " at " + uri.getAuthority() + ": " + describe(e), e);
+    }
   }
 
   private boolean isRegistry(URI uri) {
