@@ -99,6 +99,11 @@ final class Transport {
   }
 
   private IOException connectError(IOException e) {
+    String m = String.valueOf(e.getMessage());
+    if (m.contains("bad_certificate") || m.contains("certificate_required")) {
+      return new IOException("TLS handshake with " + host + " failed: " + describe(e) + "; the registry asks for a client"
+          + " certificate: put NAME.cert and NAME.key (PEM) in the --cert-dir DIR", e);
+    }
     if (e instanceof SSLHandshakeException || e.getCause() instanceof SSLHandshakeException) {
       return new IOException("TLS handshake with " + host + " failed: " + describe(e)
           + "; to trust its certificate, pass --cert-dir DIR holding its CA as DIR/ca.crt"

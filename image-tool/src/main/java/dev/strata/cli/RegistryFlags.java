@@ -16,7 +16,8 @@ final class RegistryFlags {
   boolean tlsVerify;
 
   @Option(names = "--cert-dir", paramLabel = "DIR",
-      description = "Trust the CA certificates DIR/*.crt (such as DIR/ca.crt) besides the system's.")
+      description = "Trust the CA certificates DIR/*.crt (such as DIR/ca.crt) besides the system's; present"
+          + " DIR/NAME.cert with DIR/NAME.key as a client certificate.")
   Path certDir;
 
   RegistryOptions options() {

@@ -2,14 +2,9 @@ package dev.strata.cli;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -45,6 +40,19 @@ final class RegistryFixture implements AutoCloseable {
     return r;
   }
 
+  /** The start of a config.yml: storage under STATE, http on PORT; a test adds its own tls: or auth:. */
+  static final String CONFIG_HEAD = """
+      version: 0.1
+      log:
+        level: warn
+      storage:
+        filesystem:
+          rootdirectory: STATE/storage
+      http:
+        addr: 127.0.0.1:PORT
+        secret: strata-test-secret
+      """;
+
   /**
    * Starts a registry with {@code config} (a config.yml body; {@code PORT} and {@code STATE}
    * are replaced), for setups the script does not make, such as token auth.
@@ -57,7 +65,7 @@ final class RegistryFixture implements AutoCloseable {
     Process p = new ProcessBuilder("docker-registry", "serve", file.toString())
         .redirectErrorStream(true).redirectOutput(state.resolve("registry.log").toFile()).start();
     Files.writeString(state.resolve("registry.pid"), p.pid() + "\n");
-    r.awaitUp("http");
+    r.awaitUp();
     return r;
   }
 
@@ -75,19 +83,14 @@ final class RegistryFixture implements AutoCloseable {
     return state.resolve("certs/ca.crt");
   }
 
-  private void awaitUp(String scheme) throws IOException, InterruptedException {
-    HttpClient client = HttpClient.newHttpClient();
+  /** Waits until the registry listens (it may speak TLS, so no HTTP is spoken here). */
+  private void awaitUp() throws IOException, InterruptedException {
     for (int i = 0; i < 100; i++) {
-      try {
-        int code = client.send(HttpRequest.newBuilder(URI.create(scheme + "://" + host() + "/v2/"))
-            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        if (code == 200 || code == 401) {
-          return;
-        }
+      try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+        return;
       } catch (IOException notYet) {
-        // Still starting.
+        Thread.sleep(100);
       }
-      Thread.sleep(100);
     }
     throw new AssertionError("registry did not start:\n" + Files.readString(state.resolve("registry.log")));
   }

@@ -19,18 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RegistryTokenAuthTest {
   @TempDir Path dir;
 
-  private static final String CONFIG = """
-      version: 0.1
-      log:
-        level: warn
-      storage:
-        filesystem:
-          rootdirectory: STATE/storage
-        delete:
-          enabled: true
-      http:
-        addr: 127.0.0.1:PORT
-        secret: strata-test-secret
+  private static final String CONFIG = RegistryFixture.CONFIG_HEAD + """
       auth:
         token:
           realm: REALM
