@@ -4,11 +4,11 @@
 set -euo pipefail
 
 # Build: a JDK 17 and Maven. Tests and fixtures: umoci and skopeo (the peers used as oracles),
-# busybox-static and debootstrap (to build sample images), tar/gzip/zstd, and the registry
-# and FUSE pieces the later parts of the test suite use.
+# busybox-static and debootstrap (to build sample images), tar/gzip/zstd, the FUSE pieces, and a
+# real registry (docker-registry, with htpasswd and openssl for its auth and TLS modes).
 PACKAGES=(openjdk-17-jdk-headless maven umoci skopeo busybox-static debootstrap tar gzip zstd
   coreutils findutils curl ca-certificates attr xfsprogs libfuse2 fuse3 fuse-overlayfs bubblewrap
-  util-linux mount jq)
+  util-linux mount jq docker-registry apache2-utils openssl)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -44,6 +44,9 @@ public final class GarbageCollector {
       var objects = store.objects().retain(live.objects, dryRun);
       objects.objects().forEach(d -> removed.add("object " + d));
       bytes += objects.bytes();
+      if (!dryRun) {
+        pruneOrigins(store, live);
+      }
       // Nothing else runs while gc holds the lock exclusively, so all of tmp/ is leftovers of
       // interrupted writes.
       try (Stream<Path> leftovers = Files.list(store.tmp())) {
@@ -55,6 +58,35 @@ public final class GarbageCollector {
         }
       }
       return new Report(ImmutableList.copyOf(removed), bytes, dryRun);
+    }
+  }
+
+  /**
+   * Drops the registry origins ({@code origins/<alg>/<hex>}, where a pulled blob came from) of
+   * blobs that are gone: hints for cross-repository mounts, not content, so not reported.
+   */
+  private static void pruneOrigins(Store store, Reachability live) throws IOException {
+    Path origins = store.root().resolve("origins");
+    if (!Files.isDirectory(origins)) {
+      return;
+    }
+    try (Stream<Path> algorithms = Files.list(origins)) {
+      for (Path alg : (Iterable<Path>) algorithms::iterator) {
+        try (Stream<Path> hints = Files.list(alg)) {
+          for (Path hint : (Iterable<Path>) hints::iterator) {
+            Digest d;
+            try {
+              d = new Digest(alg.getFileName().toString(), hint.getFileName().toString());
+            } catch (IllegalArgumentException notAHint) {
+              Files.deleteIfExists(hint);
+              continue;
+            }
+            if (!live.blobs.contains(d)) {
+              Files.deleteIfExists(hint);
+            }
+          }
+        }
+      }
     }
   }
 }

@@ -16,6 +16,12 @@ public interface ImageSource extends AutoCloseable {
   /** Opens a blob; the caller verifies digest and size. */
   InputStream openBlob(Descriptor descriptor) throws IOException;
 
+  /**
+   * Says which layers will be opened, in order, so that a source that can fetch ahead (a
+   * registry, several downloads at once) starts now. Sources that read locally ignore it.
+   */
+  default void prefetch(java.util.List<Descriptor> layers) throws IOException {}
+
   /** Returns the name an image pulled from here gets when the user names none. */
   String suggestedName();
 

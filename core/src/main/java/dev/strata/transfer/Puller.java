@@ -80,6 +80,13 @@ public final class Puller {
         throw new IOException("the config lists " + config.diffIds().size() + " diff_ids but the manifest has "
             + manifest.layers().size() + " layers");
       }
+      List<Descriptor> missing = new ArrayList<>();
+      for (Descriptor layer : manifest.layers()) {
+        if (!hasBlob(layer) && !missing.contains(layer)) {
+          missing.add(layer);
+        }
+      }
+      source.prefetch(missing);
       List<LayerEvent> done = new ArrayList<>();
       List<LayerIndex> below = new ArrayList<>();
       for (int i = 0; i < manifest.layers().size(); i++) {
@@ -113,9 +120,13 @@ public final class Puller {
     }
   }
 
+  private boolean hasBlob(Descriptor layer) throws IOException {
+    return store.blobs().contains(layer.digest()) && store.blobs().size(layer.digest()) == layer.size();
+  }
+
   private LayerEvent pullLayer(ImageSource source, Descriptor layer, Digest diffId, int i, int count,
       List<LayerIndex> below) throws IOException {
-    boolean haveBlob = store.blobs().contains(layer.digest()) && store.blobs().size(layer.digest()) == layer.size();
+    boolean haveBlob = hasBlob(layer);
     if (haveBlob && store.layers().contains(diffId)) {
       below.add(store.layers().read(diffId));
       return new LayerEvent(i, count, layer, Status.EXISTS, null, 0, 0, 0);

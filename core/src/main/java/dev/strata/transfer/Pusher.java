@@ -13,6 +13,9 @@ import dev.strata.image.json.ImageJson.DockerArchiveEntry;
 import dev.strata.layer.LayerStreams;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
+import dev.strata.registry.Reference;
+import dev.strata.registry.RegistryClient;
+import dev.strata.registry.RegistryOptions;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +30,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * Writes an image of the store to {@code oci:DIR[:REF]}, {@code oci-archive:FILE[:REF]} or
+ * Writes an image of the store to a registry ({@link RegistryPusher}), {@code oci:DIR[:REF]}, {@code oci-archive:FILE[:REF]} or
  * {@code docker-archive:FILE[:REPO:TAG]}. Blobs are copied byte for byte, so every digest is
  * kept; only docker-archive, whose format wants uncompressed layers, decompresses them.
  * Archives are written to a temp file beside the destination and renamed into place.
@@ -40,8 +43,18 @@ public final class Pusher {
 
   /** Pushes {@code image} to {@code dest}; returns the manifest descriptor written. */
   public static Descriptor push(Store store, StoredImage image, Transports.Location dest) throws IOException {
+    return push(store, image, dest, RegistryOptions.DEFAULT, TransferProgress.NONE);
+  }
+
+  /** Pushes {@code image} to {@code dest}, a registry reached with {@code options}. */
+  public static Descriptor push(Store store, StoredImage image, Transports.Location dest, RegistryOptions options,
+      TransferProgress progress) throws IOException {
     try (Store.Lock lock = store.shared()) {
       return switch (dest.transport()) {
+        case "docker" -> {
+          Reference ref = dest.reference();
+          yield RegistryPusher.push(store, image, ref, RegistryClient.connect(ref.host(), options), progress);
+        }
         case "oci" -> toLayout(store, image, dest.path(), refOr(dest, image));
         case "oci-archive" -> toOciArchive(store, image, dest.path(), refOr(dest, image));
         case "docker-archive" -> toDockerArchive(store, image, dest.path(), dest.ref() != null ? dest.ref() : image.name());

@@ -1,23 +1,34 @@
 package dev.strata.transfer;
 
 import dev.strata.layout.Store;
+import dev.strata.registry.Reference;
+import dev.strata.registry.RegistryClient;
+import dev.strata.registry.RegistryOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
  * Parses the transport syntax skopeo uses, {@code TRANSPORT:DETAILS}, into sources and
- * destinations: {@code oci:DIR[:REF]}, {@code oci-archive:FILE[:REF]},
- * {@code docker-archive:FILE[:REPO:TAG]}.
+ * destinations: {@code docker://HOST/REPO:TAG} (or a bare reference), {@code oci:DIR[:REF]},
+ * {@code oci-archive:FILE[:REF]}, {@code docker-archive:FILE[:REPO:TAG]}.
  */
 public final class Transports {
   private Transports() {}
 
-  /** A parsed transport reference. */
+  /** A parsed transport reference; a registry's has no path and its reference as ref. */
   public record Location(String transport, Path path, String ref) {
     @Override
     public String toString() {
+      if (transport.equals("docker")) {
+        return "docker://" + ref;
+      }
       return transport + ":" + path + (ref == null ? "" : ":" + ref);
+    }
+
+    /** Returns the registry reference of a docker:// location. */
+    public Reference reference() {
+      return Reference.parse(ref);
     }
   }
 
@@ -27,10 +38,9 @@ public final class Transports {
     String transport = colon < 0 ? "" : text.substring(0, colon);
     switch (transport) {
       case "oci", "oci-archive", "docker-archive" -> { }
-      case "docker" -> throw new IllegalArgumentException(
-          "docker:// registries are not supported yet; use oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE");
-      default -> throw new IllegalArgumentException("unknown transport in '" + text
-          + "': expected oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE[:REPO:TAG]");
+      default -> {
+        return registry(text);
+      }
     }
     String rest = text.substring(colon + 1);
     if (rest.isEmpty()) {
@@ -45,6 +55,17 @@ public final class Transports {
     return new Location(transport, Path.of(path).toAbsolutePath().normalize(), ref);
   }
 
+  /** {@code docker://REF}, or a bare REF, which means the same, as in podman. */
+  private static Location registry(String text) {
+    boolean explicit = text.startsWith("docker://");
+    if (!explicit && (text.contains("://") || text.startsWith("/") || text.startsWith("."))) {
+      throw new IllegalArgumentException("unknown transport in '" + text + "': expected docker://HOST/REPO[:TAG|@DIGEST], "
+          + "oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE[:REPO:TAG]");
+    }
+    Reference ref = Reference.parse(text);
+    return new Location("docker", null, ref.toString());
+  }
+
   private static String baseName(Location location) {
     String name = location.path().getFileName().toString();
     return name.endsWith(".tar") ? name.substring(0, name.length() - 4) : name;
@@ -52,7 +73,18 @@ public final class Transports {
 
   /** Opens {@code location} as a source, staging archives under {@code store}'s tmp/. */
   public static ImageSource open(Location location, Store store) throws IOException {
+    return open(location, store, RegistryOptions.DEFAULT, TransferProgress.NONE);
+  }
+
+  /** Opens {@code location} as a source; a registry is reached with {@code options}. */
+  public static ImageSource open(Location location, Store store, RegistryOptions options, TransferProgress progress)
+      throws IOException {
     return switch (location.transport()) {
+      case "docker" -> {
+        Reference ref = location.reference();
+        RegistryClient client = RegistryClient.connect(ref.host(), options);
+        yield new RegistrySource(ref, client, store, Staging.create(store.tmp(), "registry-"), progress);
+      }
       case "oci" -> new OciLayoutSource(location.path(), location.ref(), baseName(location), () -> { });
       case "oci-archive" -> {
         Path staging = Staging.create(store.tmp(), "oci-archive-");

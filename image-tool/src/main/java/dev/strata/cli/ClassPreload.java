@@ -14,7 +14,8 @@ import java.util.jar.JarFile;
  * on its first run ({@code -Dstrata.cds.preload=true}). A server loads several hundred classes
  * while it answers its first requests (the FUSE protocol, the engine, the host calls); taken
  * from the archive instead of the jar they cost a fraction, which is most of the difference
- * between the first walk of a fresh mount and the next.
+ * between the first walk of a fresh mount and the next. The same goes for the HTTP client of
+ * registry pulls and pushes.
  */
 final class ClassPreload {
   /** Packages whose classes a command or a mount server may need: Strata's and the FUSE bindings'. */
@@ -49,5 +50,8 @@ final class ClassPreload {
     } catch (Throwable ignored) {
       // no FUSE bindings on this machine: the archive holds less, nothing is wrong
     }
+    // The JDK's HTTP client, for pull and push from registries: several hundred classes of its
+    // own that only a built client loads.
+    java.net.http.HttpClient.newBuilder().build();
   }
 }

@@ -5,10 +5,12 @@ import dev.strata.layer.IngestLimits;
 import dev.strata.layout.Store;
 import dev.strata.transfer.ImageSource;
 import dev.strata.transfer.Puller;
+import dev.strata.transfer.TransferProgress;
 import dev.strata.transfer.Transports;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -18,7 +20,9 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code strata pull SOURCE [NAME]}: copies an image into the store, skipping layers it has. */
 @Command(name = "pull", mixinStandardHelpOptions = true,
     description = {"Pull an image into the store. Layers the store already has are not copied again.",
-        "SOURCE: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REPO:TAG]"})
+        "SOURCE: docker://HOST/REPO[:TAG|@DIGEST] (a bare reference means docker://; alpine is"
+            + " docker.io/library/alpine:latest), oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REPO:TAG]",
+        "From a registry, layers download three at a time, broken downloads resume, and every byte is verified."})
 final class PullCommand implements Callable<Integer> {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
@@ -39,6 +43,8 @@ final class PullCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "Print only the manifest digest.")
   boolean quiet;
 
+  @Mixin RegistryFlags registry;
+
   @Override
   public Integer call() throws Exception {
     Transports.Location location = Transports.parse(source);
@@ -50,9 +56,14 @@ final class PullCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Store store = root.openStore();
     // Held from the start: archives are staged in the store's tmp/, which gc clears.
-    try (Store.Lock lock = store.shared(); ImageSource src = Transports.open(location, store)) {
+    ProgressBars bars = ProgressBars.onTerminal(out, quiet);
+    try (Store.Lock lock = store.shared();
+        ImageSource src = Transports.open(location, store, registry.options(),
+            bars != null ? bars : TransferProgress.NONE)) {
       Puller puller = new Puller(store, limits, event -> {
-        if (!quiet) {
+        if (bars != null) {
+          bars.note(event.layer(), LayerLines.outcome(event));
+        } else if (!quiet) {
           out.println(LayerLines.describe(event));
           out.flush();
         }
@@ -63,7 +74,14 @@ final class PullCommand implements Callable<Integer> {
         src.manifest(p);
         tag = src.suggestedName();
       }
-      Puller.Result result = puller.pull(src, Store.checkTag(tag), p);
+      Puller.Result result;
+      try {
+        result = puller.pull(src, Store.checkTag(tag), p);
+      } finally {
+        if (bars != null) {
+          bars.finish();
+        }
+      }
       if (quiet) {
         out.println(result.manifest().digest());
       } else {

@@ -6,7 +6,10 @@ import dev.strata.layout.StoredImage;
 import dev.strata.transfer.Pusher;
 import dev.strata.transfer.Transports;
 import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -14,8 +17,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata push NAME DEST}: writes an image of the store elsewhere, keeping its digests. */
 @Command(name = "push", mixinStandardHelpOptions = true,
-    description = {"Write an image of the store to a destination.",
-        "DEST: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REPO:TAG]"})
+    description = {"Write an image of the store to a destination, keeping every digest.",
+        "DEST: docker://HOST/REPO[:TAG] (a bare reference means docker://), oci:DIR[:REF], oci-archive:FILE[:REF],"
+            + " docker-archive:FILE[:REPO:TAG]",
+        "To a registry, blobs it has are skipped, blobs pulled from another repository of it are mounted from there."})
 final class PushCommand implements Callable<Integer> {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
@@ -23,13 +28,32 @@ final class PushCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME") String name;
   @Parameters(index = "1", paramLabel = "DEST") String dest;
 
+  @Option(names = {"-q", "--quiet"}, description = "Print only the manifest digest.")
+  boolean quiet;
+
+  @Mixin RegistryFlags registry;
+
   @Override
   public Integer call() throws Exception {
     Transports.Location location = Transports.parse(dest);
     Store store = root.openStore();
     StoredImage image = StoredImage.load(store, name);
-    Descriptor written = Pusher.push(store, image, location);
-    spec.commandLine().getOut().printf("pushed %s to %s: %s%n", name, location, written.digest());
+    PrintWriter out = spec.commandLine().getOut();
+    ProgressBars bars = ProgressBars.onTerminal(out, quiet);
+    Descriptor written;
+    try {
+      written = Pusher.push(store, image, location, registry.options(),
+          bars != null ? bars : ProgressBars.lines(out, quiet));
+    } finally {
+      if (bars != null) {
+        bars.finish();
+      }
+    }
+    if (quiet) {
+      out.println(written.digest());
+    } else {
+      out.printf("pushed %s to %s: %s%n", name, location, written.digest());
+    }
     return 0;
   }
 }

@@ -13,6 +13,22 @@ final class StrataProcess {
   private StrataProcess() {}
 
   static Process start(Path store, Path log, String... args) throws IOException {
+    return new ProcessBuilder(command(store, args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /** Runs strata to the end with {@code env} added (stderr into stdout). */
+  static Commands.Result exec(Path store, java.util.Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command(store, args)).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    return new Commands.Result(p.waitFor(), out, "");
+  }
+
+  /** The command line that runs strata on {@code store} with {@code args}. */
+  static List<String> command(Path store, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
@@ -22,6 +38,6 @@ final class StrataProcess {
     cmd.add("--store");
     cmd.add(store.toString());
     cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return cmd;
   }
 }

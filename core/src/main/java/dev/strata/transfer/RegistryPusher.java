@@ -1,0 +1,89 @@
+package dev.strata.transfer;
+
+import dev.strata.digest.Digest;
+import dev.strata.image.Descriptor;
+import dev.strata.image.MediaType;
+import dev.strata.layout.Store;
+import dev.strata.layout.StoredImage;
+import dev.strata.registry.Reference;
+import dev.strata.registry.RegistryClient;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Pushes an image of the store to a registry: each blob the registry lacks (a HEAD first) is
+ * mounted from the repository it was pulled from when that is on the same registry, else
+ * uploaded; the manifest goes last, byte for byte, so every digest is kept.
+ */
+final class RegistryPusher {
+  private RegistryPusher() {}
+
+  static Descriptor push(Store store, StoredImage image, Reference dest, RegistryClient client, TransferProgress progress)
+      throws IOException {
+    Map<Digest, Descriptor> blobs = new LinkedHashMap<>();
+    for (Descriptor d : image.manifest().layers()) {
+      blobs.putIfAbsent(d.digest(), d);
+    }
+    blobs.putIfAbsent(image.manifest().config().digest(), image.manifest().config());
+    List<Descriptor> order = new ArrayList<>(blobs.values());
+    for (Descriptor d : order) {
+      String from = Origins.repository(store, dest.host(), d.digest()).orElse(null);
+      RegistryClient.BlobPush outcome = client.pushBlob(dest.repository(), d,
+          () -> new Counting(store.blobs().open(d.digest()), d, progress), from);
+      progress.update(d, switch (outcome) {
+        case EXISTS -> TransferProgress.State.EXISTS;
+        case MOUNTED -> TransferProgress.State.MOUNTED;
+        case UPLOADED -> TransferProgress.State.DONE;
+      }, d.size());
+      if (outcome != RegistryClient.BlobPush.EXISTS) {
+        Origins.remember(store, dest, d.digest());
+      }
+    }
+    byte[] manifest = store.blobs().readAllBytes(image.descriptor().digest());
+    String type = image.descriptor().mediaType() != null ? image.descriptor().mediaType() : MediaType.OCI_MANIFEST;
+    String ref = dest.tag() != null ? dest.tag() : dest.digest().toString();
+    if (dest.digest() != null && !dest.digest().equals(image.descriptor().digest())) {
+      throw new IllegalArgumentException("cannot push " + image.name() + " (" + image.descriptor().digest()
+          + ") as " + dest.digest() + ": a digest names other content");
+    }
+    Digest written = client.putManifest(dest.repository(), ref, type, manifest);
+    return Descriptor.of(type, written, manifest.length);
+  }
+
+  /** Reports the bytes of an upload as they are read. */
+  private static final class Counting extends FilterInputStream {
+    private final Descriptor blob;
+    private final TransferProgress progress;
+    private long count;
+
+    Counting(InputStream in, Descriptor blob, TransferProgress progress) {
+      super(in);
+      this.blob = blob;
+      this.progress = progress;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        progress.update(blob, TransferProgress.State.RUNNING, ++count);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+        progress.update(blob, TransferProgress.State.RUNNING, count);
+      }
+      return n;
+    }
+  }
+}
