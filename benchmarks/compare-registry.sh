@@ -119,6 +119,7 @@ skopeo copy -q --dest-tls-verify=false "oci:$layout:$tag" "docker://$src" >"$log
 
 strata_pull() { "$strata" --store "$1" pull -q --tls-verify=false "docker://$src" image; }
 peer_pull() {
+	mkdir -p "$1"
 	skopeo copy -q --src-tls-verify=false "docker://$src" "oci:$1/layout:$tag" &&
 		umoci unpack "${umoci_flags[@]}" --image "$1/layout:$tag" "$1/bundle"
 }
@@ -141,7 +142,6 @@ if want pull; then
 	for ((round = 1; round <= rounds; round++)); do
 		record pull strata "$(timed strata_pull "$work/s-$round")"
 		rm -rf "$work/s-$round"
-		mkdir -p "$work/p-$round"
 		record pull skopeo+umoci "$(timed peer_pull "$work/p-$round")"
 		rm -rf "$work/p-$round"
 	done
