@@ -31,6 +31,7 @@ final class DiffCommand implements Callable<Integer> {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
   @Mixin PlatformOption platform;
+  @Mixin RegistryFlags registry;
 
   @Parameters(index = "0", paramLabel = "A", description = "The tree to compare from.")
   String from;
@@ -81,7 +82,7 @@ final class DiffCommand implements Callable<Integer> {
   }
 
   private Map<String, TreeNode> tree(Store store, String text) throws IOException {
-    try (InspectTarget target = InspectTarget.open(store, text, platform.get(), true)) {
+    try (InspectTarget target = InspectTarget.open(store, text, platform.get(), registry.options(), true)) {
       return MergedTree.of(target.image().layers().subList(0, target.layers()), null).nodes();
     }
   }

@@ -29,6 +29,7 @@ final class HistoryCommand implements Callable<Integer> {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
   @Mixin PlatformOption platform;
+  @Mixin RegistryFlags registry;
 
   @Parameters(index = "0", paramLabel = "NAME", description = "An image: a name in the store, or a transport.")
   String name;
@@ -42,7 +43,7 @@ final class HistoryCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     List<Map<String, Object>> steps;
-    try (InspectTarget target = InspectTarget.open(root.openStore(), name, platform.get(), false)) {
+    try (InspectTarget target = InspectTarget.open(root.openStore(), name, platform.get(), registry.options(), false)) {
       steps = steps(target.image());
     }
     PrintWriter out = spec.commandLine().getOut();

@@ -5,7 +5,9 @@ import dev.strata.inspect.InspectedImage;
 import dev.strata.inspect.StreamedLayerIndexes;
 import dev.strata.layer.IngestLimits;
 import dev.strata.layout.Store;
+import dev.strata.registry.RegistryOptions;
 import dev.strata.transfer.ImageSource;
+import dev.strata.transfer.TransferProgress;
 import dev.strata.transfer.Transports;
 import java.io.IOException;
 import java.util.regex.Matcher;
@@ -14,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * An image named on the command line for inspection, opened: a name or manifest digest in the
  * store, or any transport a pull reads ({@code oci:DIR[:REF]}, {@code oci-archive:FILE[:REF]},
- * {@code docker-archive:FILE}), whose layers are then streamed and stored nowhere. A trailing
+ * {@code docker-archive:FILE}, {@code docker://HOST/REPO:TAG} with the registry flags of pull), whose layers are then streamed and stored nowhere. A trailing
  * {@code @N} selects the tree through layer N (1 = bottom).
  */
 final class InspectTarget implements AutoCloseable {
@@ -34,7 +36,8 @@ final class InspectTarget implements AutoCloseable {
   }
 
   /** Opens {@code text}; {@code @N} is accepted only if {@code layers} says so. */
-  static InspectTarget open(Store store, String text, Platform platform, boolean layers) throws IOException {
+  static InspectTarget open(Store store, String text, Platform platform, RegistryOptions registry, boolean layers)
+      throws IOException {
     String name = text;
     Integer layer = null;
     Matcher m = LAYER.matcher(text);
@@ -47,7 +50,7 @@ final class InspectTarget implements AutoCloseable {
     try {
       InspectedImage image;
       if (isTransport(name)) {
-        source = Transports.open(Transports.parse(name), store);
+        source = Transports.open(Transports.parse(name), store, registry, TransferProgress.NONE);
         image = InspectedImage.fromSource(source, platform, name, StreamedLayerIndexes.of(source, IngestLimits.DEFAULT));
       } else {
         image = InspectedImage.fromStore(store, name);

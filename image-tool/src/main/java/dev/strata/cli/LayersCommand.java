@@ -35,6 +35,7 @@ final class LayersCommand implements Callable<Integer> {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
   @Mixin PlatformOption platform;
+  @Mixin RegistryFlags registry;
 
   @Parameters(index = "0", paramLabel = "NAME", description = "An image: a name in the store, or a transport.")
   String name;
@@ -64,7 +65,7 @@ final class LayersCommand implements Callable<Integer> {
     }
     long maxWasted = failWasted == null ? -1 : IngestLimits.parseSize(failWasted);
     ImageReport report;
-    try (InspectTarget target = InspectTarget.open(root.openStore(), name, platform.get(), false)) {
+    try (InspectTarget target = InspectTarget.open(root.openStore(), name, platform.get(), registry.options(), false)) {
       report = ImageReport.of(target.image());
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -94,7 +95,7 @@ final class LayersCommand implements Callable<Integer> {
 
   private void print(PrintWriter out, ImageReport report) {
     InspectedImage image = report.image();
-    out.printf("Image %s (%s), %d layers%n", image.name(), image.digest(), image.layerCount());
+    out.printf("Image %s (%s), %d layer%s%n", image.name(), image.digest(), image.layerCount(), image.layerCount() == 1 ? "" : "s");
     Table table = new Table(">#", "DIGEST", "DIFF ID", ">SIZE", ">UNPACKED", ">ADDED", ">MODIFIED", ">DELETED",
         ">WASTED", "CREATED BY");
     for (LayerReport l : report.layers()) {

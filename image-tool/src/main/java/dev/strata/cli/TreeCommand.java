@@ -28,6 +28,7 @@ final class TreeCommand implements Callable<Integer> {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
   @Mixin PlatformOption platform;
+  @Mixin RegistryFlags registry;
 
   @Parameters(index = "0", paramLabel = "NAME", description = "An image: a name in the store, or a transport.")
   String name;
@@ -51,7 +52,7 @@ final class TreeCommand implements Callable<Integer> {
     }
     String prefix = normalize(path);
     Map<String, Marked> rows = new TreeMap<>();
-    try (InspectTarget target = InspectTarget.open(root.openStore(), name, platform.get(), false)) {
+    try (InspectTarget target = InspectTarget.open(root.openStore(), name, platform.get(), registry.options(), false)) {
       int count = target.image().layerCount();
       if (layer != null && (layer < 1 || layer > count)) {
         throw new IllegalArgumentException("--layer " + layer + ": " + name + " has layers 1 to " + count);

@@ -150,6 +150,12 @@ class RegistryTransferTest {
     assertThat(count(store.resolve("origins/sha256"))).isZero();
   }
 
+  private static long regularFiles(Path dir) throws java.io.IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).count();
+    }
+  }
+
   private static long count(Path dir) throws java.io.IOException {
     try (Stream<Path> files = Files.list(dir)) {
       return files.count();
@@ -277,5 +283,44 @@ class RegistryTransferTest {
     Strata.Run clear = Strata.run(third, "pull", "docker://" + plain.host() + "/pushed/tiny:v1", "x");
     assertThat(clear.exit()).isEqualTo(1);
     assertThat(clear.err()).contains("needs --tls-verify=false");
+  }
+
+  @Test
+  void layersAndHistoryReadARegistryWithoutStoringAnything() throws Exception {
+    Path store = dir.resolve("store");
+    Strata.run(store, "pull", "oci:" + TestImages.tiny() + ":3layer", "tiny").assertOk();
+    Path certs = dir.resolve("certs");
+    Files.createDirectories(certs);
+    Files.copy(tls.caCert(), certs.resolve("ca.crt"));
+    String ref = "docker://" + tls.host() + "/inspect/tiny:v1";
+    Strata.run(store, "push", "--cert-dir", certs.toString(), "--creds", "testuser:testpass", "tiny", ref).assertOk();
+
+    Path empty = dir.resolve("empty");
+    String[] flags = {"--cert-dir", certs.toString(), "--creds", "testuser:testpass"};
+    for (String command : new String[] {"layers", "history"}) {
+      JsonNode local = ImageJson.mapper().readTree(Strata.run(store, command, "--json", "tiny").assertOk().out());
+      List<String> remote = new ArrayList<>(List.of(command, "--json"));
+      remote.addAll(List.of(flags));
+      remote.add(ref);
+      JsonNode fromRegistry = ImageJson.mapper().readTree(Strata.run(empty, remote.toArray(String[]::new)).assertOk().out());
+      // The image's name is the one thing that differs: the store's tag against the reference.
+      for (JsonNode n : new JsonNode[] {local, fromRegistry}) {
+        if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+          o.remove("name");
+        }
+      }
+      assertThat(fromRegistry).as(command).isEqualTo(local);
+    }
+    // Nothing of the image was kept: no blob, no file content, no layer index, no tag.
+    for (String kept : new String[] {"blobs", "objects", "layers"}) {
+      Path d = empty.resolve(kept);
+      assertThat(Files.exists(d) ? regularFiles(d) : 0).as(kept).isZero();
+    }
+    assertThat(Store.open(empty).tags()).isEmpty();
+
+    // The registry flags apply as to a pull: without the credentials the registry refuses.
+    Strata.Run refused = Strata.run(empty, "layers", "--cert-dir", certs.toString(), ref);
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("unauthorized");
   }
 }
