@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh - the main job, end to end: build a sample busybox image, pull it into a fresh store,
 # run a shell in a container of it (bubblewrap on a strata FUSE mount), commit what the shell
-# changed as a new image, mount that image and look at it, and hand the store to umoci.
+# changed as a new image, show what its new layer holds, mount that image and look at it, and hand
+# the store to umoci.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/strata-demo}
@@ -24,7 +25,8 @@ set -x
 # A container: the image's layers read in place from the store, the shell's writes in its upper.
 "$strata" run --name demo tiny -- /bin/sh -c 'echo "hello from $(uname -n)" > /root/greeting; rm /etc/motd; mv /home/user /home/person; ls /home'
 "$strata" commit demo tiny-greeted
-"$strata" inspect tiny-greeted
+"$strata" layers tiny-greeted
+"$strata" diff tiny tiny-greeted
 "$strata" mount --read-only tiny-greeted "$work/mnt"
 cat "$work/mnt/root/greeting"
 ls "$work/mnt/home"
