@@ -11,8 +11,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
@@ -25,6 +27,8 @@ import javax.net.ssl.SSLHandshakeException;
  */
 final class Transport {
   private static final int MAX_REDIRECTS = 5;
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(10);
   private final String host;
   private final HttpClient client;
   private final TokenAuth auth;
@@ -50,7 +54,7 @@ final class Transport {
   static Transport connect(String host, Credentials credentials, RegistryOptions options) throws IOException {
     HttpClient client = HttpClient.newBuilder()
         .followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(Duration.ofSeconds(30))
+        .connectTimeout(CONNECT_TIMEOUT)
         .sslContext(TlsContexts.create(options))
         .build();
     Transport t = new Transport(host, client, new TokenAuth(host, credentials, client), options);
@@ -167,7 +171,7 @@ final class Transport {
   }
 
   private HttpResponse<InputStream> sendOnce(Request request, URI uri) throws IOException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10));
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT);
     request.headers().forEach(b::header);
     HttpRequest.BodyPublisher body = request.body() != null ? request.body().get() : HttpRequest.BodyPublishers.noBody();
     b.method(request.method(), body);
@@ -180,6 +184,39 @@ final class Transport {
     } catch (IOException e) {
       // The JDK's exceptions often have no message ("ConnectException"): say what failed where.
       throw new IOException(request.method() + " " + uri.getPath() + " at " + uri.getAuthority() + ": " + describe(e), e);
+    }
+  }
+
+  /**
+   * Sends {@code method uri} with the bytes of {@code file} as its body, by {@link FileUpload}:
+   * a plain-http URI only. Authenticates as {@link #send} does; redirects are not followed.
+   */
+  FileUpload.Answer sendFile(String method, URI uri, Map<String, String> headers, Path file, long size,
+      LongConsumer sent, String scope) throws IOException {
+    FileUpload.Answer a = sendFileOnce(method, uri, headers, file, size, sent, scope);
+    if (a.status() == 401) {
+      auth.challenged(a.header("WWW-Authenticate"), scope);
+      a = sendFileOnce(method, uri, headers, file, size, sent, scope);
+      if (a.status() == 401) {
+        throw auth.unauthorized(errorText(a.body()));
+      }
+    }
+    return a;
+  }
+
+  private FileUpload.Answer sendFileOnce(String method, URI uri, Map<String, String> headers, Path file, long size,
+      LongConsumer sent, String scope) throws IOException {
+    Map<String, String> all = new java.util.LinkedHashMap<>(headers);
+    String authorization = isRegistry(uri) ? auth.header(scope) : null;
+    if (authorization != null) {
+      all.put("Authorization", authorization);
+    }
+    try {
+      return FileUpload.send(method, uri, all, file, size, sent, CONNECT_TIMEOUT, REQUEST_TIMEOUT);
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new IOException(method + " " + uri.getPath() + " at " + uri.getAuthority() + ": " + describe(e), e);
     }
   }
 
@@ -205,6 +242,11 @@ final class Transport {
     try (InputStream in = r.body()) {
       bytes = in.readNBytes(1 << 16);
     }
+    return errorText(bytes);
+  }
+
+  /** The registry's error body as "code: message", or "". */
+  static String errorText(byte[] bytes) {
     try {
       JsonNode errors = ImageJson.mapper().readTree(bytes).path("errors");
       if (errors.isArray() && errors.size() > 0) {
@@ -215,6 +257,12 @@ final class Transport {
       // Some proxies answer in HTML; the status says enough.
     }
     return "";
+  }
+
+  /** Fails with the registry's error for an unexpected answer to {@code what}. */
+  RegistryException unexpected(FileUpload.Answer a, String what) {
+    String text = errorText(a.body());
+    return new RegistryException(a.status(), what + " at " + host + ": " + (text.isEmpty() ? "HTTP " + a.status() : text));
   }
 
   /** Fails with the registry's error for an unexpected answer to {@code what}. */

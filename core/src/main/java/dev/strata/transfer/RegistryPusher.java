@@ -5,11 +5,13 @@ import dev.strata.image.Descriptor;
 import dev.strata.image.MediaType;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
+import dev.strata.registry.BlobBytes;
 import dev.strata.registry.Reference;
 import dev.strata.registry.RegistryClient;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,8 +35,22 @@ final class RegistryPusher {
     List<Descriptor> order = new ArrayList<>(blobs.values());
     for (Descriptor d : order) {
       String from = Origins.repository(store, dest.host(), d.digest()).orElse(null);
-      RegistryClient.BlobPush outcome = client.pushBlob(dest.repository(), d,
-          () -> new Counting(store.blobs().open(d.digest()), d, progress), from);
+      RegistryClient.BlobPush outcome = client.pushBlob(dest.repository(), d, new BlobBytes() {
+        @Override
+        public InputStream open() throws IOException {
+          return new Counting(store.blobs().open(d.digest()), d, progress);
+        }
+
+        @Override
+        public Path file() {
+          return store.blobs().path(d.digest());
+        }
+
+        @Override
+        public void sent(long bytes) {
+          progress.update(d, TransferProgress.State.RUNNING, bytes);
+        }
+      }, from);
       progress.update(d, switch (outcome) {
         case EXISTS -> TransferProgress.State.EXISTS;
         case MOUNTED -> TransferProgress.State.MOUNTED;
