@@ -14,6 +14,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
@@ -67,23 +69,41 @@ final class Transport {
   }
 
   private void ping() throws IOException {
-    scheme = "https";
     HttpResponse<InputStream> r;
-    try {
-      // Some plain-http servers wait for a request line that a TLS hello never sends: when
-      // http is allowed, do not wait long on https.
-      Duration probe = options.tlsVerify() ? Duration.ofMinutes(1) : Duration.ofSeconds(5);
-      r = exchange(HttpRequest.newBuilder(uri("/v2/")).timeout(probe).GET(), null);
-    } catch (IOException e) {
-      if (options.tlsVerify()) {
+    if (options.tlsVerify()) {
+      scheme = "https";
+      try {
+        r = exchange(HttpRequest.newBuilder(uri("/v2/")).timeout(Duration.ofMinutes(1)).GET(), null);
+      } catch (IOException e) {
         throw connectError(e);
       }
-      scheme = "http";
+    } else {
+      // https is preferred, plain http taken when https fails: both are asked at once, so
+      // that a plain-http registry costs one wait, not a failed TLS handshake and then a GET.
+      CompletableFuture<HttpResponse<InputStream>> plain = client.sendAsync(
+          HttpRequest.newBuilder(URI.create("http://" + host + "/v2/")).version(HttpClient.Version.HTTP_1_1).GET().build(),
+          HttpResponse.BodyHandlers.ofInputStream());
       try {
-        r = exchange(HttpRequest.newBuilder(uri("/v2/")).GET(), null);
-      } catch (IOException plain) {
-        plain.addSuppressed(e);
-        throw connectError(plain);
+        // Some plain-http servers wait for a request line that a TLS hello never sends: when
+        // http is allowed, do not wait long on https.
+        r = exchange(HttpRequest.newBuilder(URI.create("https://" + host + "/v2/")).timeout(Duration.ofSeconds(5)).GET(),
+            null);
+        scheme = "https";
+        plain.cancel(true);
+        plain.thenAccept(unused -> close(unused));
+      } catch (IOException e) {
+        try {
+          r = plain.get();
+          scheme = "http";
+        } catch (ExecutionException failed) {
+          IOException cause = failed.getCause() instanceof IOException io ? io
+              : new IOException(String.valueOf(failed.getCause()), failed.getCause());
+          cause.addSuppressed(e);
+          throw connectError(cause);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted talking to " + host);
+        }
       }
     }
     try (InputStream body = r.body()) {
@@ -99,6 +119,14 @@ final class Transport {
       });
     } else if (r.statusCode() != 200) {
       throw new RegistryException(r.statusCode(), host + " does not look like a registry: GET /v2/ answered " + r.statusCode());
+    }
+  }
+
+  private static void close(HttpResponse<InputStream> r) {
+    try {
+      r.body().close();
+    } catch (IOException ignored) {
+      // the answer was not wanted
     }
   }
 
@@ -172,6 +200,10 @@ final class Transport {
 
   private HttpResponse<InputStream> sendOnce(Request request, URI uri) throws IOException {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT);
+    if ("http".equals(uri.getScheme())) {
+      // No h2c upgrade offers on plain http: registries answer HTTP/1.1 there.
+      b.version(HttpClient.Version.HTTP_1_1);
+    }
     request.headers().forEach(b::header);
     HttpRequest.BodyPublisher body = request.body() != null ? request.body().get() : HttpRequest.BodyPublishers.noBody();
     b.method(request.method(), body);
