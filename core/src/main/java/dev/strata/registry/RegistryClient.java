@@ -33,6 +33,18 @@ public final class RegistryClient {
     return new RegistryClient(Transport.connect(Reference.endpoint(host), creds, options), options.chunkSize());
   }
 
+  /**
+   * Loads the classes of registry connections without connecting anywhere, for a class-data
+   * archive; a failure only means less is loaded.
+   */
+  public static void preloadClasses() {
+    try {
+      Transport.preload();
+    } catch (Exception | LinkageError e) {
+      // nothing wrong: the archive holds less
+    }
+  }
+
   /** The image manifest a reference resolves to, with its bytes as served. */
   public record ImageManifest(Descriptor descriptor, byte[] bytes) {}
 

@@ -11,14 +11,19 @@ import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLHandshakeException;
 
 /**
@@ -66,6 +71,71 @@ final class Transport {
 
   String host() {
     return host;
+  }
+
+  /**
+   * Loads the classes a connection runs on without making one (no network): a client as
+   * {@link #connect} builds it, requests as {@link #send} builds them, an answer's body as the
+   * client hands it over, an error body parsed, and a TLS client hello with the failure a
+   * plain-http server's answer to it gives (the https probe of a plain-http registry). For the
+   * class-data archive that bin/strata records.
+   */
+  static void preload() throws IOException, GeneralSecurityException {
+    SSLContext tls = TlsContexts.create(new RegistryOptions(null, false, null));
+    HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(CONNECT_TIMEOUT).sslContext(tls).build();
+    URI uri = URI.create("http://localhost/v2/");
+    for (String method : new String[] {"GET", "HEAD", "POST", "PUT", "PATCH"}) {
+      HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).version(HttpClient.Version.HTTP_1_1)
+          .header("Content-Type", "application/octet-stream").method(method, HttpRequest.BodyPublishers.noBody()).build();
+    }
+    HttpRequest.BodyPublishers.ofByteArray(new byte[1]);
+    HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> InputStream.nullInputStream()), 1);
+    HttpResponse.ResponseInfo info = new HttpResponse.ResponseInfo() {
+      @Override
+      public int statusCode() {
+        return 404;
+      }
+
+      @Override
+      public java.net.http.HttpHeaders headers() {
+        return java.net.http.HttpHeaders.of(Map.of("Content-Type", java.util.List.of("application/json")), (k, v) -> true);
+      }
+
+      @Override
+      public HttpClient.Version version() {
+        return HttpClient.Version.HTTP_1_1;
+      }
+    };
+    HttpResponse.BodySubscriber<InputStream> body = HttpResponse.BodyHandlers.ofInputStream().apply(info);
+    body.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+      @Override
+      public void request(long n) {}
+
+      @Override
+      public void cancel() {}
+    });
+    body.onNext(java.util.List.of(java.nio.ByteBuffer.wrap(
+        "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown\"}]}".getBytes(StandardCharsets.UTF_8))));
+    body.onComplete();
+    try (InputStream in = body.getBody().toCompletableFuture().join()) {
+      errorText(in.readAllBytes());
+    }
+    SSLEngine engine = tls.createSSLEngine("localhost", 443);
+    engine.setUseClientMode(true);
+    SSLParameters parameters = engine.getSSLParameters();
+    parameters.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+    engine.setSSLParameters(parameters);
+    java.nio.ByteBuffer hello = java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+    engine.wrap(java.nio.ByteBuffer.allocate(0), hello);
+    for (Runnable task = engine.getDelegatedTask(); task != null; task = engine.getDelegatedTask()) {
+      task.run();
+    }
+    try {
+      engine.unwrap(java.nio.ByteBuffer.wrap("HTTP/1.0 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII)),
+          java.nio.ByteBuffer.allocate(engine.getSession().getApplicationBufferSize()));
+    } catch (SSLException expected) {
+      // what a plain-http server's answer to a hello gives
+    }
   }
 
   private void ping() throws IOException {
