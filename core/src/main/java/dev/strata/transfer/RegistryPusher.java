@@ -11,13 +11,11 @@ import dev.strata.registry.RegistryClient;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -65,7 +63,7 @@ final class RegistryPusher {
           }));
         }
         for (Future<Void> upload : uploads) {
-          await(upload);
+          Pusher.await(upload);
         }
       } finally {
         pool.shutdownNow();
@@ -109,27 +107,6 @@ final class RegistryPusher {
     }, d.size());
     if (outcome != RegistryClient.BlobPush.EXISTS) {
       Origins.remember(store, dest, d.digest());
-    }
-  }
-
-  private static void await(Future<Void> upload) throws IOException {
-    try {
-      upload.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while pushing");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      if (cause instanceof Error error) {
-        throw error;
-      }
-      throw new IOException(cause);
     }
   }
 

@@ -4,9 +4,12 @@ import dev.strata.image.Descriptor;
 import dev.strata.layer.IngestLimits;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
+import dev.strata.registry.RegistryClient;
+import dev.strata.registry.RegistryOptions;
 import dev.strata.transfer.Pusher;
 import dev.strata.transfer.Transports;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,14 +51,17 @@ final class PushCommand implements Callable<Integer> {
     if (chunkSize != null && (chunk < 1 || chunk > MAX_CHUNK)) {
       throw new IllegalArgumentException("--chunk-size wants 1 byte to 1GiB, not " + chunkSize);
     }
+    RegistryOptions options = registry.options().withChunkSize(chunk);
+    // The registry connection gets ready while the image loads.
+    Future<RegistryClient> connecting = Pusher.connectInBackground(location, options);
     Store store = root.openStore();
     StoredImage image = StoredImage.load(store, name);
     PrintWriter out = spec.commandLine().getOut();
     ProgressBars bars = ProgressBars.onTerminal(out, quiet);
     Descriptor written;
     try {
-      written = Pusher.push(store, image, location, registry.options().withChunkSize(chunk),
-          bars != null ? bars : ProgressBars.lines(out, quiet));
+      written = Pusher.push(store, image, location, options, bars != null ? bars : ProgressBars.lines(out, quiet),
+          connecting);
     } finally {
       if (bars != null) {
         bars.finish();
