@@ -17,6 +17,10 @@
 #
 #   walk     1 walk-cold     stat every entry (find -printf with inode, mode, size, mtime)
 #            2 walk-warm     the same again on the same mount
+#              walk-recold   the same again after dropping the caches once more: the kernel's
+#                            caches cold, the mount program's own process not (walk-cold also
+#                            pays for a fresh process: for strata-overlay, a JVM whose compiler
+#                            has not yet seen the request path)
 #   tar      3 tar-image     read every file of the image (tar to a pipe; bench/ left out)
 #   seqread  4 seqread-512m  read bench/big sequentially, 1 MiB blocks
 #   copyup   5 copyup-512m   first write (4 KiB) to bench/big, fsync, close: copies it up
@@ -331,7 +335,12 @@ mkdirs() { (cd "$mnt/bench/tmpdir" && seq 10000 | xargs mkdir -p); }
 rmdirs() { (cd "$mnt/bench/tmpdir" && find . -mindepth 1 -delete); }
 write1g() { dd if=/dev/zero of="$mnt/new" bs=1M count=1024 conv=fsync status=none; }
 
-wl_walk() { timed walk-cold walk; timed walk-warm walk; }
+wl_walk() {
+	timed walk-cold walk
+	timed walk-warm walk
+	drop_caches
+	timed walk-recold walk
+}
 wl_tar() { timed tar-image tar_image; }
 wl_seqread() { timed seqread-512m seqread; }
 wl_copyup() {
@@ -353,7 +362,7 @@ wl_write() {
 }
 cases_of() {
 	case $1 in
-	walk) echo walk-cold walk-warm ;;
+	walk) echo walk-cold walk-warm walk-recold ;;
 	tar) echo tar-image ;;
 	seqread) echo seqread-512m ;;
 	copyup) echo copyup-512m ;;

@@ -16,12 +16,12 @@ import java.util.stream.Collectors;
 
 /** A connection to one registry, with the few operations pulling and pushing images need. */
 public final class RegistryClient {
-  /** Blobs above this size are uploaded in chunks of this size. */
-  static final int CHUNK_SIZE = 16 << 20;
   private final Transport transport;
+  private final long chunkSize;
 
-  private RegistryClient(Transport transport) {
+  private RegistryClient(Transport transport, long chunkSize) {
     this.transport = transport;
+    this.chunkSize = chunkSize;
   }
 
   /**
@@ -30,7 +30,19 @@ public final class RegistryClient {
    */
   public static RegistryClient connect(String host, RegistryOptions options) throws IOException {
     Credentials creds = options.credentials() != null ? options.credentials() : DockerConfig.lookup(host).orElse(null);
-    return new RegistryClient(Transport.connect(Reference.endpoint(host), creds, options));
+    return new RegistryClient(Transport.connect(Reference.endpoint(host), creds, options), options.chunkSize());
+  }
+
+  /**
+   * Loads the classes of registry connections without connecting anywhere, for a class-data
+   * archive; a failure only means less is loaded.
+   */
+  public static void preloadClasses() {
+    try {
+      Transport.preload();
+    } catch (Exception | LinkageError e) {
+      // nothing wrong: the archive holds less
+    }
   }
 
   /** The image manifest a reference resolves to, with its bytes as served. */
@@ -90,7 +102,8 @@ public final class RegistryClient {
   /**
    * Makes {@code blob} present in {@code repo}: nothing if it is there, a mount from
    * {@code mountFrom} (a repository of this registry, or null) if the registry has it there,
-   * else an upload, in chunks for big blobs.
+   * else an upload: in one request, or in chunks when the options ask for them and the blob is
+   * bigger than one.
    */
   public BlobPush pushBlob(String repo, Descriptor blob, BlobBytes bytes, String mountFrom) throws IOException {
     OptionalLong size = Blobs.head(transport, repo, blob.digest(), Scopes.push(repo));
@@ -107,8 +120,8 @@ public final class RegistryClient {
     } else {
       location = Uploads.start(transport, repo);
     }
-    if (blob.size() > CHUNK_SIZE) {
-      Uploads.chunked(transport, repo, location, blob.digest(), blob.size(), bytes, CHUNK_SIZE);
+    if (chunkSize > 0 && blob.size() > chunkSize) {
+      Uploads.chunked(transport, repo, location, blob.digest(), blob.size(), bytes, chunkSize);
     } else {
       Uploads.monolithic(transport, repo, location, blob.digest(), blob.size(), bytes);
     }

@@ -11,10 +11,19 @@ import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLHandshakeException;
 
 /**
@@ -25,6 +34,8 @@ import javax.net.ssl.SSLHandshakeException;
  */
 final class Transport {
   private static final int MAX_REDIRECTS = 5;
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(10);
   private final String host;
   private final HttpClient client;
   private final TokenAuth auth;
@@ -50,7 +61,7 @@ final class Transport {
   static Transport connect(String host, Credentials credentials, RegistryOptions options) throws IOException {
     HttpClient client = HttpClient.newBuilder()
         .followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(Duration.ofSeconds(30))
+        .connectTimeout(CONNECT_TIMEOUT)
         .sslContext(TlsContexts.create(options))
         .build();
     Transport t = new Transport(host, client, new TokenAuth(host, credentials, client), options);
@@ -62,24 +73,107 @@ final class Transport {
     return host;
   }
 
-  private void ping() throws IOException {
-    scheme = "https";
-    HttpResponse<InputStream> r;
+  /**
+   * Loads the classes a connection runs on without making one (no network): a client as
+   * {@link #connect} builds it, requests as {@link #send} builds them, an answer's body as the
+   * client hands it over, an error body parsed, and a TLS client hello with the failure a
+   * plain-http server's answer to it gives (the https probe of a plain-http registry). For the
+   * class-data archive that bin/strata records.
+   */
+  static void preload() throws IOException, GeneralSecurityException {
+    SSLContext tls = TlsContexts.create(new RegistryOptions(null, false, null));
+    HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(CONNECT_TIMEOUT).sslContext(tls).build();
+    URI uri = URI.create("http://localhost/v2/");
+    for (String method : new String[] {"GET", "HEAD", "POST", "PUT", "PATCH"}) {
+      HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).version(HttpClient.Version.HTTP_1_1)
+          .header("Content-Type", "application/octet-stream").method(method, HttpRequest.BodyPublishers.noBody()).build();
+    }
+    HttpRequest.BodyPublishers.ofByteArray(new byte[1]);
+    HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> InputStream.nullInputStream()), 1);
+    HttpResponse.ResponseInfo info = new HttpResponse.ResponseInfo() {
+      @Override
+      public int statusCode() {
+        return 404;
+      }
+
+      @Override
+      public java.net.http.HttpHeaders headers() {
+        return java.net.http.HttpHeaders.of(Map.of("Content-Type", java.util.List.of("application/json")), (k, v) -> true);
+      }
+
+      @Override
+      public HttpClient.Version version() {
+        return HttpClient.Version.HTTP_1_1;
+      }
+    };
+    HttpResponse.BodySubscriber<InputStream> body = HttpResponse.BodyHandlers.ofInputStream().apply(info);
+    body.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+      @Override
+      public void request(long n) {}
+
+      @Override
+      public void cancel() {}
+    });
+    body.onNext(java.util.List.of(java.nio.ByteBuffer.wrap(
+        "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown\"}]}".getBytes(StandardCharsets.UTF_8))));
+    body.onComplete();
+    try (InputStream in = body.getBody().toCompletableFuture().join()) {
+      errorText(in.readAllBytes());
+    }
+    SSLEngine engine = tls.createSSLEngine("localhost", 443);
+    engine.setUseClientMode(true);
+    SSLParameters parameters = engine.getSSLParameters();
+    parameters.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+    engine.setSSLParameters(parameters);
+    java.nio.ByteBuffer hello = java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+    engine.wrap(java.nio.ByteBuffer.allocate(0), hello);
+    for (Runnable task = engine.getDelegatedTask(); task != null; task = engine.getDelegatedTask()) {
+      task.run();
+    }
     try {
-      // Some plain-http servers wait for a request line that a TLS hello never sends: when
-      // http is allowed, do not wait long on https.
-      Duration probe = options.tlsVerify() ? Duration.ofMinutes(1) : Duration.ofSeconds(5);
-      r = exchange(HttpRequest.newBuilder(uri("/v2/")).timeout(probe).GET(), null);
-    } catch (IOException e) {
-      if (options.tlsVerify()) {
+      engine.unwrap(java.nio.ByteBuffer.wrap("HTTP/1.0 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII)),
+          java.nio.ByteBuffer.allocate(engine.getSession().getApplicationBufferSize()));
+    } catch (SSLException expected) {
+      // what a plain-http server's answer to a hello gives
+    }
+  }
+
+  private void ping() throws IOException {
+    HttpResponse<InputStream> r;
+    if (options.tlsVerify()) {
+      scheme = "https";
+      try {
+        r = exchange(HttpRequest.newBuilder(uri("/v2/")).timeout(Duration.ofMinutes(1)).GET(), null);
+      } catch (IOException e) {
         throw connectError(e);
       }
-      scheme = "http";
+    } else {
+      // https is preferred, plain http taken when https fails: both are asked at once, so
+      // that a plain-http registry costs one wait, not a failed TLS handshake and then a GET.
+      CompletableFuture<HttpResponse<InputStream>> plain = client.sendAsync(
+          HttpRequest.newBuilder(URI.create("http://" + host + "/v2/")).version(HttpClient.Version.HTTP_1_1).GET().build(),
+          HttpResponse.BodyHandlers.ofInputStream());
       try {
-        r = exchange(HttpRequest.newBuilder(uri("/v2/")).GET(), null);
-      } catch (IOException plain) {
-        plain.addSuppressed(e);
-        throw connectError(plain);
+        // Some plain-http servers wait for a request line that a TLS hello never sends: when
+        // http is allowed, do not wait long on https.
+        r = exchange(HttpRequest.newBuilder(URI.create("https://" + host + "/v2/")).timeout(Duration.ofSeconds(5)).GET(),
+            null);
+        scheme = "https";
+        plain.cancel(true);
+        plain.thenAccept(unused -> close(unused));
+      } catch (IOException e) {
+        try {
+          r = plain.get();
+          scheme = "http";
+        } catch (ExecutionException failed) {
+          IOException cause = failed.getCause() instanceof IOException io ? io
+              : new IOException(String.valueOf(failed.getCause()), failed.getCause());
+          cause.addSuppressed(e);
+          throw connectError(cause);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted talking to " + host);
+        }
       }
     }
     try (InputStream body = r.body()) {
@@ -95,6 +189,14 @@ final class Transport {
       });
     } else if (r.statusCode() != 200) {
       throw new RegistryException(r.statusCode(), host + " does not look like a registry: GET /v2/ answered " + r.statusCode());
+    }
+  }
+
+  private static void close(HttpResponse<InputStream> r) {
+    try {
+      r.body().close();
+    } catch (IOException ignored) {
+      // the answer was not wanted
     }
   }
 
@@ -167,7 +269,11 @@ final class Transport {
   }
 
   private HttpResponse<InputStream> sendOnce(Request request, URI uri) throws IOException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10));
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT);
+    if ("http".equals(uri.getScheme())) {
+      // No h2c upgrade offers on plain http: registries answer HTTP/1.1 there.
+      b.version(HttpClient.Version.HTTP_1_1);
+    }
     request.headers().forEach(b::header);
     HttpRequest.BodyPublisher body = request.body() != null ? request.body().get() : HttpRequest.BodyPublishers.noBody();
     b.method(request.method(), body);
@@ -180,6 +286,39 @@ final class Transport {
     } catch (IOException e) {
       // The JDK's exceptions often have no message ("ConnectException"): say what failed where.
       throw new IOException(request.method() + " " + uri.getPath() + " at " + uri.getAuthority() + ": " + describe(e), e);
+    }
+  }
+
+  /**
+   * Sends {@code method uri} with the bytes of {@code file} as its body, by {@link FileUpload}:
+   * a plain-http URI only. Authenticates as {@link #send} does; redirects are not followed.
+   */
+  FileUpload.Answer sendFile(String method, URI uri, Map<String, String> headers, Path file, long size,
+      LongConsumer sent, String scope) throws IOException {
+    FileUpload.Answer a = sendFileOnce(method, uri, headers, file, size, sent, scope);
+    if (a.status() == 401) {
+      auth.challenged(a.header("WWW-Authenticate"), scope);
+      a = sendFileOnce(method, uri, headers, file, size, sent, scope);
+      if (a.status() == 401) {
+        throw auth.unauthorized(errorText(a.body()));
+      }
+    }
+    return a;
+  }
+
+  private FileUpload.Answer sendFileOnce(String method, URI uri, Map<String, String> headers, Path file, long size,
+      LongConsumer sent, String scope) throws IOException {
+    Map<String, String> all = new java.util.LinkedHashMap<>(headers);
+    String authorization = isRegistry(uri) ? auth.header(scope) : null;
+    if (authorization != null) {
+      all.put("Authorization", authorization);
+    }
+    try {
+      return FileUpload.send(method, uri, all, file, size, sent, CONNECT_TIMEOUT, REQUEST_TIMEOUT);
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new IOException(method + " " + uri.getPath() + " at " + uri.getAuthority() + ": " + describe(e), e);
     }
   }
 
@@ -205,6 +344,11 @@ final class Transport {
     try (InputStream in = r.body()) {
       bytes = in.readNBytes(1 << 16);
     }
+    return errorText(bytes);
+  }
+
+  /** The registry's error body as "code: message", or "". */
+  static String errorText(byte[] bytes) {
     try {
       JsonNode errors = ImageJson.mapper().readTree(bytes).path("errors");
       if (errors.isArray() && errors.size() > 0) {
@@ -215,6 +359,12 @@ final class Transport {
       // Some proxies answer in HTML; the status says enough.
     }
     return "";
+  }
+
+  /** Fails with the registry's error for an unexpected answer to {@code what}. */
+  RegistryException unexpected(FileUpload.Answer a, String what) {
+    String text = errorText(a.body());
+    return new RegistryException(a.status(), what + " at " + host + ": " + (text.isEmpty() ? "HTTP " + a.status() : text));
   }
 
   /** Fails with the registry's error for an unexpected answer to {@code what}. */

@@ -3,10 +3,12 @@ package dev.strata.registry;
 import dev.strata.digest.Digest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
@@ -50,8 +52,20 @@ final class Uploads {
     return Optional.of(location(t, r));
   }
 
-  /** Sends the whole blob in one PUT and closes the session. */
+  /**
+   * Sends the whole blob in one PUT and closes the session; from its file when it has one and
+   * the session is on plain http.
+   */
   static void monolithic(Transport t, String repo, String location, Digest digest, long size, BlobBytes bytes) throws IOException {
+    URI uri = t.uri(withDigest(location, digest));
+    Path file = bytes.file();
+    if (file != null && "http".equals(uri.getScheme())) {
+      FileUpload.Answer a = t.sendFile("PUT", uri, OCTETS, file, size, bytes::sent, Scopes.push(repo));
+      if (a.status() != 201) {
+        throw t.unexpected(a, "completing the upload of " + digest);
+      }
+      return;
+    }
     HttpResponse<InputStream> r = t.send(new Transport.Request("PUT", withDigest(location, digest), OCTETS,
         () -> HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(bytes::openUnchecked), size),
         Scopes.push(repo)));
@@ -59,7 +73,7 @@ final class Uploads {
   }
 
   /** Sends the blob in PATCHed chunks of {@code chunkSize}, then closes the session. */
-  static void chunked(Transport t, String repo, String location, Digest digest, long size, BlobBytes bytes, int chunkSize)
+  static void chunked(Transport t, String repo, String location, Digest digest, long size, BlobBytes bytes, long chunkSize)
       throws IOException {
     String at = location;
     try (InputStream in = bytes.open()) {

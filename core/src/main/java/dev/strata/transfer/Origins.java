@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
@@ -23,10 +24,21 @@ final class Origins {
     return store.root().resolve("origins").resolve(digest.algorithm()).resolve(digest.hex());
   }
 
+  /**
+   * Records where {@code digest} is in a registry. Renamed into place, so never torn, but not
+   * synced to disk: a hint lost in a crash costs an upload, a sync costs every push and pull.
+   */
   static void remember(Store store, Reference ref, Digest digest) throws IOException {
     Path f = file(store, digest);
     Files.createDirectories(f.getParent());
-    Durability.writeAtomically(f, store.tmp(), (ref.host() + "\n" + ref.repository() + "\n").getBytes(StandardCharsets.UTF_8));
+    Files.createDirectories(store.tmp());
+    Path temp = Durability.createTempFile(store.tmp(), "origin-");
+    try {
+      Files.write(temp, (ref.host() + "\n" + ref.repository() + "\n").getBytes(StandardCharsets.UTF_8));
+      Files.move(temp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
   }
 
   /** Returns the repository of {@code host} that {@code digest} was pulled from, if any. */

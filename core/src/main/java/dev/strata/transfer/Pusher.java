@@ -19,12 +19,16 @@ import dev.strata.registry.RegistryOptions;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.regex.Pattern;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -49,17 +53,66 @@ public final class Pusher {
   /** Pushes {@code image} to {@code dest}, a registry reached with {@code options}. */
   public static Descriptor push(Store store, StoredImage image, Transports.Location dest, RegistryOptions options,
       TransferProgress progress) throws IOException {
+    return push(store, image, dest, options, progress, null);
+  }
+
+  /**
+   * Starts connecting to the registry {@code dest} names on a thread of its own, so that the
+   * caller can load the image meanwhile (the connection's first use of the HTTP client and TLS
+   * takes as long); null when {@code dest} is not a registry. Pass it to {@link #push}.
+   */
+  public static Future<RegistryClient> connectInBackground(Transports.Location dest, RegistryOptions options) {
+    if (!dest.transport().equals("docker")) {
+      return null;
+    }
+    Reference ref = dest.reference();
+    FutureTask<RegistryClient> task = new FutureTask<>(() -> RegistryClient.connect(ref.host(), options));
+    Thread t = new Thread(task, "strata-connect");
+    t.setDaemon(true);
+    t.start();
+    return task;
+  }
+
+  /**
+   * Pushes {@code image} to {@code dest}, a registry reached with {@code options}, or by the
+   * connection {@code connecting} from {@link #connectInBackground} when not null.
+   */
+  public static Descriptor push(Store store, StoredImage image, Transports.Location dest, RegistryOptions options,
+      TransferProgress progress, Future<RegistryClient> connecting) throws IOException {
     try (Store.Lock lock = store.shared()) {
       return switch (dest.transport()) {
         case "docker" -> {
           Reference ref = dest.reference();
-          yield RegistryPusher.push(store, image, ref, RegistryClient.connect(ref.host(), options), progress);
+          RegistryClient client = connecting != null ? await(connecting) : RegistryClient.connect(ref.host(), options);
+          yield RegistryPusher.push(store, image, ref, client, progress);
         }
         case "oci" -> toLayout(store, image, dest.path(), refOr(dest, image));
         case "oci-archive" -> toOciArchive(store, image, dest.path(), refOr(dest, image));
         case "docker-archive" -> toDockerArchive(store, image, dest.path(), dest.ref() != null ? dest.ref() : image.name());
         default -> throw new IllegalArgumentException("cannot write to " + dest);
       };
+    }
+  }
+
+  /** The result of a task on another thread, its failure thrown as it was thrown there. */
+  static <T> T await(Future<T> task) throws IOException {
+    try {
+      return task.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while pushing");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new IOException(cause);
     }
   }
 

@@ -5,22 +5,30 @@ import dev.strata.image.Descriptor;
 import dev.strata.image.MediaType;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
+import dev.strata.registry.BlobBytes;
 import dev.strata.registry.Reference;
 import dev.strata.registry.RegistryClient;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Pushes an image of the store to a registry: each blob the registry lacks (a HEAD first) is
  * mounted from the repository it was pulled from when that is on the same registry, else
- * uploaded; the manifest goes last, byte for byte, so every digest is kept.
+ * uploaded, a few at once; the manifest goes last, byte for byte, so every digest is kept.
  */
 final class RegistryPusher {
+  /** Blobs uploaded at once: the config and small layers go while a big one does (a knob for measuring). */
+  static final int PARALLEL_UPLOADS = Integer.getInteger("strata.registry.uploads", 3);
+
   private RegistryPusher() {}
 
   static Descriptor push(Store store, StoredImage image, Reference dest, RegistryClient client, TransferProgress progress)
@@ -31,17 +39,34 @@ final class RegistryPusher {
     }
     blobs.putIfAbsent(image.manifest().config().digest(), image.manifest().config());
     List<Descriptor> order = new ArrayList<>(blobs.values());
+    // Announced now, so that progress lines come in layer order whichever upload ends first.
     for (Descriptor d : order) {
-      String from = Origins.repository(store, dest.host(), d.digest()).orElse(null);
-      RegistryClient.BlobPush outcome = client.pushBlob(dest.repository(), d,
-          () -> new Counting(store.blobs().open(d.digest()), d, progress), from);
-      progress.update(d, switch (outcome) {
-        case EXISTS -> TransferProgress.State.EXISTS;
-        case MOUNTED -> TransferProgress.State.MOUNTED;
-        case UPLOADED -> TransferProgress.State.DONE;
-      }, d.size());
-      if (outcome != RegistryClient.BlobPush.EXISTS) {
-        Origins.remember(store, dest, d.digest());
+      progress.update(d, TransferProgress.State.RUNNING, 0);
+    }
+    int threads = Math.min(PARALLEL_UPLOADS, order.size());
+    if (threads <= 1) {
+      for (Descriptor d : order) {
+        pushBlob(store, dest, client, progress, d);
+      }
+    } else {
+      ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+        Thread t = new Thread(r, "strata-upload");
+        t.setDaemon(true);
+        return t;
+      });
+      try {
+        List<Future<Void>> uploads = new ArrayList<>();
+        for (Descriptor d : order) {
+          uploads.add(pool.submit(() -> {
+            pushBlob(store, dest, client, progress, d);
+            return null;
+          }));
+        }
+        for (Future<Void> upload : uploads) {
+          Pusher.await(upload);
+        }
+      } finally {
+        pool.shutdownNow();
       }
     }
     byte[] manifest = store.blobs().readAllBytes(image.descriptor().digest());
@@ -53,6 +78,36 @@ final class RegistryPusher {
     }
     Digest written = client.putManifest(dest.repository(), ref, type, manifest);
     return Descriptor.of(type, written, manifest.length);
+  }
+
+  /** Makes one blob present in the registry, reporting how. */
+  private static void pushBlob(Store store, Reference dest, RegistryClient client, TransferProgress progress, Descriptor d)
+      throws IOException {
+    String from = Origins.repository(store, dest.host(), d.digest()).orElse(null);
+    RegistryClient.BlobPush outcome = client.pushBlob(dest.repository(), d, new BlobBytes() {
+      @Override
+      public InputStream open() throws IOException {
+        return new Counting(store.blobs().open(d.digest()), d, progress);
+      }
+
+      @Override
+      public Path file() {
+        return store.blobs().path(d.digest());
+      }
+
+      @Override
+      public void sent(long bytes) {
+        progress.update(d, TransferProgress.State.RUNNING, bytes);
+      }
+    }, from);
+    progress.update(d, switch (outcome) {
+      case EXISTS -> TransferProgress.State.EXISTS;
+      case MOUNTED -> TransferProgress.State.MOUNTED;
+      case UPLOADED -> TransferProgress.State.DONE;
+    }, d.size());
+    if (outcome != RegistryClient.BlobPush.EXISTS) {
+      Origins.remember(store, dest, d.digest());
+    }
   }
 
   /** Reports the bytes of an upload as they are read. */

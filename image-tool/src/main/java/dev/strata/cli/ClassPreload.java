@@ -50,8 +50,9 @@ final class ClassPreload {
     } catch (Throwable ignored) {
       // no FUSE bindings on this machine: the archive holds less, nothing is wrong
     }
-    // The JDK's HTTP client, for pull and push from registries: several hundred classes of its
-    // own that only a built client loads.
+    // The JDK's HTTP client and TLS, for pull and push from registries: several hundred classes
+    // of their own that only a built client, a request and a handshake load (no network).
     java.net.http.HttpClient.newBuilder().build();
+    dev.strata.registry.RegistryClient.preloadClasses();
   }
 }

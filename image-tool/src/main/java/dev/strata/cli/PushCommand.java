@@ -1,11 +1,15 @@
 package dev.strata.cli;
 
 import dev.strata.image.Descriptor;
+import dev.strata.layer.IngestLimits;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
+import dev.strata.registry.RegistryClient;
+import dev.strata.registry.RegistryOptions;
 import dev.strata.transfer.Pusher;
 import dev.strata.transfer.Transports;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,6 +26,8 @@ import picocli.CommandLine.Model.CommandSpec;
             + " docker-archive:FILE[:REPO:TAG]",
         "To a registry, blobs it has are skipped, blobs pulled from another repository of it are mounted from there."})
 final class PushCommand implements Callable<Integer> {
+  private static final long MAX_CHUNK = 1L << 30;
+
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
 
@@ -31,19 +37,31 @@ final class PushCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "Print only the manifest digest.")
   boolean quiet;
 
+  @Option(names = "--chunk-size", paramLabel = "SIZE",
+      description = "To a registry, upload blobs bigger than SIZE (such as 16MiB) in PATCHed chunks of SIZE;"
+          + " by default each blob goes in one request.")
+  String chunkSize;
+
   @Mixin RegistryFlags registry;
 
   @Override
   public Integer call() throws Exception {
     Transports.Location location = Transports.parse(dest);
+    long chunk = chunkSize == null ? 0 : IngestLimits.parseSize(chunkSize);
+    if (chunkSize != null && (chunk < 1 || chunk > MAX_CHUNK)) {
+      throw new IllegalArgumentException("--chunk-size wants 1 byte to 1GiB, not " + chunkSize);
+    }
+    RegistryOptions options = registry.options().withChunkSize(chunk);
+    // The registry connection gets ready while the image loads.
+    Future<RegistryClient> connecting = Pusher.connectInBackground(location, options);
     Store store = root.openStore();
     StoredImage image = StoredImage.load(store, name);
     PrintWriter out = spec.commandLine().getOut();
     ProgressBars bars = ProgressBars.onTerminal(out, quiet);
     Descriptor written;
     try {
-      written = Pusher.push(store, image, location, registry.options(),
-          bars != null ? bars : ProgressBars.lines(out, quiet));
+      written = Pusher.push(store, image, location, options, bars != null ? bars : ProgressBars.lines(out, quiet),
+          connecting);
     } finally {
       if (bars != null) {
         bars.finish();

@@ -213,13 +213,30 @@ class RegistryTransferTest {
     Strata.run(store, "pull", "oci:" + source + (ref != null ? ":" + ref : ""), "base").assertOk();
     StoredImage image = image(store, "base");
     Strata.run(store, "push", "--tls-verify=false", "base", plain.host() + "/round/base:v1").assertOk();
-    // Blobs above 16 MiB go in 16 MiB PATCHes, the rest in one PUT.
+    // By default every blob goes in one PUT; with --chunk-size, blobs above it go in PATCHes of it.
+    // From a store of its own, which knows of no copy on this registry to mount from.
+    Path other = dir.resolve("other");
+    Strata.run(other, "pull", "oci:" + source + (ref != null ? ":" + ref : ""), "base").assertOk();
+    Strata.run(other, "push", "--tls-verify=false", "--chunk-size", "16MiB", "base", plain.host() + "/round/chunked:v1")
+        .assertOk();
     long chunk = 16L << 20;
     long patches = image.manifest().layers().stream().filter(d -> d.size() > chunk)
         .mapToLong(d -> (d.size() + chunk - 1) / chunk).sum();
+    long blobs = image.manifest().layers().stream().map(d -> d.digest()).distinct().count() + 1;
     try (Stream<String> log = Files.lines(plain.state.resolve("registry.log"))) {
-      assertThat(log.filter(l -> l.contains("\"PATCH /v2/round/base/blobs/uploads/")).count()).isEqualTo(patches);
+      List<String> lines = log.toList();
+      assertThat(lines.stream().filter(l -> l.contains("\"PATCH /v2/round/base/blobs/uploads/")).count()).isZero();
+      assertThat(lines.stream().filter(l -> l.contains("\"PUT /v2/round/base/blobs/uploads/")).count()).isEqualTo(blobs);
+      assertThat(lines.stream().filter(l -> l.contains("\"PATCH /v2/round/chunked/blobs/uploads/")).count())
+          .isEqualTo(patches);
     }
+    Strata.Run badChunk = Strata.run(store, "push", "--tls-verify=false", "--chunk-size", "0", "base",
+        plain.host() + "/round/chunked:v2");
+    assertThat(badChunk.exit()).isNotZero();
+    assertThat(badChunk.err()).contains("--chunk-size");
+    Path chunked = dir.resolve("chunked");
+    Strata.run(chunked, "pull", "--tls-verify=false", plain.host() + "/round/chunked:v1", "base").assertOk();
+    assertThat(image(chunked, "base").descriptor()).isEqualTo(image.descriptor());
     Path second = dir.resolve("second");
     Strata.run(second, "pull", "--tls-verify=false", plain.host() + "/round/base:v1", "base").assertOk();
     assertThat(image(second, "base").descriptor()).isEqualTo(image.descriptor());
