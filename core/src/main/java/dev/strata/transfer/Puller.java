@@ -139,11 +139,20 @@ public final class Puller {
           result = ingest(blob, compression, objects, below, layer);
         }
       } else {
-        try (InputStream remote = source.openBlob(layer); PendingBlob pending = store.blobs().begin()) {
-          InputStream tee = new TeeInputStream(remote, pending);
-          result = ingest(tee, compression, objects, below, layer);
-          tee.transferTo(java.io.OutputStream.nullOutputStream());
-          pending.commit(layer.digest(), layer.size());
+        try (InputStream remote = source.openBlob(layer)) {
+          if (remote instanceof GrowingFile.Reader download) {
+            // A registry download: verified as it was written, so its file becomes the blob.
+            result = ingest(remote, compression, objects, below, layer);
+            remote.transferTo(java.io.OutputStream.nullOutputStream());
+            store.blobs().adopt(download.takeVerifiedFile(), layer.digest(), layer.size());
+          } else {
+            try (PendingBlob pending = store.blobs().begin()) {
+              InputStream tee = new TeeInputStream(remote, pending);
+              result = ingest(tee, compression, objects, below, layer);
+              tee.transferTo(java.io.OutputStream.nullOutputStream());
+              pending.commit(layer.digest(), layer.size());
+            }
+          }
         }
       }
       if (!result.diffId().equals(diffId)) {
