@@ -170,9 +170,9 @@ public final class Puller {
 
   private LayerIngest.Result ingest(InputStream blob, dev.strata.image.Compression compression, ObjectBatch objects,
       List<LayerIndex> below, Descriptor layer) throws IOException {
-    // Decompression (and the tee into the blob) runs on its own thread, hashing and storing
-    // files on this one.
-    try (ReadAheadInputStream tar = new ReadAheadInputStream(LayerStreams.decompress(blob, compression),
+    // Decompression (the tee into the blob, if any) and the DiffID's hash run on a thread of
+    // their own, hashing and storing files on this one.
+    try (ReadAheadInputStream tar = ReadAheadInputStream.digesting(LayerStreams.decompress(blob, compression),
         "strata-decompress-" + layer.digest().shortHex())) {
       LayerIngest.Result result = LayerIngest.ingest(tar, objects, new MergedLowerFiles(List.copyOf(below)), limits);
       tar.awaitSource();
