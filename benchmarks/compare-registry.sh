@@ -137,6 +137,7 @@ if want pull; then
 	# One untimed run of each: both work, and the registry's files are in the page cache.
 	round=0
 	timed strata_pull "$work/warm-strata" >/dev/null
+	mkdir -p "$work/warm-peer"
 	timed peer_pull "$work/warm-peer" >/dev/null
 	rm -rf "$work/warm-strata" "$work/warm-peer"
 	for ((round = 1; round <= rounds; round++)); do

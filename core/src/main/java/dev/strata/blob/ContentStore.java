@@ -109,6 +109,33 @@ public final class ContentStore {
     return digest;
   }
 
+  /**
+   * Moves {@code file} (under the store's tmp/) into place as {@code digest}, for content whose
+   * digest the caller verified over the very bytes it wrote to that file (a registry download
+   * hashes what it writes): so a layer is neither copied nor hashed twice. The size is checked
+   * again, and the file is made durable before its name; the file is gone afterwards.
+   */
+  public void adopt(Path file, Digest digest, long size) throws IOException {
+    try {
+      long actual = Files.size(file);
+      if (actual != size) {
+        throw mismatch("size of blob " + digest, size, actual);
+      }
+      try {
+        // As a blob written here would be: readable by all, whatever the umask said.
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX filesystem: keep the default
+      }
+      Durability.fsync(file);
+      if (place(file, digest)) {
+        Durability.fsyncDirectory(path(digest).getParent());
+      }
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
   /** Starts a batch of writes made durable together, each a file of its own (see {@link ObjectBatch}). */
   public ObjectBatch batch() throws IOException {
     Files.createDirectories(tmp);

@@ -5,7 +5,6 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.regex.Pattern;
 
 /**
  * A content digest as the OCI image-spec writes it: {@code algorithm:encoded}.
@@ -15,7 +14,6 @@ import java.util.regex.Pattern;
  * manifest name a path of its choosing.
  */
 public record Digest(String algorithm, String hex) implements Comparable<Digest> {
-  private static final Pattern HEX = Pattern.compile("[0-9a-f]+");
   public static final String SHA256 = "sha256";
   public static final String SHA512 = "sha512";
 
@@ -27,11 +25,22 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
       case SHA512 -> 128;
       default -> throw new IllegalArgumentException("unsupported digest algorithm: " + algorithm);
     };
-    if (hex.length() != length || !HEX.matcher(hex).matches()) {
+    if (hex.length() != length || !isLowerHex(hex)) {
       throw new IllegalArgumentException(
           "invalid " + algorithm + " digest: expected " + length + " lowercase hex digits, got '"
               + abbreviate(hex) + "'");
     }
+  }
+
+  /** Whether every character is 0-9 or a-f (a loop: this runs for every file of every layer). */
+  private static boolean isLowerHex(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Parses {@code sha256:<64 hex>} (or sha512), rejecting anything else with a clear message. */

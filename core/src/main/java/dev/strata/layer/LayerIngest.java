@@ -72,8 +72,12 @@ public final class LayerIngest {
   }
 
   private Result run(InputStream tar) throws IOException {
-    DigestingInputStream digesting = DigestingInputStream.sha256(new LimitedInputStream(tar, limits.maxUncompressedBytes()));
-    TarHeaderGuard guard = new TarHeaderGuard(digesting, limits.maxHeaderBytes());
+    // A read-ahead stream that hashes on its own thread gives the DiffID; any other is hashed here.
+    ReadAheadInputStream ahead = tar instanceof ReadAheadInputStream r && r.digests() ? r : null;
+    InputStream limited = new LimitedInputStream(tar, limits.maxUncompressedBytes());
+    DigestingInputStream digesting = ahead == null ? DigestingInputStream.sha256(limited) : null;
+    InputStream stream = digesting != null ? digesting : limited;
+    TarHeaderGuard guard = new TarHeaderGuard(stream, limits.maxHeaderBytes());
     try {
       TarArchiveInputStream reader = new TarArchiveInputStream(guard, StandardCharsets.UTF_8.name());
       TarArchiveEntry tarEntry;
@@ -84,7 +88,7 @@ public final class LayerIngest {
         add(tarEntry, reader, guard.currentPax());
       }
       // The DiffID covers the whole uncompressed stream, end-of-archive padding included.
-      digesting.transferTo(OutputStreamHolder.NULL);
+      stream.transferTo(OutputStreamHolder.NULL);
     } catch (UnsafeLayerException e) {
       throw e;
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
@@ -99,6 +103,9 @@ public final class LayerIngest {
         throw new UnsafeLayerException("truncated layer stream: " + e.getMessage(), e);
       }
       throw e;
+    }
+    if (ahead != null) {
+      return new Result(ahead.sha256AtEnd(), ahead.countAtEnd(), ImmutableList.copyOf(entries));
     }
     return new Result(digesting.digest(), digesting.count(), ImmutableList.copyOf(entries));
   }

@@ -1,8 +1,10 @@
 package dev.strata.layer;
 
+import dev.strata.digest.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.security.MessageDigest;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +16,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Everything the source's reads do (tee into a blob, digesting) happens on the read-ahead
  * thread until the source ends; {@link #awaitSource} then hands the source back to the caller.
  * An exception on the read-ahead thread is rethrown by the next read.
+ *
+ * <p>Made {@linkplain #digesting digesting}, it also hashes every byte of the source on its
+ * thread, so that a layer's DiffID costs the reader nothing.
  */
 public final class ReadAheadInputStream extends InputStream {
   private static final int CHUNK = 1 << 18;
@@ -27,10 +32,49 @@ public final class ReadAheadInputStream extends InputStream {
   private int pos;
   private boolean ended;
 
+  /** Hash of every byte of the source, updated on the read-ahead thread; null: none. */
+  private final MessageDigest digest;
+  /** Bytes of the source read so far, on the read-ahead thread. */
+  private long produced;
+
   public ReadAheadInputStream(InputStream source, String name) {
+    this(source, name, null);
+  }
+
+  private ReadAheadInputStream(InputStream source, String name, MessageDigest digest) {
+    this.digest = digest;
     this.thread = new Thread(() -> pump(source), name);
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /** A read-ahead stream that also computes the sha256 of the whole source (see {@link #sha256AtEnd}). */
+  public static ReadAheadInputStream digesting(InputStream source, String name) {
+    return new ReadAheadInputStream(source, name, Digest.newMessageDigest(Digest.SHA256));
+  }
+
+  /** Whether this stream hashes its source. */
+  public boolean digests() {
+    return digest != null;
+  }
+
+  /**
+   * Returns the sha256 of every byte of the source; only once a read has returned the end
+   * (the read-ahead thread had finished with the digest before it queued the end).
+   */
+  public Digest sha256AtEnd() {
+    if (digest == null || !ended || failure != null) {
+      throw new IllegalStateException("the source was not hashed to its end");
+    }
+    return Digest.fromRaw(Digest.SHA256, digest.digest());
+  }
+
+  /** Returns how many bytes the source had; only once a read has returned the end. */
+  public long countAtEnd() {
+    if (!ended || failure != null) {
+      throw new IllegalStateException("the source was not read to its end");
+    }
+    return produced;
   }
 
   private void pump(InputStream source) {
@@ -40,6 +84,10 @@ public final class ReadAheadInputStream extends InputStream {
         if (buf.length == 0) {
           break;
         }
+        if (digest != null) {
+          digest.update(buf);
+        }
+        produced += buf.length;
         while (!closed && !chunks.offer(buf, 100, TimeUnit.MILLISECONDS)) {
           // wait for the reader; re-check closed so that an abandoned stream ends the thread
         }

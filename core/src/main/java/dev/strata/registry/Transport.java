@@ -36,6 +36,19 @@ final class Transport {
   private static final int MAX_REDIRECTS = 5;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(10);
+  /** The JDK client's read buffer: see the static initializer. */
+  static final String BUFFER_PROPERTY = "jdk.httpclient.bufsize";
+
+  static {
+    // The JDK's client reads responses in buffers of 16 KiB, each passed between its threads
+    // on its own: a layer of 80 MB is some 5,000 hand-offs. With 256 KiB buffers a registry
+    // pull of one costs about 0.3 s less CPU (measured). The client reads the property when its
+    // first instance is made, so this must run before; a value given on the command line wins.
+    if (System.getProperty(BUFFER_PROPERTY) == null) {
+      System.setProperty(BUFFER_PROPERTY, Integer.toString(256 << 10));
+    }
+  }
+
   private final String host;
   private final HttpClient client;
   private final TokenAuth auth;

@@ -61,11 +61,34 @@ final class GrowingFile {
     return written - pos;
   }
 
-  /** Opens a reader from the first byte; closing it deletes the file. */
-  InputStream open() throws IOException {
+  /**
+   * A reader of the file. Once it has returned the end, the download is complete and verified,
+   * and {@link #takeVerifiedFile} may hand the file itself over instead of a copy of it.
+   */
+  abstract static class Reader extends InputStream {
+    /**
+     * Returns the file, now the caller's (closing the reader no longer deletes it); only after
+     * the reader has returned the end, which it does only for a whole, verified download.
+     */
+    abstract Path takeVerifiedFile();
+  }
+
+  /** Opens a reader from the first byte; closing it deletes the file unless it was taken. */
+  Reader open() throws IOException {
     FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-    return new InputStream() {
+    return new Reader() {
       private long pos;
+      private boolean atEnd;
+      private boolean taken;
+
+      @Override
+      Path takeVerifiedFile() {
+        if (!atEnd) {
+          throw new IllegalStateException(file.getFileName() + " was not read to its verified end");
+        }
+        taken = true;
+        return file;
+      }
 
       @Override
       public int read() throws IOException {
@@ -77,6 +100,7 @@ final class GrowingFile {
             return one.get(0) & 0xff;
           }
         }
+        atEnd = true;
         return -1;
       }
 
@@ -87,6 +111,7 @@ final class GrowingFile {
         }
         long avail = readable(pos);
         if (avail == 0) {
+          atEnd = true;
           return -1;
         }
         int n = channel.read(ByteBuffer.wrap(b, off, (int) Math.min(len, avail)), pos);
@@ -101,7 +126,9 @@ final class GrowingFile {
         try {
           channel.close();
         } finally {
-          Files.deleteIfExists(file);
+          if (!taken) {
+            Files.deleteIfExists(file);
+          }
         }
       }
     };

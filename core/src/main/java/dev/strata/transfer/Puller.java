@@ -139,11 +139,20 @@ public final class Puller {
           result = ingest(blob, compression, objects, below, layer);
         }
       } else {
-        try (InputStream remote = source.openBlob(layer); PendingBlob pending = store.blobs().begin()) {
-          InputStream tee = new TeeInputStream(remote, pending);
-          result = ingest(tee, compression, objects, below, layer);
-          tee.transferTo(java.io.OutputStream.nullOutputStream());
-          pending.commit(layer.digest(), layer.size());
+        try (InputStream remote = source.openBlob(layer)) {
+          if (remote instanceof GrowingFile.Reader download) {
+            // A registry download: verified as it was written, so its file becomes the blob.
+            result = ingest(remote, compression, objects, below, layer);
+            remote.transferTo(java.io.OutputStream.nullOutputStream());
+            store.blobs().adopt(download.takeVerifiedFile(), layer.digest(), layer.size());
+          } else {
+            try (PendingBlob pending = store.blobs().begin()) {
+              InputStream tee = new TeeInputStream(remote, pending);
+              result = ingest(tee, compression, objects, below, layer);
+              tee.transferTo(java.io.OutputStream.nullOutputStream());
+              pending.commit(layer.digest(), layer.size());
+            }
+          }
         }
       }
       if (!result.diffId().equals(diffId)) {
@@ -161,9 +170,9 @@ public final class Puller {
 
   private LayerIngest.Result ingest(InputStream blob, dev.strata.image.Compression compression, ObjectBatch objects,
       List<LayerIndex> below, Descriptor layer) throws IOException {
-    // Decompression (and the tee into the blob) runs on its own thread, hashing and storing
-    // files on this one.
-    try (ReadAheadInputStream tar = new ReadAheadInputStream(LayerStreams.decompress(blob, compression),
+    // Decompression (the tee into the blob, if any) and the DiffID's hash run on a thread of
+    // their own, hashing and storing files on this one.
+    try (ReadAheadInputStream tar = ReadAheadInputStream.digesting(LayerStreams.decompress(blob, compression),
         "strata-decompress-" + layer.digest().shortHex())) {
       LayerIngest.Result result = LayerIngest.ingest(tar, objects, new MergedLowerFiles(List.copyOf(below)), limits);
       tar.awaitSource();

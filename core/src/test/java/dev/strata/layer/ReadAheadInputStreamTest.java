@@ -35,6 +35,21 @@ class ReadAheadInputStreamTest {
   }
 
   @Test
+  void aDigestingStreamHashesTheWholeSourceOnItsThread() throws IOException {
+    byte[] data = new byte[1_000_003];
+    new Random(11).nextBytes(data);
+    try (ReadAheadInputStream in = ReadAheadInputStream.digesting(new ByteArrayInputStream(data), "test")) {
+      assertThat(in.digests()).isTrue();
+      in.readNBytes(12_345);
+      // Not before the end: the thread may still be hashing.
+      assertThatThrownBy(in::sha256AtEnd).isInstanceOf(IllegalStateException.class);
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+      assertThat(in.sha256AtEnd()).isEqualTo(dev.strata.digest.Digest.sha256(data));
+      assertThat(in.countAtEnd()).isEqualTo(data.length);
+    }
+  }
+
+  @Test
   void aFailureOfTheSourceIsRethrownToTheReader() {
     InputStream failing = new InputStream() {
       private int count;
