@@ -95,6 +95,7 @@ public final class OverlayMain {
         return 0;
       }
       serve(o, mountPoint, source, debug || o.debug());
+      dropIfEmpty(logOf(o, mountPoint));
       return 0;
     } catch (IOException | RuntimeException e) {
       err.println("strata-overlay: " + e.getMessage());
@@ -115,6 +116,20 @@ public final class OverlayMain {
       if (!Files.isDirectory(d)) {
         throw new IllegalArgumentException(d + " is not a directory");
       }
+    }
+  }
+
+  /**
+   * A detached server's log is kept only if something was written to it: an empty file per
+   * mount would pile up in the temp dir (read-only mounts have no work directory).
+   */
+  private static void dropIfEmpty(Path log) {
+    try {
+      if (Files.size(log) == 0) {
+        Files.delete(log);
+      }
+    } catch (IOException e) {
+      // no log (a foreground run), or one that is not ours to remove: leave it
     }
   }
 

@@ -133,6 +133,7 @@ class StrataOverlayTest {
       Mounts.unmount(mnt, false);
       server.onExit().get(30, TimeUnit.SECONDS);
       assertThat(server.isAlive()).isFalse();
+      assertThat(work.resolve("strata-overlay.log")).as("a server that logged nothing leaves no log").doesNotExist();
     }
 
     @Test
