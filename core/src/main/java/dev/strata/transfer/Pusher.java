@@ -47,13 +47,7 @@ public final class Pusher {
 
   /** Pushes {@code image} to {@code dest}; returns the manifest descriptor written. */
   public static Descriptor push(Store store, StoredImage image, Transports.Location dest) throws IOException {
-    return push(store, image, dest, RegistryOptions.DEFAULT, TransferProgress.NONE);
-  }
-
-  /** Pushes {@code image} to {@code dest}, a registry reached with {@code options}. */
-  public static Descriptor push(Store store, StoredImage image, Transports.Location dest, RegistryOptions options,
-      TransferProgress progress) throws IOException {
-    return push(store, image, dest, options, progress, null);
+    return push(store, image, dest, RegistryOptions.DEFAULT, TransferProgress.NONE, null);
   }
 
   /**

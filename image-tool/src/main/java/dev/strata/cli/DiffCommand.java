@@ -30,8 +30,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class DiffCommand implements Callable<Integer> {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
-  @Mixin PlatformOption platform;
-  @Mixin RegistryFlags registry;
+  @Mixin ImageFlags source;
 
   @Parameters(index = "0", paramLabel = "A", description = "The tree to compare from.")
   String from;
@@ -82,7 +81,7 @@ final class DiffCommand implements Callable<Integer> {
   }
 
   private Map<String, TreeNode> tree(Store store, String text) throws IOException {
-    try (InspectTarget target = InspectTarget.open(store, text, platform.get(), registry.options(), true)) {
+    try (InspectTarget target = source.open(store, text, true)) {
       return MergedTree.of(target.image().layers().subList(0, target.layers()), null).nodes();
     }
   }

@@ -28,8 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class HistoryCommand implements Callable<Integer> {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
-  @Mixin PlatformOption platform;
-  @Mixin RegistryFlags registry;
+  @Mixin ImageFlags source;
 
   @Parameters(index = "0", paramLabel = "NAME", description = "An image: a name in the store, or a transport.")
   String name;
@@ -43,7 +42,7 @@ final class HistoryCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     List<Map<String, Object>> steps;
-    try (InspectTarget target = InspectTarget.open(root.openStore(), name, platform.get(), registry.options(), false)) {
+    try (InspectTarget target = source.open(root.openStore(), name, false)) {
       steps = steps(target.image());
     }
     PrintWriter out = spec.commandLine().getOut();

@@ -34,8 +34,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class LayersCommand implements Callable<Integer> {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
-  @Mixin PlatformOption platform;
-  @Mixin RegistryFlags registry;
+  @Mixin ImageFlags source;
 
   @Parameters(index = "0", paramLabel = "NAME", description = "An image: a name in the store, or a transport.")
   String name;
@@ -65,7 +64,7 @@ final class LayersCommand implements Callable<Integer> {
     }
     long maxWasted = failWasted == null ? -1 : IngestLimits.parseSize(failWasted);
     ImageReport report;
-    try (InspectTarget target = InspectTarget.open(root.openStore(), name, platform.get(), registry.options(), false)) {
+    try (InspectTarget target = source.open(root.openStore(), name, false)) {
       report = ImageReport.of(target.image());
     }
     PrintWriter out = spec.commandLine().getOut();

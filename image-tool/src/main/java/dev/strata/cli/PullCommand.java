@@ -33,8 +33,7 @@ final class PullCommand implements Callable<Integer> {
   @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "The name to give it (default: the source's tag).")
   String name;
 
-  @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "Which image of an index (default: this machine's).")
-  String platform;
+  @Mixin PlatformOption platform;
 
   @Option(names = "--max-layer-size", paramLabel = "SIZE", defaultValue = "64GiB",
       description = "Refuse a layer that expands beyond SIZE (default: ${DEFAULT-VALUE}).")
@@ -48,7 +47,7 @@ final class PullCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Transports.Location location = Transports.parse(source);
-    Platform p = platform == null ? Platform.current() : Platform.parse(platform);
+    Platform p = platform.get();
     IngestLimits limits = IngestLimits.DEFAULT.withMaxUncompressedBytes(IngestLimits.parseSize(maxLayerSize));
     if (name != null) {
       Store.checkTag(name);

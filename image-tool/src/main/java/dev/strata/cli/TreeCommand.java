@@ -27,8 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class TreeCommand implements Callable<Integer> {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
-  @Mixin PlatformOption platform;
-  @Mixin RegistryFlags registry;
+  @Mixin ImageFlags source;
 
   @Parameters(index = "0", paramLabel = "NAME", description = "An image: a name in the store, or a transport.")
   String name;
@@ -52,7 +51,7 @@ final class TreeCommand implements Callable<Integer> {
     }
     String prefix = normalize(path);
     Map<String, Marked> rows = new TreeMap<>();
-    try (InspectTarget target = InspectTarget.open(root.openStore(), name, platform.get(), registry.options(), false)) {
+    try (InspectTarget target = source.open(root.openStore(), name, false)) {
       int count = target.image().layerCount();
       if (layer != null && (layer < 1 || layer > count)) {
         throw new IllegalArgumentException("--layer " + layer + ": " + name + " has layers 1 to " + count);
