@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import dev.strata.layer.LayerTarWriter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,7 +49,7 @@ public final class Changeset {
   /** Writes the changes of {@code fs} to {@code out} as an uncompressed layer tar. */
   public static void write(UnionFs fs, OutputStream out) throws IOException {
     if (fs.stack().upper == null) {
-      throw new UnionException(Errno.EINVAL, "a read-only union has no changes");
+      throw new ErrnoException(Errno.EINVAL, "a read-only union has no changes");
     }
     fs.stack().namespace.writeLock().lock();
     try {
@@ -177,7 +179,7 @@ public final class Changeset {
           }
         }
       }
-      default -> throw new UnionException(Errno.EIO, "unexpected " + node.type + " at /" + path);
+      default -> throw new ErrnoException(Errno.EIO, "unexpected " + node.type + " at /" + path);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import com.google.common.collect.ImmutableMap;
 import dev.strata.layer.Bytes;
 import java.io.IOException;
@@ -284,7 +286,7 @@ final class CopyUp {
     for (Map.Entry<String, Bytes> x : xattrs.entrySet()) {
       try {
         host.setxattr(temp, x.getKey(), x.getValue().toArray());
-      } catch (UnionException ex) {
+      } catch (ErrnoException ex) {
         if (ex.errno() != Errno.EOPNOTSUPP && ex.errno() != Errno.EPERM) {
           throw ex;
         }

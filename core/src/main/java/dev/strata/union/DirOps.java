@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +51,7 @@ final class DirOps {
     Lookup.checkName(name);
     checkDir(parent);
     if (lookup.lookup(parent, name) != null) {
-      throw new UnionException(Errno.EEXIST, "/" + parent.childPath(name));
+      throw new ErrnoException(Errno.EEXIST, "/" + parent.childPath(name));
     }
     stack.checkWritable(parent.path());
     copyUp.copyUpLocked(parent, false);
@@ -92,11 +94,11 @@ final class DirOps {
     checkDir(newParent);
     // linkat(2) resolves the new name first: EEXIST wins over EPERM for a directory.
     if (lookup.lookup(newParent, newName) != null) {
-      throw new UnionException(Errno.EEXIST, "/" + newParent.childPath(newName));
+      throw new ErrnoException(Errno.EEXIST, "/" + newParent.childPath(newName));
     }
     stack.checkWritable(node.path()); // filename_create's mnt_want_write comes before vfs_link
     if (node.isDirectory()) {
-      throw new UnionException(Errno.EPERM, "/" + node.path() + " is a directory");
+      throw new ErrnoException(Errno.EPERM, "/" + node.path() + " is a directory");
     }
     copyUp.copyUpLocked(node, true);
     copyUp.copyUpLocked(newParent, false);
@@ -114,7 +116,7 @@ final class DirOps {
     stack.checkWritable(parent.childPath(name)); // the VFS asks mnt_want_write before the lookup
     Node node = existing(parent, name);
     if (node.isDirectory()) {
-      throw new UnionException(Errno.EISDIR, "/" + node.path());
+      throw new ErrnoException(Errno.EISDIR, "/" + node.path());
     }
     remove(parent, node);
   }
@@ -123,10 +125,10 @@ final class DirOps {
     stack.checkWritable(parent.childPath(name)); // the VFS asks mnt_want_write before the lookup
     Node node = existing(parent, name);
     if (!node.isDirectory()) {
-      throw new UnionException(Errno.ENOTDIR, "/" + node.path());
+      throw new ErrnoException(Errno.ENOTDIR, "/" + node.path());
     }
     if (node.parent == null) {
-      throw new UnionException(Errno.EBUSY, "/");
+      throw new ErrnoException(Errno.EBUSY, "/");
     }
     checkEmpty(node);
     remove(parent, node);
@@ -184,46 +186,46 @@ final class DirOps {
     checkDir(newParent);
     if ((flags & ~(HostFiles.RENAME_NOREPLACE | HostFiles.RENAME_EXCHANGE | HostFiles.RENAME_WHITEOUT)) != 0
         || ((flags & HostFiles.RENAME_EXCHANGE) != 0 && (flags & (HostFiles.RENAME_NOREPLACE | HostFiles.RENAME_WHITEOUT)) != 0)) {
-      throw new UnionException(Errno.EINVAL, "rename flags " + flags);
+      throw new ErrnoException(Errno.EINVAL, "rename flags " + flags);
     }
     stack.checkWritable(parent.childPath(name)); // the VFS asks mnt_want_write before the lookups
     Node source = existing(parent, name);
     Node target = lookup.lookup(newParent, newName);
     boolean exchange = (flags & HostFiles.RENAME_EXCHANGE) != 0;
     if (exchange && target == null) {
-      throw new UnionException(Errno.ENOENT, "/" + newParent.childPath(newName));
+      throw new ErrnoException(Errno.ENOENT, "/" + newParent.childPath(newName));
     }
     if (target != null && (flags & HostFiles.RENAME_NOREPLACE) != 0) {
-      throw new UnionException(Errno.EEXIST, "/" + newParent.childPath(newName));
+      throw new ErrnoException(Errno.EEXIST, "/" + newParent.childPath(newName));
     }
     if (source == target || (target != null && source.ino == target.ino)) {
       // rename(2) between two names of one inode does nothing and succeeds.
       return;
     }
     if (source.isDirectory() && isAncestor(source, newParent)) {
-      throw new UnionException(Errno.EINVAL, "cannot move /" + source.path() + " into itself");
+      throw new ErrnoException(Errno.EINVAL, "cannot move /" + source.path() + " into itself");
     }
     if (exchange && target.isDirectory() && isAncestor(target, parent)) {
-      throw new UnionException(Errno.EINVAL, "cannot move /" + target.path() + " into itself");
+      throw new ErrnoException(Errno.EINVAL, "cannot move /" + target.path() + " into itself");
     }
     if (target != null && !exchange) {
       if (source.isDirectory() && !target.isDirectory()) {
-        throw new UnionException(Errno.ENOTDIR, "/" + target.path());
+        throw new ErrnoException(Errno.ENOTDIR, "/" + target.path());
       }
       if (!source.isDirectory() && target.isDirectory()) {
-        throw new UnionException(Errno.EISDIR, "/" + target.path());
+        throw new ErrnoException(Errno.EISDIR, "/" + target.path());
       }
     }
     if ((flags & HostFiles.RENAME_WHITEOUT) != 0) {
       // ovl_rename takes RENAME_NOREPLACE and RENAME_EXCHANGE only.
-      throw new UnionException(Errno.EINVAL, "overlayfs has no RENAME_WHITEOUT");
+      throw new ErrnoException(Errno.EINVAL, "overlayfs has no RENAME_WHITEOUT");
     }
     if (target != null && !exchange && target.isDirectory()) {
       checkEmpty(target);
     }
     stack.checkWritable(source.path());
     if (source.isDirectory() && source.hasLowers() && !stack.options.redirectDir()) {
-      throw new UnionException(Errno.EXDEV, "/" + source.path() + " is a lower directory (redirect_dir is off)");
+      throw new ErrnoException(Errno.EXDEV, "/" + source.path() + " is a lower directory (redirect_dir is off)");
     }
     copyUp.copyUpLocked(parent, false);
     copyUp.copyUpLocked(newParent, false);
@@ -298,20 +300,20 @@ final class DirOps {
     Lookup.checkName(name);
     Node node = lookup.lookup(parent, name);
     if (node == null) {
-      throw new UnionException(Errno.ENOENT, "/" + parent.childPath(name));
+      throw new ErrnoException(Errno.ENOENT, "/" + parent.childPath(name));
     }
     return node;
   }
 
-  private static void checkDir(Node node) throws UnionException {
+  private static void checkDir(Node node) throws ErrnoException {
     if (!node.isDirectory()) {
-      throw new UnionException(Errno.ENOTDIR, "/" + node.path());
+      throw new ErrnoException(Errno.ENOTDIR, "/" + node.path());
     }
   }
 
   private void checkEmpty(Node dir) throws IOException {
     if (MergedDir.list(stack, lookup, dir).size() > 2) {
-      throw new UnionException(Errno.ENOTEMPTY, "/" + dir.path());
+      throw new ErrnoException(Errno.ENOTEMPTY, "/" + dir.path());
     }
   }
 

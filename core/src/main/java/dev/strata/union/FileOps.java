@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -48,10 +50,10 @@ final class FileOps {
   /** Opens {@code node} (called without the namespace lock: copy-up may copy a lot). */
   long open(Node node, int flags) throws IOException {
     if (node.isDirectory()) {
-      throw new UnionException(Errno.EISDIR, "/" + node.path());
+      throw new ErrnoException(Errno.EISDIR, "/" + node.path());
     }
     if (node.type != FileType.REGULAR) {
-      throw new UnionException(Errno.EINVAL, "/" + node.path() + " is not a regular file");
+      throw new ErrnoException(Errno.EINVAL, "/" + node.path() + " is not a regular file");
     }
     boolean writable = (flags & O_ACCMODE) != O_RDONLY;
     boolean truncate = (flags & O_TRUNC) != 0;
@@ -116,7 +118,7 @@ final class FileOps {
   int write(long fh, long offset, ByteBuffer src) throws IOException {
     OpenFile f = handle(fh);
     if (!f.writable) {
-      throw new UnionException(Errno.EBADF, "not open for writing");
+      throw new ErrnoException(Errno.EBADF, "not open for writing");
     }
     synchronized (f) {
       long pos = f.append ? f.upper.size() : offset;
@@ -149,10 +151,10 @@ final class FileOps {
     }
   }
 
-  private OpenFile handle(long fh) throws UnionException {
+  private OpenFile handle(long fh) throws ErrnoException {
     OpenFile f = handles.get(fh);
     if (f == null) {
-      throw new UnionException(Errno.EBADF, "no open file " + fh);
+      throw new ErrnoException(Errno.EBADF, "no open file " + fh);
     }
     return f;
   }

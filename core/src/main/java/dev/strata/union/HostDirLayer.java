@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.google.common.collect.ImmutableList;
@@ -191,8 +193,8 @@ public final class HostDirLayer implements LowerLayer {
     LowerEntry e = existing(path);
     switch (e.type()) {
       case REGULAR -> { }
-      case DIRECTORY -> throw UnionException.of(Errno.EISDIR, path);
-      default -> throw new UnionException(Errno.EINVAL, path + ": not a regular file");
+      case DIRECTORY -> throw new ErrnoException(Errno.EISDIR, path);
+      default -> throw new ErrnoException(Errno.EINVAL, path + ": not a regular file");
     }
     Path file = file(path);
     return new HostFileContent(file, FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
@@ -202,7 +204,7 @@ public final class HostDirLayer implements LowerLayer {
   @Override
   public String readlink(String path) throws IOException {
     if (existing(path).type() != FileType.SYMLINK) {
-      throw new UnionException(Errno.EINVAL, path + ": not a symlink");
+      throw new ErrnoException(Errno.EINVAL, path + ": not a symlink");
     }
     return Files.readSymbolicLink(file(path)).toString();
   }
@@ -247,7 +249,7 @@ public final class HostDirLayer implements LowerLayer {
   private LowerEntry existing(String path) throws IOException {
     LowerEntry e = stat(path);
     if (e == null || e.type() == FileType.WHITEOUT) {
-      throw UnionException.of(Errno.ENOENT, path);
+      throw new ErrnoException(Errno.ENOENT, path);
     }
     return e;
   }

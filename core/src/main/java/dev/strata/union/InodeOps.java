@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import dev.strata.layer.Bytes;
@@ -30,7 +32,7 @@ final class InodeOps {
   Attr setattr(Node node, SetAttr change) throws IOException {
     stack.checkWritable(node.path());
     if (change.size() != null && node.isDirectory()) {
-      throw new UnionException(Errno.EISDIR, "/" + node.path());
+      throw new ErrnoException(Errno.EISDIR, "/" + node.path());
     }
     copyUp.copyUp(node, change.changesData());
     stack.namespace.readLock().lock();
@@ -71,10 +73,10 @@ final class InodeOps {
         stack.namespace.readLock().unlock();
       }
       if ((flags & UnionFs.XATTR_CREATE) != 0 && exists) {
-        throw new UnionException(Errno.EEXIST, name);
+        throw new ErrnoException(Errno.EEXIST, name);
       }
       if ((flags & UnionFs.XATTR_REPLACE) != 0 && !exists) {
-        throw new UnionException(Errno.ENODATA, name);
+        throw new ErrnoException(Errno.ENODATA, name);
       }
     }
     copyUp.copyUp(node, false);
@@ -94,7 +96,7 @@ final class InodeOps {
     stack.namespace.readLock().lock();
     try {
       if (!stack.upper.host().removexattr(stack.upper.path(node.path()), stack.upper.escapeXattr(name))) {
-        throw new UnionException(Errno.ENODATA, name);
+        throw new ErrnoException(Errno.ENODATA, name);
       }
     } finally {
       stack.namespace.readLock().unlock();
@@ -111,7 +113,7 @@ final class InodeOps {
     if (node.upper) {
       Map<String, Object> a = stack.upper.stat(node.path());
       if (a == null) {
-        throw new UnionException(Errno.ENOENT, "/" + node.path() + " vanished from the upper directory");
+        throw new ErrnoException(Errno.ENOENT, "/" + node.path() + " vanished from the upper directory");
       }
       Attr attr = UpperDir.attr(a, node.ino);
       if (node.type == FileType.REGULAR && (Integer) a.get("nlink") > 1) {
@@ -152,7 +154,7 @@ final class InodeOps {
 
   String readlink(Node node) throws IOException {
     if (node.type != FileType.SYMLINK) {
-      throw new UnionException(Errno.EINVAL, "/" + node.path() + " is not a symlink");
+      throw new ErrnoException(Errno.EINVAL, "/" + node.path() + " is not a symlink");
     }
     if (node.upper) {
       return Files.readSymbolicLink(stack.upper.path(node.path())).toString();
@@ -170,12 +172,12 @@ final class InodeOps {
   }
 
   /** The VFS allows user.* xattrs on regular files and directories only (xattr_permission). */
-  private void checkUserXattr(Node node, String name) throws UnionException {
+  private void checkUserXattr(Node node, String name) throws ErrnoException {
     if (stack.upper != null && stack.upper.rootless() && name.equals(UpperDir.OVERRIDE)) {
-      throw new UnionException(Errno.EPERM, name + " is the union's own in a rootless upper");
+      throw new ErrnoException(Errno.EPERM, name + " is the union's own in a rootless upper");
     }
     if (name.startsWith("user.") && node.type != FileType.REGULAR && node.type != FileType.DIRECTORY) {
-      throw new UnionException(Errno.EPERM, name + " on a " + node.type);
+      throw new ErrnoException(Errno.EPERM, name + " on a " + node.type);
     }
   }
 
@@ -186,19 +188,19 @@ final class InodeOps {
   byte[] getxattr(Node node, String name) throws IOException {
     refreshIndex(stack, node);
     if (stack.upper != null && stack.upper.rootless() && name.equals(UpperDir.OVERRIDE)) {
-      throw new UnionException(Errno.ENODATA, name);
+      throw new ErrnoException(Errno.ENODATA, name);
     }
     if (node.upper || node.index != null) {
       byte[] v = stack.upper.host().getxattr(node.upper ? stack.upper.path(node.path()) : node.index,
           stack.upper.escapeXattr(name));
       if (v == null) {
-        throw new UnionException(Errno.ENODATA, name);
+        throw new ErrnoException(Errno.ENODATA, name);
       }
       return v;
     }
     Bytes v = lowerXattrs(node).get(name);
     if (v == null) {
-      throw new UnionException(Errno.ENODATA, name);
+      throw new ErrnoException(Errno.ENODATA, name);
     }
     return v.toArray();
   }

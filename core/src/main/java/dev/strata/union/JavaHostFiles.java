@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import java.io.IOException;
@@ -51,7 +53,7 @@ import java.util.UUID;
  *   <li>No reflinks: {@link #cloneFile} is false. statfs knows no inode counts (reported 0).
  * </ul>
  *
- * Every failure is a {@link UnionException} with the errno the kernel gave, as far as the JDK
+ * Every failure is a {@link ErrnoException} with the errno the kernel gave, as far as the JDK
  * tells it.
  */
 public final class JavaHostFiles implements HostFiles {
@@ -109,7 +111,7 @@ public final class JavaHostFiles implements HostFiles {
 
   @Override
   public void mknod(Path path, int mode, int major, int minor) throws IOException {
-    throw new UnionException(Errno.EPERM, path + ": the JDK cannot create device nodes, fifos or sockets");
+    throw new ErrnoException(Errno.EPERM, path + ": the JDK cannot create device nodes, fifos or sockets");
   }
 
   @Override
@@ -124,7 +126,7 @@ public final class JavaHostFiles implements HostFiles {
       int n = view.read(key, value);
       return n == value.capacity() ? value.array() : Arrays.copyOf(value.array(), n);
     } catch (IOException e) {
-      UnionException u = toUnion(e);
+      ErrnoException u = toUnion(e);
       if (u.errno() == Errno.ENODATA) {
         return null;
       }
@@ -135,10 +137,10 @@ public final class JavaHostFiles implements HostFiles {
   @Override
   public void setxattr(Path path, String name, byte[] value) throws IOException {
     if (!name.startsWith(USER)) {
-      throw new UnionException(Errno.EOPNOTSUPP, path + ": the JDK can set only user.* xattrs, not " + name);
+      throw new ErrnoException(Errno.EOPNOTSUPP, path + ": the JDK can set only user.* xattrs, not " + name);
     }
     if (!holdsUserXattrs(path)) {
-      throw new UnionException(Errno.EPERM, path + ": user xattrs are for regular files and directories only");
+      throw new ErrnoException(Errno.EPERM, path + ": user xattrs are for regular files and directories only");
     }
     try {
       userView(path).write(name.substring(USER.length()), ByteBuffer.wrap(value));
@@ -156,7 +158,7 @@ public final class JavaHostFiles implements HostFiles {
       userView(path).delete(name.substring(USER.length()));
       return true;
     } catch (IOException e) {
-      UnionException u = toUnion(e);
+      ErrnoException u = toUnion(e);
       if (u.errno() == Errno.ENODATA) {
         return false;
       }
@@ -194,7 +196,7 @@ public final class JavaHostFiles implements HostFiles {
   public void chmod(Path path, int mode) throws IOException {
     try {
       if (Files.isSymbolicLink(path)) {
-        throw new UnionException(Errno.EOPNOTSUPP, path + ": a symlink has no mode of its own");
+        throw new ErrnoException(Errno.EOPNOTSUPP, path + ": a symlink has no mode of its own");
       }
       // Without NOFOLLOW_LINKS the JDK calls chmod(2) on the path; with it, the JDK opens the
       // file first, which blocks on a fifo. The check above keeps symlinks out.
@@ -211,7 +213,7 @@ public final class JavaHostFiles implements HostFiles {
       BasicFileAttributeView view = Files.getFileAttributeView(path, BasicFileAttributeView.class, NOFOLLOW);
       switch (type) {
         case CHAR_DEVICE, BLOCK_DEVICE ->
-            throw new UnionException(Errno.EOPNOTSUPP, path + ": the JDK would open the device to set its times");
+            throw new ErrnoException(Errno.EOPNOTSUPP, path + ": the JDK would open the device to set its times");
         case FIFO -> {
           // The JDK opens the file read-only to set its times, which waits for a writer on a
           // fifo; holding it open read-write (Linux opens a fifo so without waiting) is that writer.
@@ -231,17 +233,17 @@ public final class JavaHostFiles implements HostFiles {
   public void rename(Path from, Path to, int flags) throws IOException {
     if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) != 0
         || (flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) == (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
-      throw new UnionException(Errno.EINVAL, "rename flags " + flags);
+      throw new ErrnoException(Errno.EINVAL, "rename flags " + flags);
     }
     if ((flags & RENAME_WHITEOUT) != 0) {
-      throw new UnionException(Errno.EINVAL, from + ": the JDK cannot leave a whiteout device behind a rename");
+      throw new ErrnoException(Errno.EINVAL, from + ": the JDK cannot leave a whiteout device behind a rename");
     }
     try {
       if ((flags & RENAME_EXCHANGE) != 0) {
         exchange(from, to);
       } else if ((flags & RENAME_NOREPLACE) != 0) {
         if (Files.exists(to, NOFOLLOW)) {
-          throw UnionException.of(Errno.EEXIST, to.toString());
+          throw new ErrnoException(Errno.EEXIST, to.toString());
         }
         Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
       } else {
@@ -255,10 +257,10 @@ public final class JavaHostFiles implements HostFiles {
 
   private static void exchange(Path from, Path to) throws IOException {
     if (!Files.exists(from, NOFOLLOW)) {
-      throw UnionException.of(Errno.ENOENT, from.toString());
+      throw new ErrnoException(Errno.ENOENT, from.toString());
     }
     if (!Files.exists(to, NOFOLLOW)) {
-      throw UnionException.of(Errno.ENOENT, to.toString());
+      throw new ErrnoException(Errno.ENOENT, to.toString());
     }
     if (from.toAbsolutePath().normalize().equals(to.toAbsolutePath().normalize())) {
       return;
@@ -297,11 +299,20 @@ public final class JavaHostFiles implements HostFiles {
   }
 
   /**
-   * Returns {@code e} as a UnionException with the errno the kernel gave, as far as the JDK's
+   * Returns {@code e} as a ErrnoException with the errno the kernel gave, as far as the JDK's
    * exception type or the strerror text at the end of its reason tells it; EIO otherwise.
    */
-  static UnionException toUnion(IOException e) {
-    if (e instanceof UnionException u) {
+  static ErrnoException toUnion(IOException e) {
+    return toUnion0(e);
+  }
+
+  /** The errno a failure of a JDK file call answers with (see {@link #toUnion}). */
+  public static Errno errnoOf(IOException e) {
+    return toUnion0(e).errno();
+  }
+
+  private static ErrnoException toUnion0(IOException e) {
+    if (e instanceof ErrnoException u) {
       return u;
     }
     Errno errno;
@@ -331,7 +342,7 @@ public final class JavaHostFiles implements HostFiles {
     } else {
       errno = Errno.EIO;
     }
-    UnionException u = new UnionException(errno, e.getMessage());
+    ErrnoException u = new ErrnoException(errno, e.getMessage());
     u.initCause(e);
     return u;
   }

@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -29,19 +31,19 @@ final class Lookup {
   }
 
   /** Checks a name given by a caller: not empty, no slash, not . or .., at most NAME_MAX bytes. */
-  static void checkName(String name) throws UnionException {
+  static void checkName(String name) throws ErrnoException {
     if (name.isEmpty() || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
-      throw new UnionException(Errno.EINVAL, "invalid name '" + name + "'");
+      throw new ErrnoException(Errno.EINVAL, "invalid name '" + name + "'");
     }
     if (name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
-      throw new UnionException(Errno.ENAMETOOLONG, name);
+      throw new ErrnoException(Errno.ENAMETOOLONG, name);
     }
   }
 
   /** Returns the node for {@code name} in {@code parent}, creating it; null if nothing is there. */
   Node lookup(Node parent, String name) throws IOException {
     if (!parent.isDirectory()) {
-      throw new UnionException(Errno.ENOTDIR, "/" + parent.path());
+      throw new ErrnoException(Errno.ENOTDIR, "/" + parent.path());
     }
     if (name.equals(".")) {
       return parent;

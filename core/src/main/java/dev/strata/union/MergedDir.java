@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import com.google.common.collect.ImmutableList;
 import java.io.IOException;
 import java.util.HashSet;
@@ -18,7 +20,7 @@ final class MergedDir {
 
   static ImmutableList<DirEntry> list(Stack stack, Lookup lookup, Node dir) throws IOException {
     if (!dir.isDirectory()) {
-      throw new UnionException(Errno.ENOTDIR, "/" + dir.path());
+      throw new ErrnoException(Errno.ENOTDIR, "/" + dir.path());
     }
     Set<String> hidden = new HashSet<>();
     Map<String, Boolean> names = new TreeMap<>();

@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import com.google.common.collect.ImmutableList;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -26,9 +28,9 @@ final class Stack {
     return upper != null && !options.readOnly();
   }
 
-  void checkWritable(String path) throws UnionException {
+  void checkWritable(String path) throws ErrnoException {
     if (!writable()) {
-      throw new UnionException(Errno.EROFS, "/" + path);
+      throw new ErrnoException(Errno.EROFS, "/" + path);
     }
   }
 
@@ -41,10 +43,10 @@ final class Stack {
     return java.nio.file.Files.exists(entry) ? entry : null;
   }
 
-  Node node(long id) throws UnionException {
+  Node node(long id) throws ErrnoException {
     Node n = inodes.get(id);
     if (n == null) {
-      throw new UnionException(Errno.ENOENT, "no node " + id);
+      throw new ErrnoException(Errno.ENOENT, "no node " + id);
     }
     return n;
   }

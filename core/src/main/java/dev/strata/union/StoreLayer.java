@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.google.common.collect.ImmutableList;
@@ -137,15 +139,15 @@ public final class StoreLayer implements LowerLayer {
     Node n = existing(path);
     switch (n.entry().type()) {
       case REGULAR -> { }
-      case DIRECTORY -> throw UnionException.of(Errno.EISDIR, path);
-      default -> throw new UnionException(Errno.EINVAL, path + ": not a regular file");
+      case DIRECTORY -> throw new ErrnoException(Errno.EISDIR, path);
+      default -> throw new ErrnoException(Errno.EINVAL, path + ": not a regular file");
     }
     if (closed) {
-      throw new UnionException(Errno.EBADF, describe() + " is closed");
+      throw new ErrnoException(Errno.EBADF, describe() + " is closed");
     }
     ObjectContent content = objects.openContent(n.source().object());
     if (content.size() != n.entry().size()) {
-      throw new UnionException(Errno.EIO, path + ": object " + n.source().object() + " holds " + content.size()
+      throw new ErrnoException(Errno.EIO, path + ": object " + n.source().object() + " holds " + content.size()
           + " bytes, the layer says " + n.entry().size());
     }
     open.add(content);
@@ -156,7 +158,7 @@ public final class StoreLayer implements LowerLayer {
   public String readlink(String path) throws IOException {
     Node n = existing(path);
     if (n.entry().type() != FileType.SYMLINK) {
-      throw new UnionException(Errno.EINVAL, path + ": not a symlink");
+      throw new ErrnoException(Errno.EINVAL, path + ": not a symlink");
     }
     return n.source().linkTarget();
   }
@@ -213,10 +215,10 @@ public final class StoreLayer implements LowerLayer {
     return describe();
   }
 
-  private Node existing(String path) throws UnionException {
+  private Node existing(String path) throws ErrnoException {
     Node n = nodes.get(LowerPaths.check(path));
     if (n == null || n.entry().type() == FileType.WHITEOUT) {
-      throw UnionException.of(Errno.ENOENT, path);
+      throw new ErrnoException(Errno.ENOENT, path);
     }
     return n;
   }

@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import com.google.common.collect.ImmutableList;
 import java.io.Closeable;
 import java.io.IOException;
@@ -15,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * as the FUSE low-level protocol does: {@code lookup(parent, name)} gives a node, every other
  * operation takes nodes. {@link #ROOT} is the root. Thread-safe.
  *
- * <p>Errors are {@link UnionException}s carrying the errno the kernel's overlay would answer.
+ * <p>Errors are {@link ErrnoException}s carrying the errno the kernel's overlay would answer.
  */
 public final class UnionFs implements Closeable {
   /** The node id of the root directory. */
@@ -50,14 +52,14 @@ public final class UnionFs implements Closeable {
     UpperDir upperDir = null;
     if (upper != null) {
       if (!Files.isDirectory(upper)) {
-        throw new UnionException(Errno.ENOTDIR, "upper directory " + upper + " does not exist");
+        throw new ErrnoException(Errno.ENOTDIR, "upper directory " + upper + " does not exist");
       }
       upperDir = new UpperDir(upper, work, options.host());
     }
     UnionFs fs = new UnionFs(new Stack(ImmutableList.copyOf(lowers), upperDir, options));
     Lookup.Resolved root = fs.lookup.root();
     if (root.lowers().isEmpty() && !root.upper()) {
-      throw new UnionException(Errno.EINVAL, "a union needs at least one layer");
+      throw new ErrnoException(Errno.EINVAL, "a union needs at least one layer");
     }
     fs.stack.inodes.nextId();
     Node node = new Node(ROOT, fs.stack.inodes.ino(Lookup.key(root)),
@@ -77,7 +79,7 @@ public final class UnionFs implements Closeable {
         n = lookup.lookup(p, name);
       }
       if (n == null) {
-        throw new UnionException(Errno.ENOENT, "/" + p.childPath(name));
+        throw new ErrnoException(Errno.ENOENT, "/" + p.childPath(name));
       }
       synchronized (n) {
         n.lookups++;
@@ -110,7 +112,7 @@ public final class UnionFs implements Closeable {
             n = lookup.lookup(p, name);
           }
           if (n == null) {
-            throw new UnionException(Errno.ENOENT, "/" + p.childPath(name));
+            throw new ErrnoException(Errno.ENOENT, "/" + p.childPath(name));
           }
           hold(n);
         }
@@ -135,7 +137,7 @@ public final class UnionFs implements Closeable {
    * Turns the lookup a create counted ({@link #mknod}, {@link #mkdir}, {@link #symlink},
    * {@link #link}, {@link #create}) into the path hold of {@link #resolve}, for path bindings.
    */
-  public void holdCounted(long node) throws UnionException {
+  public void holdCounted(long node) throws ErrnoException {
     stack.namespace.readLock().lock(); // forget changes counts under the write lock
     try {
       Node n = stack.node(node);
@@ -292,10 +294,10 @@ public final class UnionFs implements Closeable {
   }
 
   /** Returns the entries after {@code offset} (0: from the start). */
-  public List<DirEntry> readdir(long dirHandle, long offset) throws UnionException {
+  public List<DirEntry> readdir(long dirHandle, long offset) throws ErrnoException {
     ImmutableList<DirEntry> entries = openDirs.get(dirHandle);
     if (entries == null) {
-      throw new UnionException(Errno.EBADF, "no open directory " + dirHandle);
+      throw new ErrnoException(Errno.EBADF, "no open directory " + dirHandle);
     }
     return entries.subList((int) Math.min(offset, entries.size()), entries.size());
   }

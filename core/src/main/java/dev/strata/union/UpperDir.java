@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -251,7 +253,7 @@ final class UpperDir {
         Path marker = whiteoutFile(rel);
         if (marker == null) {
           // fuse-overlayfs has the same limit where it writes .wh. files: 251 bytes a name.
-          throw new UnionException(Errno.ENAMETOOLONG, "/" + rel + ": no room for a .wh. whiteout marker");
+          throw new ErrnoException(Errno.ENAMETOOLONG, "/" + rel + ": no room for a .wh. whiteout marker");
         }
         Files.createFile(marker);
       } catch (FileAlreadyExistsException e) {

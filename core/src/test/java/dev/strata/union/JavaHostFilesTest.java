@@ -1,5 +1,6 @@
 package dev.strata.union;
 
+import dev.strata.host.Errno;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;

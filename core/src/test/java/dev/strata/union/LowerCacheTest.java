@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -111,8 +113,8 @@ class LowerCacheTest {
       forget(fs, first);
       long a = fs.lookup(UnionFs.ROOT, "a");
       long b = fs.lookup(a, "b");
-      assertThatThrownBy(() -> fs.lookup(b, "target")).isInstanceOf(UnionException.class)
-          .extracting(e -> ((UnionException) e).errno()).isEqualTo(Errno.ENOENT);
+      assertThatThrownBy(() -> fs.lookup(b, "target")).isInstanceOf(ErrnoException.class)
+          .extracting(e -> ((ErrnoException) e).errno()).isEqualTo(Errno.ENOENT);
     }
   }
 

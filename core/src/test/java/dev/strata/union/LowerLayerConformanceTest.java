@@ -1,5 +1,7 @@
 package dev.strata.union;
 
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
@@ -341,6 +343,6 @@ abstract class LowerLayerConformanceTest {
 
   static void assertErrno(Call call, Errno errno) {
     assertThatThrownBy(call::run)
-        .isInstanceOfSatisfying(UnionException.class, e -> assertThat(e.errno()).isEqualTo(errno));
+        .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(errno));
   }
 }

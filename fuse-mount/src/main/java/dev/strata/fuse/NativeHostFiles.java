@@ -1,8 +1,8 @@
 package dev.strata.fuse;
 
-import dev.strata.union.Errno;
+import dev.strata.host.Errno;
 import dev.strata.union.HostFiles;
-import dev.strata.union.UnionException;
+import dev.strata.host.ErrnoException;
 import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.file.Files;
@@ -169,9 +169,9 @@ public final class NativeHostFiles implements HostFiles {
     check(libc.lchown(cPath(path), id(uid, path), id(gid, path)), path, "lchown");
   }
 
-  private static int id(long id, Path path) throws UnionException {
+  private static int id(long id, Path path) throws ErrnoException {
     if (id < -1 || id > 0xfffffffeL) {
-      throw new UnionException(Errno.EINVAL, path + ": no such uid or gid: " + id);
+      throw new ErrnoException(Errno.EINVAL, path + ": no such uid or gid: " + id);
     }
     return (int) id;
   }
@@ -324,7 +324,7 @@ public final class NativeHostFiles implements HostFiles {
         buf.files.get(), buf.ffree.get(), buf.namelen.get());
   }
 
-  private void check(int result, Path path, String call) throws UnionException {
+  private void check(int result, Path path, String call) throws ErrnoException {
     if (result != 0) {
       throw error(errno(), path, call);
     }
@@ -335,7 +335,7 @@ public final class NativeHostFiles implements HostFiles {
   }
 
   /** An exception for {@code errno}, naming the errno itself when {@link Errno} has no name for it. */
-  static UnionException error(int errno, Path path, String call) {
+  static ErrnoException error(int errno, Path path, String call) {
     Errno answer = Errno.of(errno);
     jnr.constants.platform.Errno host = jnr.constants.platform.Errno.valueOf(errno);
     String why;
@@ -346,16 +346,16 @@ public final class NativeHostFiles implements HostFiles {
     } else {
       why = host.name() + " " + host.description();
     }
-    return new UnionException(answer, path + ": " + call + ": " + why);
+    return new ErrnoException(answer, path + ": " + call + ": " + why);
   }
 
   private byte[] cPath(Path path) {
     return nulTerminated(path.toString().getBytes(fileNames));
   }
 
-  private byte[] cString(String name) throws UnionException {
+  private byte[] cString(String name) throws ErrnoException {
     if (name.indexOf('\0') >= 0) {
-      throw new UnionException(Errno.EINVAL, "xattr name with a NUL: " + name);
+      throw new ErrnoException(Errno.EINVAL, "xattr name with a NUL: " + name);
     }
     return nulTerminated(name.getBytes(fileNames));
   }

@@ -1,13 +1,14 @@
 package dev.strata.fuse;
 
 import com.kenai.jffi.MemoryIO;
+import dev.strata.union.JavaHostFiles;
 import dev.strata.union.Attr;
 import dev.strata.union.Ctx;
 import dev.strata.union.DirEntry;
-import dev.strata.union.Errno;
+import dev.strata.host.Errno;
 import dev.strata.union.HostFiles;
 import dev.strata.union.SetAttr;
-import dev.strata.union.UnionException;
+import dev.strata.host.ErrnoException;
 import dev.strata.union.UnionFs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -78,7 +79,7 @@ final class UnionFuseFs extends FuseStubFS {
   /** The failure as errno, logged unless it is an answer the kernel would give too. */
   private static int errno(Throwable e, String op, String path) {
     if (e instanceof IOException io) {
-      Errno errno = UnionException.from(io).errno();
+      Errno errno = JavaHostFiles.errnoOf(io);
       if (errno != Errno.EIO) {
         return -errno.number();
       }
@@ -124,7 +125,7 @@ final class UnionFuseFs extends FuseStubFS {
       }
     }
     if (path == null) {
-      throw new UnionException(Errno.EBADF, "no path and no open file");
+      throw new ErrnoException(Errno.EBADF, "no path and no open file");
     }
     return fs.resolve(path);
   }
@@ -308,7 +309,7 @@ final class UnionFuseFs extends FuseStubFS {
   private long existing(String path) throws IOException {
     try {
       return fs.resolve(path);
-    } catch (UnionException e) {
+    } catch (ErrnoException e) {
       if (e.errno() == Errno.ENOENT) {
         return 0;
       }

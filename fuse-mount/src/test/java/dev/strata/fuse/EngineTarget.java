@@ -3,10 +3,10 @@ package dev.strata.fuse;
 import dev.strata.union.Attr;
 import dev.strata.union.Ctx;
 import dev.strata.union.DirEntry;
-import dev.strata.union.Errno;
+import dev.strata.host.Errno;
 import dev.strata.union.FileType;
 import dev.strata.union.SetAttr;
-import dev.strata.union.UnionException;
+import dev.strata.host.ErrnoException;
 import dev.strata.union.UnionFs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -40,15 +40,15 @@ final class EngineTarget implements Target {
     for (int i = 0; i < parts.length - 1; i++) {
       Attr a = fs.getattr(node);
       if (a.type() != FileType.DIRECTORY) {
-        throw new UnionException(Errno.ENOTDIR, path);
+        throw new ErrnoException(Errno.ENOTDIR, path);
       }
       node = fs.lookup(node, parts[i]);
       if (fs.getattr(node).type() == FileType.SYMLINK) {
-        throw new UnionException(Errno.ENOENT, path + " (through a dangling symlink)");
+        throw new ErrnoException(Errno.ENOENT, path + " (through a dangling symlink)");
       }
     }
     if (fs.getattr(node).type() != FileType.DIRECTORY) {
-      throw new UnionException(Errno.ENOTDIR, path);
+      throw new ErrnoException(Errno.ENOTDIR, path);
     }
     return node;
   }
@@ -87,7 +87,7 @@ final class EngineTarget implements Target {
           long fh;
           try {
             fh = fs.open(regularOrFail(fs.lookup(parent, name(op.path()))), O_WRONLY);
-          } catch (UnionException e) {
+          } catch (ErrnoException e) {
             if (e.errno() != Errno.ENOENT) {
               throw e;
             }
@@ -182,10 +182,10 @@ final class EngineTarget implements Target {
   private long regularOrFail(long node) throws IOException {
     FileType t = fs.getattr(node).type();
     if (t == FileType.SYMLINK) {
-      throw new UnionException(Errno.ELOOP, "symlink");
+      throw new ErrnoException(Errno.ELOOP, "symlink");
     }
     if (t == FileType.DIRECTORY) {
-      throw new UnionException(Errno.EISDIR, "directory");
+      throw new ErrnoException(Errno.EISDIR, "directory");
     }
     return node;
   }

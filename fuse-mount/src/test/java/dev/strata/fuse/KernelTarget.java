@@ -101,7 +101,7 @@ final class KernelTarget implements Target {
         }
         case REMOVEXATTR -> {
           boolean had = host.removexattr(root.resolve(op.path()), "user.k" + (op.a() % 3));
-          yield had ? Outcome.ok("") : Outcome.error(dev.strata.union.Errno.ENODATA);
+          yield had ? Outcome.ok("") : Outcome.error(dev.strata.host.Errno.ENODATA);
         }
         case LINK -> result(libc.link(c(op.path()), c(op.path2())));
         case SYMLINK -> result(libc.symlink(Syscalls.c("/nowhere/" + op.a()), c(op.path2())));

@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.strata.union.Errno;
+import dev.strata.host.Errno;
 import dev.strata.union.HostFiles;
 import dev.strata.union.HostFiles.FsStats;
-import dev.strata.union.UnionException;
+import dev.strata.host.ErrnoException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,7 +151,7 @@ class NativeHostFilesTest {
     try {
       host.setxattr(f, "user.big", big);
       assertThat(host.getxattr(f, "user.big")).isEqualTo(big);
-    } catch (UnionException e) {
+    } catch (ErrnoException e) {
       assertThat(e.errno()).isEqualTo(Errno.ENOSPC);
       assertThat(host.getxattr(f, "user.big")).isNull();
     }
@@ -482,7 +482,7 @@ class NativeHostFilesTest {
   }
 
   private static void assertErrno(Call call, Errno errno) {
-    assertThatThrownBy(call::run).isInstanceOfSatisfying(UnionException.class, e -> assertThat(e.errno())
+    assertThatThrownBy(call::run).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno())
         .isEqualTo(errno));
   }
 

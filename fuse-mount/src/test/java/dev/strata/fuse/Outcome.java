@@ -1,7 +1,7 @@
 package dev.strata.fuse;
 
-import dev.strata.union.Errno;
-import dev.strata.union.UnionException;
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -40,7 +40,7 @@ record Outcome(String errno, String value) {
 
   /** The errno an exception from java.nio or the engine stands for. */
   static Outcome of(Exception e) {
-    if (e instanceof UnionException u) {
+    if (e instanceof ErrnoException u) {
       return error(u.errno());
     }
     if (e instanceof NoSuchFileException) {

@@ -11,12 +11,12 @@ import dev.strata.layer.LowerFiles;
 import dev.strata.union.Attr;
 import dev.strata.union.Changeset;
 import dev.strata.union.Ctx;
-import dev.strata.union.Errno;
+import dev.strata.host.Errno;
 import dev.strata.union.FileType;
 import dev.strata.union.HostDirLayer;
 import dev.strata.union.HostFiles;
 import dev.strata.union.SetAttr;
-import dev.strata.union.UnionException;
+import dev.strata.host.ErrnoException;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
 import java.io.ByteArrayInputStream;
@@ -135,9 +135,9 @@ class RootlessUnionTest {
     fs.setxattr(node, "user.note", "kept".getBytes(StandardCharsets.UTF_8));
     assertThat(fs.listxattr(node)).containsExactly("user.note");
     assertThatThrownBy(() -> fs.getxattr(node, "user.containers.override_stat"))
-        .isInstanceOfSatisfying(UnionException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENODATA));
+        .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENODATA));
     assertThatThrownBy(() -> fs.setxattr(node, "user.containers.override_stat", new byte[] {'x'}))
-        .isInstanceOfSatisfying(UnionException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+        .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
   }
 
   @Test

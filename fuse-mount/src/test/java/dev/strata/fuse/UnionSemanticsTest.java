@@ -8,13 +8,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.strata.union.Attr;
 import dev.strata.union.Ctx;
 import dev.strata.union.DirEntry;
-import dev.strata.union.Errno;
+import dev.strata.host.Errno;
 import dev.strata.union.FileType;
 import dev.strata.union.HostDirLayer;
 import dev.strata.union.HostFiles;
 import dev.strata.union.LowerLayer;
 import dev.strata.union.SetAttr;
-import dev.strata.union.UnionException;
+import dev.strata.host.ErrnoException;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
 import java.io.ByteArrayOutputStream;
@@ -991,7 +991,7 @@ class UnionSemanticsTest {
   }
 
   private static void assertErrno(Errno expected, ThrowingCallable op) {
-    assertThatThrownBy(op).isInstanceOfSatisfying(UnionException.class,
+    assertThatThrownBy(op).isInstanceOfSatisfying(ErrnoException.class,
         e -> assertThat(e.errno()).as(e.getMessage()).isEqualTo(expected));
   }
 

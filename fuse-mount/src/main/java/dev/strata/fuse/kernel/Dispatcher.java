@@ -3,13 +3,14 @@ package dev.strata.fuse.kernel;
 import static dev.strata.fuse.kernel.Protocol.*;
 
 import dev.strata.fuse.kernel.Protocol.Timeout;
+import dev.strata.union.JavaHostFiles;
 import dev.strata.union.Attr;
 import dev.strata.union.Ctx;
 import dev.strata.union.DirEntry;
-import dev.strata.union.Errno;
+import dev.strata.host.Errno;
 import dev.strata.union.HostFiles;
 import dev.strata.union.SetAttr;
-import dev.strata.union.UnionException;
+import dev.strata.host.ErrnoException;
 import dev.strata.union.UnionFs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -303,7 +304,7 @@ final class Dispatcher {
     long e;
     try {
       e = fs.lookup(parent, name);
-    } catch (UnionException ex) {
+    } catch (ErrnoException ex) {
       if (ex.errno() != Errno.ENOENT || negativeTimeout.equals(Timeout.NONE)) {
         throw ex;
       }
@@ -365,7 +366,7 @@ final class Dispatcher {
   private long lookupOrZero(long parent, String name) throws IOException {
     try {
       return fs.lookup(parent, name);
-    } catch (UnionException e) {
+    } catch (ErrnoException e) {
       if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
         return 0;
       }
@@ -522,7 +523,7 @@ final class Dispatcher {
     long offset = rq.u64();
     int size = rq.u32();
     if (open == null) {
-      throw new UnionException(Errno.EBADF, "no open directory");
+      throw new ErrnoException(Errno.EBADF, "no open directory");
     }
     ByteBuffer out = rp.body();
     int limit = out.position() + Math.min(size, rp.room());
@@ -590,13 +591,13 @@ final class Dispatcher {
   }
 
   /** getxattr and listxattr's protocol: size 0 asks for the length; too small a buffer is ERANGE. */
-  private static int sized(Reply rp, int size, byte[] value) throws UnionException {
+  private static int sized(Reply rp, int size, byte[] value) throws ErrnoException {
     if (size == 0) {
       rp.body().putInt(value.length).putInt(0);
       return rp.ok();
     }
     if (size < value.length) {
-      throw new UnionException(Errno.ERANGE, value.length + " bytes do not fit in " + size);
+      throw new ErrnoException(Errno.ERANGE, value.length + " bytes do not fit in " + size);
     }
     rp.body().put(value);
     return rp.ok();
@@ -614,7 +615,7 @@ final class Dispatcher {
       long[] made = fs.create(parent, name, mode, flags, ctx(rq));
       e = made[0];
       fh = made[1];
-    } catch (UnionException ex) {
+    } catch (ErrnoException ex) {
       if (ex.errno() != Errno.EEXIST || (flags & O_EXCL) != 0) {
         throw ex;
       }
@@ -647,7 +648,7 @@ final class Dispatcher {
   /** The errno a failure answers with; logged unless the kernel's overlay would answer it too. */
   private static int errno(Throwable e, Request rq) {
     if (e instanceof IOException io) {
-      Errno errno = UnionException.from(io).errno();
+      Errno errno = JavaHostFiles.errnoOf(io);
       if (errno != Errno.EIO) {
         return errno.number();
       }

@@ -1,8 +1,8 @@
 package dev.strata.fuse.kernel;
 
 import dev.strata.union.Attr;
-import dev.strata.union.Errno;
-import dev.strata.union.UnionException;
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
 import dev.strata.union.UnionFs;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -100,10 +100,10 @@ final class NodeTable {
   }
 
   /** The engine node to act on for node id {@code nodeid}: a live name of it. */
-  synchronized long engine(long nodeid) throws UnionException {
+  synchronized long engine(long nodeid) throws ErrnoException {
     long e = known(nodeid).live();
     if (e == 0) {
-      throw new UnionException(Errno.ENOENT, "node " + nodeid + " has no name left");
+      throw new ErrnoException(Errno.ENOENT, "node " + nodeid + " has no name left");
     }
     return e;
   }
@@ -184,10 +184,10 @@ final class NodeTable {
     return byNodeid.size();
   }
 
-  private KNode known(long nodeid) throws UnionException {
+  private KNode known(long nodeid) throws ErrnoException {
     KNode k = byNodeid.get(nodeid);
     if (k == null) {
-      throw new UnionException(Errno.ENOENT, "node " + nodeid + " is not known (forgotten?)");
+      throw new ErrnoException(Errno.ENOENT, "node " + nodeid + " is not known (forgotten?)");
     }
     return k;
   }

@@ -2,7 +2,7 @@ package dev.strata.fuse.conformance;
 
 import dev.strata.fuse.NativeHostFiles;
 import dev.strata.union.HostFiles;
-import dev.strata.union.UnionException;
+import dev.strata.host.ErrnoException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -142,7 +142,7 @@ abstract class MountedOverlayTest {
     try {
       call.run();
       return Posix.OK;
-    } catch (UnionException e) {
+    } catch (ErrnoException e) {
       return e.errno().name();
     }
   }

@@ -1,0 +1,91 @@
+package dev.strata.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+class NamesTest {
+  @Property(tries = 3000)
+  void everyByteSequenceRoundTrips(@ForAll("bytes") byte[] bytes) {
+    String name = Names.decode(bytes);
+    assertThat(Names.encode(name)).isEqualTo(bytes);
+    assertThat(Names.length(name)).isEqualTo(bytes.length);
+  }
+
+  @Property(tries = 2000)
+  void validUtf8ReadsAsTheJdkReadsIt(@ForAll("utf8") byte[] bytes) throws CharacterCodingException {
+    String strict = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+    assertThat(Names.decode(bytes)).isEqualTo(strict);
+    assertThat(Names.isUtf8(strict)).isTrue();
+  }
+
+  @Property(tries = 2000)
+  void printableNamesOfDifferentBytesDiffer(@ForAll("bytes") byte[] a, @ForAll("bytes") byte[] b) {
+    if (!Arrays.equals(a, b)) {
+      assertThat(Names.printable(Names.decode(a))).isNotEqualTo(Names.printable(Names.decode(b)));
+      assertThat(Names.printable(Names.decode(a), StandardCharsets.US_ASCII))
+          .isNotEqualTo(Names.printable(Names.decode(b), StandardCharsets.US_ASCII));
+    }
+  }
+
+  @Test
+  void invalidBytesAreEscapedOneEach() {
+    byte[] latin1 = {'f', (byte) 0xfc, 'r'}; // "für" in ISO-8859-1
+    String name = Names.decode(latin1);
+    assertThat(name).isEqualTo("f\udcfcr");
+    assertThat(Names.isUtf8(name)).isFalse();
+    // Overlong, surrogate and truncated sequences are not UTF-8 either.
+    assertThat(Names.decode(new byte[] {(byte) 0xc0, (byte) 0xaf})).isEqualTo("\udcc0\udcaf");
+    assertThat(Names.decode(new byte[] {(byte) 0xed, (byte) 0xb2, (byte) 0x80})).isEqualTo("\udced\udcb2\udc80");
+    assertThat(Names.decode(new byte[] {(byte) 0xe2, (byte) 0x82})).isEqualTo("\udce2\udc82");
+    assertThat(Names.decode("ü€😀".getBytes(StandardCharsets.UTF_8))).isEqualTo("ü€😀");
+  }
+
+  @Test
+  void aSurrogateThatNoBytesMadeIsRefused() {
+    assertThatThrownBy(() -> Names.encode("a\ud800b")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Names.encode("a\udc41")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void printableEscapesAsGnuTarDoes() {
+    assertThat(Names.printable("plain name.txt")).isEqualTo("plain name.txt");
+    assertThat(Names.printable("a\\b")).isEqualTo("a\\\\b");
+    assertThat(Names.printable("line\nbreak\ttab")).isEqualTo("line\\nbreak\\ttab");
+    assertThat(Names.printable(Names.decode(new byte[] {'x', (byte) 0xff}))).isEqualTo("x\\377");
+    assertThat(Names.printable("ü")).isEqualTo("ü");
+    // In the C locale GNU tar shows every byte of a non-ASCII character in octal.
+    assertThat(Names.printable("ü", StandardCharsets.US_ASCII)).isEqualTo("\\303\\274");
+    assertThat(Names.printable("\u202egnp.exe")).isEqualTo("\\342\\200\\256gnp.exe"); // right-to-left override
+  }
+
+  @Provide
+  Arbitrary<byte[]> bytes() {
+    // Weighted towards the bytes UTF-8 is made of, so that valid and broken sequences mix.
+    Arbitrary<Byte> b = Arbitraries.frequencyOf(
+        net.jqwik.api.Tuple.of(3, Arbitraries.bytes().between((byte) 'a', (byte) 'z')),
+        net.jqwik.api.Tuple.of(3, Arbitraries.bytes().between((byte) 0x80, (byte) 0xbf)),
+        net.jqwik.api.Tuple.of(2, Arbitraries.bytes().between((byte) 0xc0, (byte) 0xff)),
+        net.jqwik.api.Tuple.of(1, Arbitraries.bytes()));
+    return b.array(byte[].class).ofMaxSize(24);
+  }
+
+  @Provide
+  Arbitrary<byte[]> utf8() {
+    return Arbitraries.strings().all().ofMaxLength(16)
+        .filter(s -> s.codePoints().noneMatch(cp -> cp >= 0xd800 && cp <= 0xdfff))
+        .map(s -> s.getBytes(StandardCharsets.UTF_8));
+  }
+}
