@@ -1,9 +1,9 @@
 package dev.strata.bench;
 
 import com.google.common.collect.ImmutableList;
+import dev.strata.host.Privileges;
 import dev.strata.layer.LayerIndex;
 import dev.strata.layout.Store;
-import dev.strata.union.HostFiles;
 import dev.strata.union.LowerLayer;
 import dev.strata.union.StoreLayer;
 import java.io.IOException;
@@ -34,7 +34,7 @@ final class BenchLowers implements AutoCloseable {
   }
 
   /** Builds {@code specs} (top first) as layers of {@code kind}, read through {@code host}. */
-  static BenchLowers build(String kind, List<LayerSpec> specs, HostFiles host) throws IOException {
+  static BenchLowers build(String kind, List<LayerSpec> specs, Privileges host) throws IOException {
     Path dir = Files.createTempDirectory("strata-bench-lowers-");
     try {
       ImmutableList.Builder<LowerLayer> layers = ImmutableList.builder();
@@ -76,7 +76,11 @@ final class BenchLowers implements AutoCloseable {
       return hostFiles.get(layer).resolve(path);
     }
     try (var content = layers.get(layer).open(path)) {
-      return content.hostFile().orElseThrow(() -> new IOException(path + " is packed, not a host file"));
+      var extent = content.extent();
+      if (extent == null || !extent.whole()) {
+        throw new IOException(path + " is packed, not a host file");
+      }
+      return Path.of(extent.file().description());
     }
   }
 

@@ -1,9 +1,9 @@
 package dev.strata.bench;
 
 import dev.strata.blob.Durability;
-import dev.strata.fuse.NativeHostFiles;
+import dev.strata.host.HostPaths;
+import dev.strata.host.Privileges;
 import dev.strata.union.Attr;
-import dev.strata.union.HostFiles;
 import dev.strata.union.SetAttr;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
@@ -64,13 +64,13 @@ public class CopyUpBenchmark {
   @Param(BenchLowers.HOST)
   public String lower;
 
-  private HostFiles host;
+  private Privileges host;
   private BenchLowers lowers;
   private Path bigFile;
 
   @Setup(Level.Trial)
   public void build() throws IOException {
-    host = NativeHostFiles.create();
+    host = Privileges.ofProcess();
     LayerSpec spec = new LayerSpec().dir("data").file(BIG, BIG_SIZE)
         .dir("meta").zeros(HUGE, HUGE_SIZE).file(SMALL, SMALL_SIZE);
     lowers = BenchLowers.build(lower, List.of(spec), host);
@@ -96,7 +96,7 @@ public class CopyUpBenchmark {
       }
       Attr a = f.fs.setattr(f.huge, SetAttr.mode(0600));
       Path meta = f.upper.resolve(HUGE);
-      boolean metacopy = host.getxattr(meta, host.overlayXattrPrefix() + "metacopy") != null;
+      boolean metacopy = HostPaths.getxattr(meta, host.overlayXattrPrefix() + "metacopy") != null;
       if ((a.mode() & 07777) != 0600 || Files.size(meta) != HUGE_SIZE || !metacopy) {
         throw new IllegalStateException("chmod of " + HUGE + " was not a metadata-only copy-up");
       }

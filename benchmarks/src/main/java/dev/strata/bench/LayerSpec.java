@@ -1,6 +1,8 @@
 package dev.strata.bench;
 
 import dev.strata.blob.ObjectBatch;
+import dev.strata.host.HostPaths;
+import dev.strata.host.Privileges;
 import dev.strata.layer.IngestLimits;
 import dev.strata.layer.LayerEntry;
 import dev.strata.layer.LayerIndex;
@@ -9,7 +11,6 @@ import dev.strata.layer.LowerFiles;
 import dev.strata.layer.Paths;
 import dev.strata.layout.Store;
 import dev.strata.union.HostDirLayer;
-import dev.strata.union.HostFiles;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -99,7 +100,7 @@ final class LayerSpec {
    * holds a lower: whiteouts are char 0/0 devices where {@code host} can make them, else
    * {@code .wh.NAME} files. Returns the layer opened through {@code host}.
    */
-  HostDirLayer writeHostDir(Path root, HostFiles host) throws IOException {
+  HostDirLayer writeHostDir(Path root, Privileges host) throws IOException {
     Files.createDirectories(root);
     for (Entry e : entries) {
       Path p = root.resolve(e.path());
@@ -116,15 +117,15 @@ final class LayerSpec {
           }
         }
         case WHITEOUT -> {
-          if (host.canMknod()) {
-            host.mknod(p, CHAR_DEVICE, 0, 0);
+          if (host.mknod()) {
+            HostPaths.mknod(p, CHAR_DEVICE, 0, 0);
           } else {
             Files.createFile(p.resolveSibling(LayerEntry.WHITEOUT_PREFIX + p.getFileName()));
           }
         }
       }
     }
-    return HostDirLayer.open(root, host);
+    return HostDirLayer.open(root);
   }
 
   private void writeTar(Path file) throws IOException {

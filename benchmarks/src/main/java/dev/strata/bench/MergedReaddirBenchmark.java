@@ -1,8 +1,7 @@
 package dev.strata.bench;
 
-import dev.strata.fuse.NativeHostFiles;
+import dev.strata.host.Privileges;
 import dev.strata.union.DirEntry;
-import dev.strata.union.HostFiles;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
 import java.io.IOException;
@@ -59,7 +58,7 @@ public class MergedReaddirBenchmark {
 
   @Setup(Level.Trial)
   public void build() throws IOException {
-    HostFiles host = NativeHostFiles.create();
+    Privileges host = Privileges.ofProcess();
     List<LayerSpec> specs = new ArrayList<>();
     for (int i = 0; i < LAYERS; i++) {
       LayerSpec spec = new LayerSpec().dir("big");

@@ -1,8 +1,7 @@
 package dev.strata.bench;
 
-import dev.strata.fuse.NativeHostFiles;
+import dev.strata.host.Privileges;
 import dev.strata.union.FileType;
-import dev.strata.union.HostFiles;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
 import java.io.IOException;
@@ -71,7 +70,7 @@ public class UnionLookupBenchmark {
 
   @Setup(Level.Trial)
   public void build() throws IOException {
-    HostFiles host = NativeHostFiles.create();
+    Privileges host = Privileges.ofProcess();
     List<LayerSpec> specs = new ArrayList<>();
     for (int i = 0; i < layers; i++) {
       specs.add(layer(i, i == layers - 1));

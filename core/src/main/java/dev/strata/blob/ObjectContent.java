@@ -117,6 +117,21 @@ public final class ObjectContent implements Closeable {
     return whole ? Optional.of(file) : Optional.empty();
   }
 
+  /** Returns the host file the bytes are in (a loose object, or a pack). */
+  public Path file() {
+    return file;
+  }
+
+  /** Returns where in {@link #file} the bytes start (0 for a loose object). */
+  public long offset() {
+    return base;
+  }
+
+  /** Returns whether {@link #file} holds these bytes and nothing else (a loose object). */
+  public boolean whole() {
+    return whole;
+  }
+
   @Override
   public void close() throws IOException {
     synchronized (lock) {

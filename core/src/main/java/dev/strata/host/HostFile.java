@@ -279,14 +279,15 @@ public final class HostFile implements Closeable {
 
   /** statfs(2) of the filesystem the file is on. */
   public FsStats statfs() throws IOException {
-    // struct statfs of 64-bit Linux: longs but f_fsid (two ints); f_namelen at 72, f_frsize at 80.
+    // struct statfs of 64-bit Linux (x86_64 and aarch64 agree): longs, but f_fsid is two ints;
+    // f_bsize at 8, the counts from 16 to 48, f_namelen at 64, f_frsize at 72; 120 bytes.
     Pointer b = Libc.allocate(120);
     if (CALLS.fstatfs64(fd, b) != 0) {
       throw error("fstatfs");
     }
-    long frsize = b.getLong(80);
+    long frsize = b.getLong(72);
     return new FsStats(frsize != 0 ? frsize : b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32),
-        b.getLong(40), b.getLong(48), b.getLong(72));
+        b.getLong(40), b.getLong(48), b.getLong(64));
   }
 
   @Override

@@ -1,17 +1,17 @@
 package dev.strata.union;
 
-import dev.strata.host.ErrnoException;
 import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.HostFile;
+import dev.strata.host.HostPath;
 import dev.strata.layer.LayerTarWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
@@ -120,8 +120,8 @@ public final class Changeset {
    * Written as links to the first name written.
    */
   private void indexedNames(Node dir, String path) throws IOException {
-    java.nio.file.Path indexDir = stack.upper.indexDir();
-    if (!wroteLowerLink && (!Files.isDirectory(indexDir) || isEmpty(indexDir))) {
+    HostPath indexDir = stack.upper.indexDir();
+    if (!wroteLowerLink && (!indexDir.exists() || indexDir.list().isEmpty())) {
       return;
     }
     for (DirEntry e : MergedDir.list(stack, lookup, dir)) {
@@ -138,12 +138,6 @@ public final class Changeset {
           entry(child, childPath);
         }
       }
-    }
-  }
-
-  private static boolean isEmpty(java.nio.file.Path dir) throws IOException {
-    try (Stream<java.nio.file.Path> s = Files.list(dir)) {
-      return s.findAny().isEmpty();
     }
   }
 
@@ -186,36 +180,53 @@ public final class Changeset {
   /** The bytes of a regular file, from wherever the union takes them. */
   private InputStream content(Node node) throws IOException {
     if (node.upper && !node.metacopy) {
-      return Files.newInputStream(stack.upper.path(node.path()));
+      HostFile f = stack.upper.path(node.path()).open(HostFile.O_RDONLY, 0);
+      return new PositionalStream(f::read, f);
     }
     if (node.index != null) {
-      return Files.newInputStream(node.index);
+      HostFile f = node.index.open(HostFile.O_RDONLY, 0);
+      return new PositionalStream(f::read, f);
     }
     LowerRef r = node.lowers.get(0);
     FileContent c = stack.lowers.get(r.layer()).open(r.path());
-    return new InputStream() {
-      private long pos;
+    return new PositionalStream(c::read, c);
+  }
 
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-      }
+  /** Reads at a position into a buffer; -1 at the end (a host file's or a lower content's read). */
+  private interface PositionalRead {
+    int read(long position, ByteBuffer dst) throws IOException;
+  }
 
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = c.read(pos, ByteBuffer.wrap(b, off, len));
-        if (n > 0) {
-          pos += n;
-        }
-        return n;
-      }
+  /** A file's bytes from start to end, read by position. */
+  private static final class PositionalStream extends InputStream {
+    private final PositionalRead source;
+    private final java.io.Closeable owner;
+    private long pos;
 
-      @Override
-      public void close() throws IOException {
-        c.close();
+    PositionalStream(PositionalRead source, java.io.Closeable owner) {
+      this.source = source;
+      this.owner = owner;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = source.read(pos, ByteBuffer.wrap(b, off, len));
+      if (n > 0) {
+        pos += n;
       }
-    };
+      return n;
+    }
+
+    @Override
+    public void close() throws IOException {
+      owner.close();
+    }
   }
 
   private static String join(String dir, String name) {

@@ -1,19 +1,16 @@
 package dev.strata.union;
 
-import dev.strata.host.ErrnoException;
-import dev.strata.host.Errno;
 import com.google.common.collect.ImmutableMap;
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.HostDir;
+import dev.strata.host.HostFile;
+import dev.strata.host.HostPath;
+import dev.strata.host.Stat;
 import dev.strata.layer.Bytes;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Brings a lower node into the upper before it changes (overlayfs copy_up.c): ancestors first;
@@ -24,13 +21,18 @@ import java.util.Optional;
  * <p>A metadata-only copy-up (chmod, chown, utimes, xattrs of a lower file) creates the upper
  * file without data and marks it metacopy; the data follows at the first write or truncate.
  *
+ * <p>The data is copied by the kernel where it can: a reflink of a file that holds exactly the
+ * bytes (FICLONE: btrfs, xfs with reflink), else copy_file_range(2) of each run of data (holes
+ * stay holes), which never brings the bytes into this process; through memory only when the
+ * kernel cannot copy between the two files.
+ *
  * <p>Copy-up from an operation that holds no namespace lock ({@link #copyUp}) copies the data
  * outside the lock and only renames under it: the lower content never changes, so a copy made
  * outside is as good as one made inside, and readers are not held up by a large file. Two
  * racing opens are serialized by the node's own lock and copy once.
  */
 final class CopyUp {
-  /** The unit of a data copy: an all-zero chunk is left a hole. */
+  /** The unit of a copy through memory: an all-zero block is left a hole. */
   private static final int CHUNK = 1 << 20;
   /** Holes are kept at this granularity: an all-zero block is not written. */
   private static final int BLOCK = 64 * 1024;
@@ -49,7 +51,7 @@ final class CopyUp {
     }
     node.copyUp.lock();
     try {
-      Path staged = null;
+      HostPath staged = null;
       stack.namespace.readLock().lock();
       try {
         if (done(node, withData)) {
@@ -70,7 +72,7 @@ final class CopyUp {
       } finally {
         stack.namespace.writeLock().unlock();
         if (staged != null) {
-          Files.deleteIfExists(staged);
+          staged.deleteIfExists();
         }
       }
     } finally {
@@ -87,10 +89,10 @@ final class CopyUp {
     copyUpLocked(node, withData, null);
   }
 
-  private void copyUpLocked(Node node, boolean withData, Path staged) throws IOException {
+  private void copyUpLocked(Node node, boolean withData, HostPath staged) throws IOException {
     if (done(node, withData)) {
       if (staged != null) {
-        Files.deleteIfExists(staged);
+        staged.deleteIfExists();
       }
       return;
     }
@@ -99,29 +101,29 @@ final class CopyUp {
       copyUpLocked(node.parent, false, null);
     }
     String path = node.path();
-    Path target = stack.upper.path(path);
+    HostPath target = stack.upper.path(path);
     if (node.upper && node.metacopy) {
       // Data for a metacopy file: fill a staged copy and put it in place of the upper file,
       // which keeps its metadata.
-      Path data = staged != null ? staged : stage(node, true);
+      HostPath data = staged != null ? staged : stage(node, true);
       copyMetadataFromHost(target, data);
-      long replaced = (Long) stack.upper.stat(path).get("ino");
-      FileTime[] parentTimes = times(target.getParent());
-      stack.upper.host().rename(data, target, 0);
-      restoreTimes(target.getParent(), parentTimes);
+      long replaced = target.stat().ino();
+      long[] parentTimes = times(target.parent());
+      data.rename(target, 0);
+      restoreTimes(target.parent(), parentTimes);
       stack.inodes.forget(new InodeTable.UpperKey(replaced));
-      stack.inodes.alias(new InodeTable.UpperKey((Long) stack.upper.stat(path).get("ino")), node.ino);
+      stack.inodes.alias(new InodeTable.UpperKey(target.stat().ino()), node.ino);
       node.metacopy = false;
       node.lowers = java.util.List.of();
       return;
     }
     if (hardLinkedLower(node)) {
-      Path index = ensureIndex(node, staged);
-      FileTime[] parentTimes = times(target.getParent());
+      HostPath index = ensureIndex(node, staged);
+      long[] parentTimes = times(target.parent());
       stack.upper.removeWhiteout(path);
-      Files.createLink(target, index);
-      restoreTimes(target.getParent(), parentTimes);
-      stack.inodes.alias(new InodeTable.UpperKey((Long) stack.upper.stat(path).get("ino")), node.ino);
+      index.link(target);
+      restoreTimes(target.parent(), parentTimes);
+      stack.inodes.alias(new InodeTable.UpperKey(target.stat().ino()), node.ino);
       node.upper = true;
       node.metacopy = false;
       node.index = index;
@@ -130,28 +132,28 @@ final class CopyUp {
     }
     LowerRef origin = node.lowers.get(0);
     LowerEntry e = origin.entry();
-    Path temp = staged != null ? staged : node.type == FileType.REGULAR ? stage(node, withData) : stack.upper.temp("copyup");
+    HostPath temp = staged != null ? staged
+        : node.type == FileType.REGULAR ? stage(node, withData) : stack.upper.temp("copyup");
     boolean metacopy = node.type == FileType.REGULAR && !(withData || !stack.options.metacopy());
     try {
       switch (node.type) {
-        case DIRECTORY -> Files.createDirectory(temp);
-        case SYMLINK -> Files.createSymbolicLink(temp, Path.of(stack.lowers.get(origin.layer()).readlink(origin.path())));
+        case DIRECTORY -> temp.mkdir(0700);
+        case SYMLINK -> temp.symlink(stack.lowers.get(origin.layer()).readlink(origin.path()));
         case REGULAR -> { }
         default -> stack.upper.makeNode(temp, node.type.modeBits() | (e.mode() & 07777), e.rdevMajor(), e.rdevMinor());
       }
       copyMetadata(node, temp, metacopy, !origin.path().equals(path));
-      FileTime[] parentTimes = times(target.getParent());
+      long[] parentTimes = times(target.parent());
       stack.upper.removeWhiteout(path);
-      stack.upper.host().rename(temp, target, HostFiles.RENAME_NOREPLACE);
+      temp.rename(target, HostDir.RENAME_NOREPLACE);
       // Copy-up changes nothing in the union's parent: put back the times the rename moved, as
       // overlayfs does.
-      restoreTimes(target.getParent(), parentTimes);
+      restoreTimes(target.parent(), parentTimes);
     } catch (IOException | RuntimeException ex) {
       deleteQuietly(temp);
       throw ex;
     }
-    Map<String, Object> attrs = stack.upper.stat(path);
-    stack.inodes.alias(new InodeTable.UpperKey((Long) attrs.get("ino")), node.ino);
+    stack.inodes.alias(new InodeTable.UpperKey(target.stat().ino()), node.ino);
     node.upper = true;
     node.metacopy = metacopy;
     if (node.type != FileType.DIRECTORY && !metacopy) {
@@ -173,22 +175,24 @@ final class CopyUp {
    * Returns the index entry of a hard-linked lower node, copying the file there first if no
    * name of it has been copied up yet. Its union link count starts at the lower one.
    */
-  Path ensureIndex(Node node, Path staged) throws IOException {
+  HostPath ensureIndex(Node node, HostPath staged) throws IOException {
     LowerRef origin = node.lowers.get(0);
-    Path index = stack.upper.indexEntry(stack.lowers.get(origin.layer()), origin.entry().identity());
-    if (Files.exists(index)) {
+    HostPath index = stack.upper.indexEntry(stack.lowers.get(origin.layer()), origin.entry().identity());
+    if (index.exists()) {
       if (staged != null) {
-        Files.deleteIfExists(staged);
+        staged.deleteIfExists();
       }
       node.index = index;
       return index;
     }
-    Path data = staged != null ? staged : stage(node, true);
+    HostPath data = staged != null ? staged : stage(node, true);
     try {
       copyMetadata(node, data, false, false);
       stack.upper.setUnionNlink(data, origin.entry().nlink());
-      Files.createDirectories(index.getParent());
-      stack.upper.host().rename(data, index, HostFiles.RENAME_NOREPLACE);
+      if (!index.parent().exists()) {
+        index.parent().mkdir(0700);
+      }
+      data.rename(index, HostDir.RENAME_NOREPLACE);
     } catch (IOException | RuntimeException ex) {
       deleteQuietly(data);
       throw ex;
@@ -201,24 +205,17 @@ final class CopyUp {
    * Prepares the data of a regular file in the work directory: a full copy, or (metacopy) an
    * empty file of the same size. Needs no lock: it only reads the immutable origin.
    */
-  Path stage(Node node, boolean withData) throws IOException {
+  HostPath stage(Node node, boolean withData) throws IOException {
     LowerRef origin = node.lowers.get(0);
-    Path temp = stack.upper.temp("copyup");
+    HostPath temp = stack.upper.temp("copyup");
     boolean metacopyOnly = !withData && stack.options.metacopy() && !node.upper;
-    try (FileContent content = stack.lowers.get(origin.layer()).open(origin.path())) {
+    try (FileContent content = stack.lowers.get(origin.layer()).open(origin.path());
+        HostFile out = temp.open(HostFile.O_RDWR | HostFile.O_CREAT | HostFile.O_EXCL, 0600)) {
       if (!metacopyOnly) {
-        Optional<Path> host = content.hostFile();
-        if (host.isPresent() && stack.upper.host().cloneFile(host.get(), temp)) {
-          return temp;
-        }
+        copyData(content, out);
       }
-      try (RandomAccessFile out = new RandomAccessFile(Files.createFile(temp).toFile(), "rw")) {
-        if (!metacopyOnly) {
-          copySparse(content, out.getChannel());
-        }
-        // The size is right for anyone who reads the upper alone; what was not written is a hole.
-        out.setLength(content.size());
-      }
+      // The size is right for anyone who reads the upper alone; what was not written is a hole.
+      out.truncate(content.size());
       return temp;
     } catch (IOException | RuntimeException ex) {
       deleteQuietly(temp);
@@ -226,15 +223,57 @@ final class CopyUp {
     }
   }
 
+  /** Copies the bytes of {@code content} into the empty file {@code out}, keeping holes. */
+  private static void copyData(FileContent content, HostFile out) throws IOException {
+    FileContent.Extent source = content.extent();
+    if (source != null) {
+      if (source.whole() && out.cloneFrom(source.file())) {
+        return;
+      }
+      try {
+        copyInKernel(source, content.size(), out);
+        return;
+      } catch (ErrnoException e) {
+        if (e.errno() != Errno.EXDEV && e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EINVAL
+            && e.errno() != Errno.ENOSYS) {
+          throw e;
+        }
+        // These two files are beyond the kernel's copy (another filesystem type, a special
+        // file): through memory, from the start, over whatever was copied.
+      }
+    }
+    copySparse(content, out);
+  }
+
   /**
-   * Copies the data of {@code content} in chunks, leaving all-zero chunks as holes: a sparse
-   * lower file stays sparse (overlayfs skips holes with SEEK_DATA, which Java lacks).
+   * copy_file_range of each run of data of the source: the kernel skips nothing by itself, so
+   * the runs come from SEEK_DATA and SEEK_HOLE (a whole file only: a pack holds no holes).
    */
+  private static void copyInKernel(FileContent.Extent source, long size, HostFile out) throws IOException {
+    if (!source.whole()) {
+      out.copyFrom(source.file(), source.offset(), 0, size);
+      return;
+    }
+    long at = 0;
+    while (at < size) {
+      long data = source.file().nextData(at);
+      if (data < 0 || data >= size) {
+        return; // a hole up to the end: truncate makes it
+      }
+      long hole = Math.min(size, source.file().nextHole(data));
+      long copied = out.copyFrom(source.file(), data, data, hole - data);
+      if (copied < hole - data) {
+        throw new ErrnoException(Errno.EIO, source.file() + " ends before its " + size + " bytes");
+      }
+      at = hole;
+    }
+  }
+
   /**
    * Copies in 1 MiB direct reads (few system calls, no copy through the heap) and writes only
    * the runs of 64 KiB blocks that hold data, so a sparse lower file stays sparse.
    */
-  private static void copySparse(FileContent content, FileChannel out) throws IOException {
+  private static void copySparse(FileContent content, HostFile out) throws IOException {
     ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
     long pos = 0;
     int n;
@@ -247,9 +286,7 @@ final class CopyUp {
           runStart = at;
         } else if (!data && runStart >= 0) {
           ByteBuffer run = buf.duplicate().limit(Math.min(at, n)).position(runStart);
-          while (run.hasRemaining()) {
-            out.write(run, pos + run.position());
-          }
+          out.write(pos + runStart, run);
           runStart = -1;
         }
         if (end) {
@@ -264,20 +301,19 @@ final class CopyUp {
     return buf.duplicate().position(from).limit(from + length).mismatch(ZEROS.duplicate().limit(length)) < 0;
   }
 
-  private static FileTime[] times(Path dir) throws IOException {
-    Map<String, Object> a = Files.readAttributes(dir, "unix:lastAccessTime,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
-    return new FileTime[] {(FileTime) a.get("lastAccessTime"), (FileTime) a.get("lastModifiedTime")};
+  private static long[] times(HostPath dir) throws IOException {
+    Stat a = dir.stat();
+    return new long[] {a.atimeNanos(), a.mtimeNanos()};
   }
 
-  private void restoreTimes(Path dir, FileTime[] times) throws IOException {
-    stack.upper.host().utimens(dir, UpperDir.nanos(times[0]), UpperDir.nanos(times[1]));
+  private static void restoreTimes(HostPath dir, long[] times) throws IOException {
+    dir.utimens(times[0], times[1]);
   }
 
   /** Copies owner, then xattrs, mode and times of {@code node}'s origin onto {@code temp}. */
-  private void copyMetadata(Node node, Path temp, boolean metacopy, boolean moved) throws IOException {
+  private void copyMetadata(Node node, HostPath temp, boolean metacopy, boolean moved) throws IOException {
     LowerRef origin = node.lowers.get(0);
     LowerEntry e = attrSource(node);
-    HostFiles host = stack.upper.host();
     // Owner first: chown(2) from userspace drops setuid bits and security.capability, which
     // the kernel's own copy-up does not have to fear. Then xattrs, then the mode.
     stack.upper.setOwner(temp, e.uid(), e.gid());
@@ -285,7 +321,7 @@ final class CopyUp {
         : stack.lowers.get(origin.layer()).xattrs(origin.path());
     for (Map.Entry<String, Bytes> x : xattrs.entrySet()) {
       try {
-        host.setxattr(temp, x.getKey(), x.getValue().toArray());
+        temp.setxattr(x.getKey(), x.getValue().toArray());
       } catch (ErrnoException ex) {
         if (ex.errno() != Errno.EOPNOTSUPP && ex.errno() != Errno.EPERM) {
           throw ex;
@@ -297,30 +333,27 @@ final class CopyUp {
     if (metacopy) {
       stack.upper.setMetacopy(temp);
       if (moved) {
-        stack.upper.host().setxattr(temp, stack.upper.host().overlayXattrPrefix() + "redirect",
-            ("/" + origin.path()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        stack.upper.setRedirect(temp, "/" + origin.path());
       }
     }
     if (node.type != FileType.SYMLINK) {
       stack.upper.setMode(temp, e.mode() & 07777);
     }
     long t = e.mtimeSeconds() * 1_000_000_000L + e.mtimeNanos();
-    host.utimens(temp, e.atimeSeconds() * 1_000_000_000L + e.atimeNanos(), t);
+    temp.utimens(e.atimeSeconds() * 1_000_000_000L + e.atimeNanos(), t);
   }
 
   /** Owner, xattrs, mode and times of an upper file, onto a staged replacement of it. */
-  private void copyMetadataFromHost(Path from, Path to) throws IOException {
-    HostFiles host = stack.upper.host();
-    Map<String, Object> a = Files.readAttributes(from, "unix:*", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-    host.lchown(to, (Integer) a.get("uid"), (Integer) a.get("gid"));
-    for (String name : host.listxattr(from)) {
+  private void copyMetadataFromHost(HostPath from, HostPath to) throws IOException {
+    Stat a = from.stat();
+    to.chown(a.uid(), a.gid());
+    for (String name : from.listxattr()) {
       if (!name.endsWith("overlay.metacopy") && !name.endsWith("overlay.redirect")) {
-        host.setxattr(to, name, host.getxattr(from, name));
+        to.setxattr(name, from.getxattr(name));
       }
     }
-    host.chmod(to, (Integer) a.get("mode") & 07777);
-    host.utimens(to, UpperDir.nanos((java.nio.file.attribute.FileTime) a.get("lastAccessTime")),
-        UpperDir.nanos((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")));
+    to.chmod(a.mode() & 07777);
+    to.utimens(a.atimeNanos(), a.mtimeNanos());
   }
 
   /** The lower entry whose metadata the copy takes: the topmost with metadata of its own. */
@@ -333,9 +366,9 @@ final class CopyUp {
     return node.lowers.get(0).entry();
   }
 
-  private static void deleteQuietly(Path p) {
+  private static void deleteQuietly(HostPath p) {
     try {
-      Files.deleteIfExists(p);
+      p.deleteIfExists();
     } catch (IOException ignored) {
       // a leftover in the work directory is harmless; the next mount's cleanup removes it
     }

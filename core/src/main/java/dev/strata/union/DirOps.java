@@ -1,11 +1,11 @@
 package dev.strata.union;
 
-import dev.strata.host.ErrnoException;
 import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.HostDir;
+import dev.strata.host.HostPath;
+import dev.strata.host.Stat;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.stream.Stream;
 
 /**
  * Changes of names (overlayfs dir.c): create, mkdir, mknod, symlink, link, unlink, rmdir,
@@ -30,9 +30,10 @@ final class DirOps {
   Node create(Node parent, String name, int mode, int rdevMajor, int rdevMinor, Ctx ctx) throws IOException {
     return make(parent, name, mode, ctx, path -> {
       FileType type = FileType.ofMode(mode);
+      // Made private to the owner, then given the caller's mode once owner and group are set.
       switch (type) {
-        case REGULAR -> Files.createFile(path);
-        case DIRECTORY -> Files.createDirectory(path);
+        case REGULAR -> path.createFile(0600);
+        case DIRECTORY -> path.mkdir(0700);
         default -> stack.upper.makeNode(path, mode, rdevMajor, rdevMinor);
       }
     });
@@ -40,11 +41,11 @@ final class DirOps {
 
   Node symlink(Node parent, String name, String target, Ctx ctx) throws IOException {
     return make(parent, name, FileType.SYMLINK.modeBits() | 0777, ctx,
-        path -> Files.createSymbolicLink(path, Path.of(target)));
+        path -> path.symlink(target));
   }
 
   private interface Maker {
-    void make(Path path) throws IOException;
+    void make(HostPath path) throws IOException;
   }
 
   private Node make(Node parent, String name, int mode, Ctx ctx, Maker maker) throws IOException {
@@ -58,7 +59,7 @@ final class DirOps {
     String path = parent.childPath(name);
     boolean overLower = lowerHolds(parent, name);
     stack.upper.removeWhiteout(path);
-    Path host = stack.upper.path(path);
+    HostPath host = stack.upper.path(path);
     // A setgid directory hands its group to what is made in it, and its setgid bit to new
     // directories (as the VFS does for local filesystems; FUSE leaves it to us).
     Attr parentAttr = inodeOps.getattr(parent);
@@ -104,7 +105,7 @@ final class DirOps {
     copyUp.copyUpLocked(newParent, false);
     String path = newParent.childPath(newName);
     stack.upper.removeWhiteout(path);
-    Files.createLink(stack.upper.path(path), stack.upper.path(node.path()));
+    stack.upper.path(node.path()).link(stack.upper.path(path));
     int union = stack.upper.unionNlink(stack.upper.path(path));
     if (union >= 0) {
       stack.upper.setUnionNlink(stack.upper.path(path), union + 1);
@@ -165,7 +166,7 @@ final class DirOps {
     if (copyUp.hardLinkedLower(node)) {
       copyUp.ensureIndex(node, null);
     }
-    Path live = node.upper ? stack.upper.path(node.path()) : node.index;
+    HostPath live = node.upper ? stack.upper.path(node.path()) : node.index;
     if (live == null) {
       return;
     }
@@ -174,7 +175,7 @@ final class DirOps {
       return;
     }
     if (union <= 1 && node.index != null) {
-      Files.deleteIfExists(node.index);
+      node.index.deleteIfExists();
     } else {
       stack.upper.setUnionNlink(live, union - 1);
     }
@@ -184,18 +185,18 @@ final class DirOps {
   void rename(Node parent, String name, Node newParent, String newName, int flags) throws IOException {
     Lookup.checkName(newName);
     checkDir(newParent);
-    if ((flags & ~(HostFiles.RENAME_NOREPLACE | HostFiles.RENAME_EXCHANGE | HostFiles.RENAME_WHITEOUT)) != 0
-        || ((flags & HostFiles.RENAME_EXCHANGE) != 0 && (flags & (HostFiles.RENAME_NOREPLACE | HostFiles.RENAME_WHITEOUT)) != 0)) {
+    if ((flags & ~(HostDir.RENAME_NOREPLACE | HostDir.RENAME_EXCHANGE | HostDir.RENAME_WHITEOUT)) != 0
+        || ((flags & HostDir.RENAME_EXCHANGE) != 0 && (flags & (HostDir.RENAME_NOREPLACE | HostDir.RENAME_WHITEOUT)) != 0)) {
       throw new ErrnoException(Errno.EINVAL, "rename flags " + flags);
     }
     stack.checkWritable(parent.childPath(name)); // the VFS asks mnt_want_write before the lookups
     Node source = existing(parent, name);
     Node target = lookup.lookup(newParent, newName);
-    boolean exchange = (flags & HostFiles.RENAME_EXCHANGE) != 0;
+    boolean exchange = (flags & HostDir.RENAME_EXCHANGE) != 0;
     if (exchange && target == null) {
       throw new ErrnoException(Errno.ENOENT, "/" + newParent.childPath(newName));
     }
-    if (target != null && (flags & HostFiles.RENAME_NOREPLACE) != 0) {
+    if (target != null && (flags & HostDir.RENAME_NOREPLACE) != 0) {
       throw new ErrnoException(Errno.EEXIST, "/" + newParent.childPath(newName));
     }
     if (source == target || (target != null && source.ino == target.ino)) {
@@ -216,7 +217,7 @@ final class DirOps {
         throw new ErrnoException(Errno.EISDIR, "/" + target.path());
       }
     }
-    if ((flags & HostFiles.RENAME_WHITEOUT) != 0) {
+    if ((flags & HostDir.RENAME_WHITEOUT) != 0) {
       // ovl_rename takes RENAME_NOREPLACE and RENAME_EXCHANGE only.
       throw new ErrnoException(Errno.EINVAL, "overlayfs has no RENAME_WHITEOUT");
     }
@@ -238,7 +239,7 @@ final class DirOps {
     String from = source.path();
     String to = newParent.childPath(newName);
     if (exchange) {
-      stack.upper.host().rename(stack.upper.path(from), stack.upper.path(to), HostFiles.RENAME_EXCHANGE);
+      stack.upper.path(from).rename(stack.upper.path(to), HostDir.RENAME_EXCHANGE);
       markOpaqueIfExposed(source, targetLower, to);
       markOpaqueIfExposed(target, sourceLower, from);
       swap(parent, name, newParent, newName, source, target);
@@ -252,7 +253,7 @@ final class DirOps {
       detach(newParent, target);
     }
     stack.upper.removeWhiteout(to);
-    stack.upper.host().rename(stack.upper.path(from), stack.upper.path(to), HostFiles.RENAME_NOREPLACE);
+    stack.upper.path(from).rename(stack.upper.path(to), HostDir.RENAME_NOREPLACE);
     markOpaqueIfExposed(source, targetLower, to);
     if (sourceLower) {
       stack.upper.whiteout(from);
@@ -271,7 +272,7 @@ final class DirOps {
     copyUp.copyUpLocked(node, false);
     if ((node.isDirectory() && node.hasLowers()) || node.metacopy) {
       if (stack.upper.redirect(node.path()) == null || !stack.upper.redirect(node.path()).startsWith("/")) {
-        stack.upper.setRedirect(node.path(), "/" + node.lowers.get(0).path());
+        stack.upper.setRedirect(stack.upper.path(node.path()), "/" + node.lowers.get(0).path());
       }
     }
   }
@@ -343,25 +344,23 @@ final class DirOps {
     parent.children.remove(node.name, node);
   }
 
-  private void deleteTree(Path path) throws IOException {
-    java.util.Map<String, Object> a;
-    try {
-      a = Files.readAttributes(path, "unix:ino,nlink,mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-    } catch (java.nio.file.NoSuchFileException e) {
+  private void deleteTree(HostPath path) throws IOException {
+    Stat a = path.stat();
+    if (a == null) {
       return;
     }
-    if (((Integer) a.get("mode") & 0170000) == 0040000) {
+    if (a.isDirectory()) {
       // An upper directory the union shows as empty still holds whiteouts and markers.
-      try (Stream<Path> children = Files.list(path)) {
-        for (Path c : (Iterable<Path>) children::iterator) {
-          deleteTree(c);
-        }
+      for (HostDir.Entry c : path.list()) {
+        deleteTree(path.resolve(c.name()));
       }
+      path.rmdir();
+    } else {
+      path.unlink();
     }
-    Files.delete(path);
-    if (((Integer) a.get("mode") & 0170000) == 0040000 || (Integer) a.get("nlink") <= 1) {
+    if (a.isDirectory() || a.nlink() <= 1) {
       // The host may give this inode number to the next new file: it must not inherit ours.
-      stack.inodes.forget(new InodeTable.UpperKey((Long) a.get("ino")));
+      stack.inodes.forget(new InodeTable.UpperKey(a.ino()));
     }
   }
 }

@@ -1,13 +1,10 @@
 package dev.strata.union;
 
-import dev.strata.host.ErrnoException;
 import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.HostFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -37,7 +34,7 @@ final class FileOps {
     final Node node;
     final boolean writable;
     final boolean append;
-    FileChannel upper;
+    HostFile upper;
     FileContent lower;
 
     OpenFile(Node node, boolean writable, boolean append) {
@@ -68,8 +65,10 @@ final class FileOps {
       attach(f);
       if (truncate) {
         // Linux truncates on O_TRUNC whatever the access mode (build_open_flags asks MAY_WRITE).
-        try (FileChannel w = FileChannel.open(stack.upper.path(f.node.path()), StandardOpenOption.WRITE)) {
-          w.truncate(0);
+        if (f.upper != null && f.writable) {
+          f.upper.truncate(0);
+        } else {
+          stack.upper.path(f.node.path()).truncate(0);
         }
       }
     } finally {
@@ -82,11 +81,9 @@ final class FileOps {
 
   private void attach(OpenFile f) throws IOException {
     if (!f.node.upper && f.node.index != null) {
-      f.upper = FileChannel.open(f.node.index, StandardOpenOption.READ);
+      f.upper = f.node.index.open(HostFile.O_RDONLY, 0);
     } else if (f.node.upper && !f.node.metacopy) {
-      Set<StandardOpenOption> opts = f.writable ? EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE)
-          : EnumSet.of(StandardOpenOption.READ);
-      f.upper = FileChannel.open(stack.upper.path(f.node.path()), opts);
+      f.upper = stack.upper.path(f.node.path()).open(f.writable ? HostFile.O_RDWR : HostFile.O_RDONLY, 0);
     } else {
       LowerRef r = f.node.lowers.get(0);
       f.lower = stack.lowers.get(r.layer()).open(r.path());
@@ -105,7 +102,7 @@ final class FileOps {
       }
       int total = 0;
       while (dst.hasRemaining()) {
-        int n = f.upper != null ? f.upper.read(dst, offset + total) : f.lower.read(offset + total, dst);
+        int n = f.upper != null ? f.upper.read(offset + total, dst) : f.lower.read(offset + total, dst);
         if (n <= 0) {
           break;
         }
@@ -121,19 +118,14 @@ final class FileOps {
       throw new ErrnoException(Errno.EBADF, "not open for writing");
     }
     synchronized (f) {
-      long pos = f.append ? f.upper.size() : offset;
-      int total = 0;
-      while (src.hasRemaining()) {
-        total += f.upper.write(src, pos + total);
-      }
-      return total;
+      return f.upper.write(f.append ? f.upper.size() : offset, src);
     }
   }
 
   void fsync(long fh, boolean dataOnly) throws IOException {
     OpenFile f = handle(fh);
     if (f.upper != null) {
-      f.upper.force(!dataOnly);
+      f.upper.sync(dataOnly);
     }
   }
 

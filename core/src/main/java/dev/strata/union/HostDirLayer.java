@@ -1,32 +1,24 @@
 package dev.strata.union;
 
-import dev.strata.host.ErrnoException;
-import dev.strata.host.Errno;
-import static com.google.common.base.Preconditions.checkNotNull;
-
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSortedMap;
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.HostDir;
+import dev.strata.host.HostFile;
+import dev.strata.host.Names;
+import dev.strata.host.Stat;
 import dev.strata.layer.Bytes;
 import dev.strata.layer.Paths;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,11 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HostDirLayer implements LowerLayer {
   static final String WHITEOUT_PREFIX = ".wh.";
   static final String OPAQUE_MARKER = ".wh..wh..opq";
-  private static final String ATTRIBUTES = "unix:mode,ino,dev,nlink,uid,gid,rdev,size,lastModifiedTime,lastAccessTime";
-  private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
 
   private final Path root;
-  private final HostFiles host;
+  private final HostDir dir;
   private final long rootDevice;
   /** Directories of the layer already checked, so each ancestor costs one lstat per layer. */
   private final Set<String> directories = ConcurrentHashMap.newKeySet();
@@ -82,28 +72,34 @@ public final class HostDirLayer implements LowerLayer {
   private final Map<Long, Long> devices = new ConcurrentHashMap<>();
   private final AtomicLong nextDevice = new AtomicLong(1);
 
-  /** What lstat(2) says of one file. */
-  private record Stat(FileType type, int mode, long ino, long dev, int nlink, long uid, long gid, long rdev, long size,
-      FileTime mtime, FileTime atime) {}
-
-  private HostDirLayer(Path root, HostFiles host, long rootDevice) {
+  private HostDirLayer(Path root, HostDir dir, long rootDevice) {
     this.root = root;
-    this.host = host;
+    this.dir = dir;
     this.rootDevice = rootDevice;
   }
 
   /**
    * Returns the layer of the directory {@code dir} (a symlink naming it is followed, as mount
-   * follows it), reading xattrs through {@code host}.
+   * follows it). Overlay xattrs are read as far as this process can see them: {@code trusted.*}
+   * only with CAP_SYS_ADMIN.
    */
-  public static HostDirLayer open(Path dir, HostFiles host) throws IOException {
-    checkNotNull(host, "host");
+  public static HostDirLayer open(Path dir) throws IOException {
     Path real = dir.toRealPath();
-    Stat st = lstat(real);
-    if (st == null || st.type() != FileType.DIRECTORY) {
+    HostDir d;
+    try {
+      d = HostDir.open(real);
+    } catch (ErrnoException e) {
+      if (e.errno() == Errno.ENOTDIR) {
+        throw new NotDirectoryException(dir.toString());
+      }
+      throw e;
+    }
+    Stat st = d.stat("");
+    if (st == null || !st.isDirectory()) {
+      d.close();
       throw new NotDirectoryException(dir.toString());
     }
-    return new HostDirLayer(real, host, st.dev());
+    return new HostDirLayer(real, d, st.dev());
   }
 
   /** Returns the directory. */
@@ -115,7 +111,7 @@ public final class HostDirLayer implements LowerLayer {
   public LowerEntry stat(String path) throws IOException {
     LowerPaths.check(path);
     if (path.isEmpty()) {
-      return entry(root, "", lstat(root), false);
+      return entry("", "", dir.stat(""), false);
     }
     String name = Paths.name(path);
     String parent = Paths.parent(path);
@@ -135,30 +131,28 @@ public final class HostDirLayer implements LowerLayer {
     if (!listed && !marked) {
       return null;
     }
-    Path file = file(path);
-    Stat st = listed ? lstat(file) : null;
+    Stat st = listed ? dir.stat(path) : null;
     Stat marker = null;
-    if (marked && (st == null || st.type() == FileType.DIRECTORY)) {
-      marker = lstat(file.resolveSibling(WHITEOUT_PREFIX + name));
-      marker = marker != null && marker.type() == FileType.REGULAR ? marker : null;
+    if (marked && (st == null || st.isDirectory())) {
+      marker = dir.stat(Paths.join(parent, WHITEOUT_PREFIX + name));
+      marker = marker != null && marker.isRegular() ? marker : null;
     }
     if (st == null) {
       return marker == null ? null : whiteout(name, marker);
     }
-    return entry(file, name, st, marker != null);
+    return entry(path, name, st, marker != null);
   }
 
   @Override
-  public List<LowerEntry> list(String dir) throws IOException {
-    if (!isDirectory(LowerPaths.check(dir))) {
+  public List<LowerEntry> list(String path) throws IOException {
+    if (!isDirectory(LowerPaths.check(path))) {
       return ImmutableList.of();
     }
-    Map<String, LowerEntry> known = listed.getIfPresent(dir);
+    Map<String, LowerEntry> known = listed.getIfPresent(path);
     if (known != null) {
       return List.copyOf(known.values());
     }
-    Path d = file(dir);
-    Set<String> names = namesOf(dir);
+    Set<String> names = namesOf(path);
     List<LowerEntry> out = new ArrayList<>(names.size());
     for (String name : names) {
       if (name.startsWith(WHITEOUT_PREFIX)) {
@@ -168,13 +162,13 @@ public final class HostDirLayer implements LowerLayer {
         if (target.isEmpty() || target.startsWith(WHITEOUT_PREFIX) || names.contains(target)) {
           continue;
         }
-        Stat marker = lstat(d.resolve(name));
-        if (marker != null && marker.type() == FileType.REGULAR) {
+        Stat marker = dir.stat(Paths.join(path, name));
+        if (marker != null && marker.isRegular()) {
           out.add(whiteout(target, marker));
         }
       } else {
-        Path file = d.resolve(name);
-        Stat st = lstat(file);
+        String file = Paths.join(path, name);
+        Stat st = dir.stat(file);
         if (st != null) {
           out.add(entry(file, name, st, names.contains(WHITEOUT_PREFIX + name)));
         }
@@ -184,7 +178,7 @@ public final class HostDirLayer implements LowerLayer {
     for (LowerEntry e : out) {
       byName.put(e.name(), e);
     }
-    listed.put(dir, byName);
+    listed.put(path, byName);
     return out;
   }
 
@@ -196,9 +190,7 @@ public final class HostDirLayer implements LowerLayer {
       case DIRECTORY -> throw new ErrnoException(Errno.EISDIR, path);
       default -> throw new ErrnoException(Errno.EINVAL, path + ": not a regular file");
     }
-    Path file = file(path);
-    return new HostFileContent(file, FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
-        e.size());
+    return new HostFileContent(dir.open(path, HostFile.O_RDONLY, 0), e.size());
   }
 
   @Override
@@ -206,17 +198,16 @@ public final class HostDirLayer implements LowerLayer {
     if (existing(path).type() != FileType.SYMLINK) {
       throw new ErrnoException(Errno.EINVAL, path + ": not a symlink");
     }
-    return Files.readSymbolicLink(file(path)).toString();
+    return dir.readlink(path);
   }
 
   @Override
   public ImmutableMap<String, Bytes> xattrs(String path) throws IOException {
     existing(path);
-    Path file = file(path);
     ImmutableSortedMap.Builder<String, Bytes> out = ImmutableSortedMap.naturalOrder();
-    for (String name : host.listxattr(file)) {
+    for (String name : dir.listxattr(path)) {
       if (!LowerPaths.isOverlayXattr(name)) {
-        byte[] value = host.getxattr(file, name);
+        byte[] value = dir.getxattr(path, name);
         if (value != null) {
           out.put(name, Bytes.copyOf(value));
         }
@@ -225,15 +216,14 @@ public final class HostDirLayer implements LowerLayer {
     return out.build();
   }
 
-  /** The host path of {@code path} in this layer, reachable even past PATH_MAX. */
-  private Path file(String path) {
-    Path p = root.resolve(path);
-    return path.length() > UpperDir.LONG_PATH ? host.reachable(p) : p;
-  }
-
   @Override
   public String describe() {
     return "dir " + root;
+  }
+
+  @Override
+  public void close() {
+    dir.close();
   }
 
   @Override
@@ -255,79 +245,82 @@ public final class HostDirLayer implements LowerLayer {
   }
 
   /** The names in directory {@code dir} (a directory of this layer), read once. */
-  private Set<String> namesOf(String dir) throws IOException {
-    Set<String> cached = names.getIfPresent(dir);
+  private Set<String> namesOf(String path) throws IOException {
+    Set<String> cached = names.getIfPresent(path);
     if (cached != null) {
       return cached;
     }
     Set<String> read = new HashSet<>();
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(file(dir))) {
-      for (Path p : stream) {
-        read.add(p.getFileName().toString());
+    try {
+      for (HostDir.Entry e : dir.list(path)) {
+        read.add(e.name());
       }
-    } catch (NoSuchFileException | NotDirectoryException e) {
-      return Set.of();
+    } catch (ErrnoException e) {
+      if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
+        return Set.of();
+      }
+      throw e;
     }
     Set<String> kept = Set.copyOf(read);
-    names.put(dir, kept);
+    names.put(path, kept);
     return kept;
   }
 
   /** Returns whether the layer holds a directory at {@code dir}, each ancestor a directory too. */
-  private boolean isDirectory(String dir) throws IOException {
-    if (dir.isEmpty() || directories.contains(dir)) {
+  private boolean isDirectory(String path) throws IOException {
+    if (path.isEmpty() || directories.contains(path)) {
       return true;
     }
-    if (Paths.name(dir).startsWith(WHITEOUT_PREFIX) || !isDirectory(Paths.parent(dir))) {
+    if (Paths.name(path).startsWith(WHITEOUT_PREFIX) || !isDirectory(Paths.parent(path))) {
       return false;
     }
-    Stat st = lstat(file(dir));
-    if (st != null && st.type() == FileType.DIRECTORY) {
-      directories.add(dir);
+    Stat st = dir.stat(path);
+    if (st != null && st.isDirectory()) {
+      directories.add(path);
       return true;
     }
     return false;
   }
 
-  private LowerEntry entry(Path file, String name, Stat st, boolean besideWhiteout) throws IOException {
-    FileType type = st.type();
+  private LowerEntry entry(String path, String name, Stat st, boolean besideWhiteout) throws IOException {
+    FileType type = FileType.ofMode(st.mode());
     boolean opaque = false;
     String redirect = null;
-    if (type == FileType.CHAR_DEVICE && st.rdev() == 0) {
+    if (st.isWhiteout()) {
       type = FileType.WHITEOUT;
     } else if (type == FileType.REGULAR && st.size() == 0) {
-      List<String> names = host.listxattr(file);
-      if (overlayXattr(file, names, "whiteout") != null) {
+      List<String> names = dir.listxattr(path);
+      if (overlayXattr(path, names, "whiteout") != null) {
         type = FileType.WHITEOUT;
       }
     } else if (type == FileType.DIRECTORY) {
-      List<String> names = host.listxattr(file);
-      opaque = besideWhiteout || "y".equals(overlayXattr(file, names, "opaque"))
-          || Files.exists(file.resolve(OPAQUE_MARKER), NOFOLLOW);
-      redirect = overlayXattr(file, names, "redirect");
+      List<String> names = dir.listxattr(path);
+      opaque = besideWhiteout || "y".equals(overlayXattr(path, names, "opaque"))
+          || dir.stat(Paths.join(path, OPAQUE_MARKER)) != null;
+      redirect = overlayXattr(path, names, "redirect");
     }
     boolean device = type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE;
     long size = type == FileType.REGULAR || type == FileType.SYMLINK ? st.size() : 0;
-    Instant mtime = st.mtime().toInstant();
-    Instant atime = st.atime().toInstant();
-    return new LowerEntry(name, type, st.mode() & 07777, st.uid(), st.gid(), size, mtime.getEpochSecond(),
-        mtime.getNano(), atime.getEpochSecond(), atime.getNano(), device ? major(st.rdev()) : 0, device ? minor(st.rdev()) : 0, identity(st), st.nlink(),
-        opaque, false, redirect);
+    return new LowerEntry(name, type, st.mode() & 07777, st.uid(), st.gid(), size,
+        Math.floorDiv(st.mtimeNanos(), 1_000_000_000L), (int) Math.floorMod(st.mtimeNanos(), 1_000_000_000L),
+        Math.floorDiv(st.atimeNanos(), 1_000_000_000L), (int) Math.floorMod(st.atimeNanos(), 1_000_000_000L),
+        device ? st.rdevMajor() : 0, device ? st.rdevMinor() : 0, identity(st), st.nlink(), opaque, false, redirect);
   }
 
   private LowerEntry whiteout(String target, Stat marker) {
-    Instant mtime = marker.mtime().toInstant();
-    return new LowerEntry(target, FileType.WHITEOUT, marker.mode() & 07777, marker.uid(), marker.gid(), 0,
-        mtime.getEpochSecond(), mtime.getNano(), mtime.getEpochSecond(), mtime.getNano(), 0, 0, identity(marker), marker.nlink(), false, false, null);
+    long seconds = Math.floorDiv(marker.mtimeNanos(), 1_000_000_000L);
+    int nanos = (int) Math.floorMod(marker.mtimeNanos(), 1_000_000_000L);
+    return new LowerEntry(target, FileType.WHITEOUT, marker.mode() & 07777, marker.uid(), marker.gid(), 0, seconds,
+        nanos, seconds, nanos, 0, 0, identity(marker), marker.nlink(), false, false, null);
   }
 
   /** Returns the value of the overlay xattr {@code key} in either convention, or null. */
-  private String overlayXattr(Path file, List<String> names, String key) throws IOException {
+  private String overlayXattr(String path, List<String> names, String key) throws IOException {
     for (String prefix : new String[] {LowerPaths.TRUSTED_OVERLAY, LowerPaths.USER_OVERLAY}) {
       if (names.contains(prefix + key)) {
-        byte[] value = host.getxattr(file, prefix + key);
+        byte[] value = dir.getxattr(path, prefix + key);
         if (value != null) {
-          return new String(value, StandardCharsets.UTF_8);
+          return Names.decode(value);
         }
       }
     }
@@ -346,40 +339,13 @@ public final class HostDirLayer implements LowerLayer {
     return (k << 48) ^ st.ino();
   }
 
-  /** lstat(2); null if there is nothing there. */
-  private static Stat lstat(Path file) throws IOException {
-    Map<String, Object> a;
-    try {
-      a = Files.readAttributes(file, ATTRIBUTES, NOFOLLOW);
-    } catch (NoSuchFileException | NotDirectoryException e) {
-      return null;
-    }
-    int mode = (Integer) a.get("mode");
-    return new Stat(FileType.ofMode(mode), mode, (Long) a.get("ino"), (Long) a.get("dev"), (Integer) a.get("nlink"),
-        Integer.toUnsignedLong((Integer) a.get("uid")), Integer.toUnsignedLong((Integer) a.get("gid")),
-        (Long) a.get("rdev"), (Long) a.get("size"), (FileTime) a.get("lastModifiedTime"),
-        (FileTime) a.get("lastAccessTime"));
-  }
-
-  /** The major number of a Linux dev_t. */
-  static int major(long dev) {
-    return (int) (((dev >>> 32) & 0xfffff000L) | ((dev >>> 8) & 0xfffL));
-  }
-
-  /** The minor number of a Linux dev_t. */
-  static int minor(long dev) {
-    return (int) (((dev >>> 12) & 0xffffff00L) | (dev & 0xffL));
-  }
-
   /** A host file's bytes; the layer does not change, so its length is the one stat saw. */
   private static final class HostFileContent implements FileContent {
-    private final Path file;
-    private final FileChannel channel;
+    private final HostFile file;
     private final long size;
 
-    HostFileContent(Path file, FileChannel channel, long size) {
+    HostFileContent(HostFile file, long size) {
       this.file = file;
-      this.channel = channel;
       this.size = size;
     }
 
@@ -397,7 +363,7 @@ public final class HostDirLayer implements LowerLayer {
       window.limit(window.position() + (int) Math.min(dst.remaining(), size - position));
       int done = 0;
       while (window.hasRemaining()) {
-        int n = channel.read(window, position + done);
+        int n = file.read(position + done, window);
         if (n < 0) {
           break;
         }
@@ -408,13 +374,13 @@ public final class HostDirLayer implements LowerLayer {
     }
 
     @Override
-    public Optional<Path> hostFile() {
-      return Optional.of(file);
+    public Extent extent() {
+      return new Extent(file, 0, true);
     }
 
     @Override
     public void close() throws IOException {
-      channel.close();
+      file.close();
     }
   }
 }

@@ -1,15 +1,15 @@
 package dev.strata.union;
 
-import dev.strata.host.ErrnoException;
-import dev.strata.host.Errno;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.HostPath;
+import dev.strata.host.Stat;
 import dev.strata.layer.Bytes;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -37,12 +37,9 @@ final class InodeOps {
     copyUp.copyUp(node, change.changesData());
     stack.namespace.readLock().lock();
     try {
-      java.nio.file.Path p = stack.upper.path(node.path());
-      HostFiles host = stack.upper.host();
+      HostPath p = stack.upper.path(node.path());
       if (change.size() != null) {
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
-          f.setLength(change.size());
-        }
+        p.truncate(change.size());
       }
       if (change.uid() != null || change.gid() != null) {
         stack.upper.setOwner(p, change.uid() == null ? -1 : change.uid(), change.gid() == null ? -1 : change.gid());
@@ -52,7 +49,7 @@ final class InodeOps {
       }
       if (change.atimeNanos() != null || change.mtimeNanos() != null) {
         Attr now = getattr(node);
-        host.utimens(p, change.atimeNanos() != null ? change.atimeNanos() : now.atimeNanos(),
+        p.utimens(change.atimeNanos() != null ? change.atimeNanos() : now.atimeNanos(),
             change.mtimeNanos() != null ? change.mtimeNanos() : now.mtimeNanos());
       }
       return getattr(node);
@@ -82,7 +79,7 @@ final class InodeOps {
     copyUp.copyUp(node, false);
     stack.namespace.readLock().lock();
     try {
-      stack.upper.host().setxattr(stack.upper.path(node.path()), stack.upper.escapeXattr(name), value);
+      stack.upper.path(node.path()).setxattr(stack.upper.escapeXattr(name), value);
     } finally {
       stack.namespace.readLock().unlock();
     }
@@ -95,7 +92,7 @@ final class InodeOps {
     copyUp.copyUp(node, false);
     stack.namespace.readLock().lock();
     try {
-      if (!stack.upper.host().removexattr(stack.upper.path(node.path()), stack.upper.escapeXattr(name))) {
+      if (!stack.upper.path(node.path()).removexattr(stack.upper.escapeXattr(name))) {
         throw new ErrnoException(Errno.ENODATA, name);
       }
     } finally {
@@ -107,16 +104,19 @@ final class InodeOps {
     refreshIndex(stack, node);
     if (!node.upper && node.index != null) {
       // A name of a hard-linked lower file that another name changed: it shows the index entry.
-      Attr attr = UpperDir.attr(Files.readAttributes(node.index, "unix:*", java.nio.file.LinkOption.NOFOLLOW_LINKS), node.ino);
-      return attr.withNlink(stack.upper.unionNlink(node.index));
+      Stat a = stack.upper.stat(node.index);
+      if (a == null) {
+        throw new ErrnoException(Errno.ENOENT, node.index + " vanished from the index");
+      }
+      return UpperDir.attr(a, node.ino).withNlink(stack.upper.unionNlink(node.index));
     }
     if (node.upper) {
-      Map<String, Object> a = stack.upper.stat(node.path());
+      Stat a = stack.upper.stat(node.path());
       if (a == null) {
         throw new ErrnoException(Errno.ENOENT, "/" + node.path() + " vanished from the upper directory");
       }
       Attr attr = UpperDir.attr(a, node.ino);
-      if (node.type == FileType.REGULAR && (Integer) a.get("nlink") > 1) {
+      if (node.type == FileType.REGULAR && a.nlink() > 1) {
         int union = stack.upper.unionNlink(stack.upper.path(node.path()));
         if (union >= 0) {
           attr = attr.withNlink(union);
@@ -157,14 +157,14 @@ final class InodeOps {
       throw new ErrnoException(Errno.EINVAL, "/" + node.path() + " is not a symlink");
     }
     if (node.upper) {
-      return Files.readSymbolicLink(stack.upper.path(node.path())).toString();
+      return stack.upper.path(node.path()).readlink();
     }
     LowerRef r = node.lowers.get(0);
     return stack.lowers.get(r.layer()).readlink(r.path());
   }
 
   /** Notices an index entry made since the node was looked up (another name was changed). */
-  static void refreshIndex(Stack stack, Node node) {
+  static void refreshIndex(Stack stack, Node node) throws IOException {
     if (!node.upper && node.index == null && node.type == FileType.REGULAR && !node.lowers.isEmpty()
         && node.lowers.get(0).entry().nlink() > 1 && stack.upper != null) {
       node.index = stack.indexOf(node.lowers.get(0));
@@ -191,8 +191,7 @@ final class InodeOps {
       throw new ErrnoException(Errno.ENODATA, name);
     }
     if (node.upper || node.index != null) {
-      byte[] v = stack.upper.host().getxattr(node.upper ? stack.upper.path(node.path()) : node.index,
-          stack.upper.escapeXattr(name));
+      byte[] v = (node.upper ? stack.upper.path(node.path()) : node.index).getxattr(stack.upper.escapeXattr(name));
       if (v == null) {
         throw new ErrnoException(Errno.ENODATA, name);
       }
@@ -209,7 +208,7 @@ final class InodeOps {
     refreshIndex(stack, node);
     if (node.upper || node.index != null) {
       List<String> out = new ArrayList<>();
-      for (String n : stack.upper.host().listxattr(node.upper ? stack.upper.path(node.path()) : node.index)) {
+      for (String n : (node.upper ? stack.upper.path(node.path()) : node.index).listxattr()) {
         String shown = stack.upper.unescapeXattr(n);
         if (shown != null) {
           out.add(shown);

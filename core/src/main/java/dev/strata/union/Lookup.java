@@ -1,12 +1,13 @@
 package dev.strata.union;
 
-import dev.strata.host.ErrnoException;
 import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.HostPath;
+import dev.strata.host.Names;
+import dev.strata.host.Stat;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Resolves a name in a directory through the layers, top-down (overlayfs namei.c): the upper
@@ -14,7 +15,7 @@ import java.util.Map;
  * with nothing; a non-directory ends it with itself; directories merge until an opaque one.
  */
 final class Lookup {
-  static final int NAME_MAX = 255;
+  static final int NAME_MAX = Names.NAME_MAX;
 
   private final Stack stack;
 
@@ -23,9 +24,9 @@ final class Lookup {
   }
 
   /** What a name resolves to. */
-  record Resolved(FileType type, boolean upper, boolean metacopy, List<LowerRef> lowers, Map<String, Object> upperAttrs,
-      java.nio.file.Path index) {
-    Resolved(FileType type, boolean upper, boolean metacopy, List<LowerRef> lowers, Map<String, Object> upperAttrs) {
+  record Resolved(FileType type, boolean upper, boolean metacopy, List<LowerRef> lowers, Stat upperAttrs,
+      HostPath index) {
+    Resolved(FileType type, boolean upper, boolean metacopy, List<LowerRef> lowers, Stat upperAttrs) {
       this(type, upper, metacopy, lowers, upperAttrs, null);
     }
   }
@@ -33,10 +34,16 @@ final class Lookup {
   /** Checks a name given by a caller: not empty, no slash, not . or .., at most NAME_MAX bytes. */
   static void checkName(String name) throws ErrnoException {
     if (name.isEmpty() || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
-      throw new ErrnoException(Errno.EINVAL, "invalid name '" + name + "'");
+      throw new ErrnoException(Errno.EINVAL, "invalid name '" + Names.printable(name) + "'");
     }
-    if (name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
-      throw new ErrnoException(Errno.ENAMETOOLONG, name);
+    int length;
+    try {
+      length = Names.length(name);
+    } catch (IllegalArgumentException e) {
+      throw new ErrnoException(Errno.EINVAL, e.getMessage());
+    }
+    if (length > NAME_MAX) {
+      throw new ErrnoException(Errno.ENAMETOOLONG, Names.printable(name));
     }
   }
 
@@ -80,12 +87,12 @@ final class Lookup {
       LowerRef top = r.lowers().get(0);
       return new InodeTable.LowerKey(top.layer(), top.entry().identity());
     }
-    return new InodeTable.UpperKey((Long) r.upperAttrs().get("ino"));
+    return new InodeTable.UpperKey(r.upperAttrs().ino());
   }
 
   /** Resolves {@code name} in {@code parent} without touching the cache. */
   Resolved resolve(Node parent, String name) throws IOException {
-    Map<String, Object> attrs = null;
+    Stat attrs = null;
     String redirect = null;
     if (parent.upper && stack.upper != null) {
       // Built only here: a node's path is a walk to the root, and most lookups of a container's
@@ -96,7 +103,7 @@ final class Lookup {
         return null;
       }
       if (attrs != null) {
-        FileType type = FileType.ofMode((Integer) attrs.get("mode"));
+        FileType type = FileType.ofMode(attrs.mode());
         if (type != FileType.DIRECTORY) {
           if (type == FileType.REGULAR && stack.upper.isMetacopy(path)) {
             List<LowerRef> origin = lowerFile(parent, name, stack.upper.redirect(path));
@@ -235,7 +242,7 @@ final class Lookup {
 
   /** Resolves the root: the upper root and every lower root down to an opaque one. */
   Resolved root() throws IOException {
-    Map<String, Object> attrs = stack.upper == null ? null : stack.upper.stat("");
+    Stat attrs = stack.upper == null ? null : stack.upper.stat("");
     List<LowerRef> found = new ArrayList<>();
     if (attrs != null && stack.upper.isOpaque("")) {
       return new Resolved(FileType.DIRECTORY, true, false, List.of(), attrs);

@@ -1,8 +1,8 @@
 package dev.strata.union;
 
-import dev.strata.host.ErrnoException;
-import dev.strata.host.Errno;
 import com.google.common.collect.ImmutableList;
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.Map;

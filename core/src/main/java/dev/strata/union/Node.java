@@ -27,7 +27,7 @@ final class Node {
    * For a name of a hard-linked lower file: the file's entry in the index (the kernel's
    * index=on), once any of its names was copied up or removed; every name then shows it.
    */
-  java.nio.file.Path index;
+  dev.strata.host.HostPath index;
   /** Lower layers holding this node, top first: every merged directory, or a file's origin. */
   List<LowerRef> lowers;
   /** How many times FUSE has been told of this node and not yet forgotten it. */

@@ -1,8 +1,10 @@
 package dev.strata.union;
 
-import dev.strata.host.ErrnoException;
-import dev.strata.host.Errno;
 import com.google.common.collect.ImmutableList;
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.HostPath;
+import java.io.IOException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -35,12 +37,12 @@ final class Stack {
   }
 
   /** The index entry of a hard-linked lower file, if one of its names was changed already. */
-  java.nio.file.Path indexOf(LowerRef ref) {
+  HostPath indexOf(LowerRef ref) throws IOException {
     if (upper == null || ref.entry().type() != FileType.REGULAR || ref.entry().nlink() < 2) {
       return null;
     }
-    java.nio.file.Path entry = upper.indexEntry(lowers.get(ref.layer()), ref.entry().identity());
-    return java.nio.file.Files.exists(entry) ? entry : null;
+    HostPath entry = upper.indexEntry(lowers.get(ref.layer()), ref.entry().identity());
+    return entry.exists() ? entry : null;
   }
 
   Node node(long id) throws ErrnoException {

@@ -1,7 +1,5 @@
 package dev.strata.union;
 
-import dev.strata.host.ErrnoException;
-import dev.strata.host.Errno;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.google.common.collect.ImmutableList;
@@ -10,6 +8,9 @@ import com.google.common.collect.ImmutableSortedMap;
 import dev.strata.blob.ObjectContent;
 import dev.strata.blob.ObjectStore;
 import dev.strata.digest.Digest;
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.HostFile;
 import dev.strata.layer.Bytes;
 import dev.strata.layer.EntryKind;
 import dev.strata.layer.LayerEntry;
@@ -24,7 +25,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -396,15 +396,29 @@ public final class StoreLayer implements LowerLayer {
       return content.read(position, dst);
     }
 
+    /** The object's file, opened for copy-up at the first ask and closed with the content. */
+    private HostFile file;
+
     @Override
-    public Optional<Path> hostFile() {
-      return content.hostFile();
+    public synchronized Extent extent() throws IOException {
+      if (file == null) {
+        file = HostFile.open(content.file(), HostFile.O_RDONLY, 0);
+      }
+      return new Extent(file, content.offset(), content.whole());
     }
 
     @Override
     public void close() throws IOException {
       open.remove(content);
-      content.close();
+      try {
+        content.close();
+      } finally {
+        synchronized (this) {
+          if (file != null) {
+            file.close();
+          }
+        }
+      }
     }
   }
 }

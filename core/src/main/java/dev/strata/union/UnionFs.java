@@ -1,8 +1,10 @@
 package dev.strata.union;
 
-import dev.strata.host.ErrnoException;
-import dev.strata.host.Errno;
 import com.google.common.collect.ImmutableList;
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.FsStats;
+import dev.strata.host.HostDir;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -54,11 +56,14 @@ public final class UnionFs implements Closeable {
       if (!Files.isDirectory(upper)) {
         throw new ErrnoException(Errno.ENOTDIR, "upper directory " + upper + " does not exist");
       }
-      upperDir = new UpperDir(upper, work, options.host());
+      upperDir = new UpperDir(upper, work, options.privileges());
     }
     UnionFs fs = new UnionFs(new Stack(ImmutableList.copyOf(lowers), upperDir, options));
     Lookup.Resolved root = fs.lookup.root();
     if (root.lowers().isEmpty() && !root.upper()) {
+      if (upperDir != null) {
+        upperDir.close();
+      }
       throw new ErrnoException(Errno.EINVAL, "a union needs at least one layer");
     }
     fs.stack.inodes.nextId();
@@ -241,7 +246,7 @@ public final class UnionFs implements Closeable {
     });
   }
 
-  /** renameat2, flags from {@link HostFiles#RENAME_NOREPLACE} and its siblings. */
+  /** renameat2, flags from {@link HostDir#RENAME_NOREPLACE} and its siblings. */
   public void rename(long parent, String name, long newParent, String newName, int flags) throws IOException {
     withWriteLock(() -> {
       dirOps.rename(stack.node(parent), name, stack.node(newParent), newName, flags);
@@ -338,9 +343,13 @@ public final class UnionFs implements Closeable {
   }
 
   /** statfs of the upper's filesystem (of the first lower's when read-only). */
-  public HostFiles.FsStats statfs() throws IOException {
-    Path where = stack.upper != null ? stack.upper.path("") : stack.lowers.get(0).hostDirectory();
-    return stack.options.host().statfs(where);
+  public FsStats statfs() throws IOException {
+    if (stack.upper != null) {
+      return stack.upper.statfs();
+    }
+    try (HostDir lower = HostDir.open(stack.lowers.get(0).hostDirectory())) {
+      return lower.statfs();
+    }
   }
 
   /** The shared state, for the changeset writer. */
@@ -350,6 +359,9 @@ public final class UnionFs implements Closeable {
 
   @Override
   public void close() throws IOException {
+    if (stack.upper != null) {
+      stack.upper.close();
+    }
     for (LowerLayer l : stack.lowers) {
       l.close();
     }

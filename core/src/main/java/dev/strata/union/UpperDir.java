@@ -1,19 +1,19 @@
 package dev.strata.union;
 
-import dev.strata.host.ErrnoException;
 import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.FsStats;
+import dev.strata.host.HostDir;
+import dev.strata.host.HostPath;
+import dev.strata.host.Names;
+import dev.strata.host.Privileges;
+import dev.strata.host.Stat;
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The upper directory in the kernel's format, and the work directory beside it.
@@ -22,15 +22,15 @@ import java.util.stream.Stream;
  * (as fuse-overlayfs writes them without privileges); both are read either way. Opaque
  * directories, redirects and metacopy marks are overlay xattrs ({@code trusted.overlay.*} as
  * root, {@code user.overlay.*} otherwise); an opaque directory may also hold a
- * {@code .wh..wh..opq} file.
+ * {@code .wh..wh..opq} file. Every call reaches the host through {@link HostDir}: names byte
+ * for byte, errors with the host's errno.
  */
-final class UpperDir {
+final class UpperDir implements Closeable {
   static final String WHITEOUT_PREFIX = ".wh.";
   static final String OPAQUE_MARKER = ".wh..wh..opq";
 
-  private final Path root;
-  private final Path work;
-  private final HostFiles host;
+  private final HostDir root;
+  private final HostDir work;
   private final String prefix;
   private final boolean deviceWhiteouts;
   /** Rootless: owners, modes and device types live in {@link #OVERRIDE}, not in the inode. */
@@ -39,46 +39,48 @@ final class UpperDir {
   /** The xattr rootless container tools keep "uid:gid:mode:type" in. */
   static final String OVERRIDE = "user.containers.override_stat";
 
-  UpperDir(Path root, Path work, HostFiles host) throws IOException {
-    this.root = root;
-    this.work = work;
-    this.host = host;
-    this.prefix = host.overlayXattrPrefix();
-    this.deviceWhiteouts = host.canMknod();
-    this.rootless = !host.canChown();
-    Files.createDirectories(work.resolve("work"));
-  }
-
-  HostFiles host() {
-    return host;
+  UpperDir(Path root, Path work, Privileges privileges) throws IOException {
+    this.root = HostDir.open(root);
+    try {
+      java.nio.file.Files.createDirectories(work);
+      this.work = HostDir.open(work);
+    } catch (IOException | RuntimeException e) {
+      this.root.close();
+      throw e;
+    }
+    this.prefix = privileges.overlayXattrPrefix();
+    this.deviceWhiteouts = privileges.mknod();
+    this.rootless = !privileges.chown();
+    if (this.work.stat("work") == null) {
+      this.work.mkdir("work", 0700);
+    }
   }
 
   /** Returns the host path of union path {@code rel}. */
-  Path path(String rel) {
-    if (rel.isEmpty()) {
-      return root;
-    }
-    Path p = root.resolve(rel);
-    return rel.length() > LONG_PATH ? host.reachable(p) : p;
+  HostPath path(String rel) {
+    return new HostPath(root, rel);
   }
 
-  /** Characters of a relative path past which the upper's root could push it over PATH_MAX. */
-  static final int LONG_PATH = 2048;
+  /** The prefix of the overlay's own xattrs in this upper. */
+  String prefix() {
+    return prefix;
+  }
 
   /** Returns a fresh name in the work directory, for staging a copy-up or an exchange. */
-  Path temp(String what) {
-    return work.resolve("work").resolve("#" + what + "-" + Long.toHexString(System.nanoTime()) + "-"
+  HostPath temp(String what) {
+    return new HostPath(work, "work/#" + what + "-" + Long.toHexString(System.nanoTime()) + "-"
         + Long.toHexString(Thread.currentThread().getId()));
   }
 
-  /** Returns the attributes of {@code rel} (unix view, not following links), or null if absent. */
-  Map<String, Object> stat(String rel) throws IOException {
-    try {
-      Map<String, Object> a = Files.readAttributes(path(rel), "unix:*", LinkOption.NOFOLLOW_LINKS);
-      return rootless ? withOverride(path(rel), a) : a;
-    } catch (NoSuchFileException e) {
-      return null;
-    }
+  /** Returns the attributes of {@code rel} (not following links), or null if absent. */
+  Stat stat(String rel) throws IOException {
+    return stat(path(rel));
+  }
+
+  /** Returns the attributes of an upper or work file as the union shows them, or null if absent. */
+  Stat stat(HostPath file) throws IOException {
+    Stat a = file.stat();
+    return a != null && rootless ? withOverride(file, a) : a;
   }
 
   /** Whether this upper keeps owners and modes in override xattrs (rootless). */
@@ -87,30 +89,24 @@ final class UpperDir {
   }
 
   /** The attributes with the override xattr's owner, mode and type in place of the host's. */
-  Map<String, Object> withOverride(Path file, Map<String, Object> host) throws IOException {
+  private Stat withOverride(HostPath file, Stat host) throws IOException {
     Override o = override(file, host);
     if (o == null) {
       return host;
     }
-    Map<String, Object> a = new java.util.HashMap<>(host);
-    a.put("uid", (int) o.uid());
-    a.put("gid", (int) o.gid());
-    a.put("mode", o.typeBits() | o.mode());
-    a.put("rdev", ((long) (o.major() & 0xfff) << 8) | (o.minor() & 0xff) | ((long) (o.minor() & ~0xff) << 12)
-        | ((long) (o.major() & ~0xfff) << 32));
-    return a;
+    return host.withOwnerAndMode(o.uid(), o.gid(), o.typeBits() | o.mode(), o.major(), o.minor());
   }
 
   /** Owner, mode and type as a rootless upper records them. */
   record Override(long uid, long gid, int mode, int typeBits, int major, int minor) {
     String encode() {
       String type = switch (typeBits) {
-        case 0040000 -> "dir";
-        case 0120000 -> "symlink";
-        case 0010000 -> "pipe";
-        case 0140000 -> "socket";
-        case 0020000 -> "char-" + major + "-" + minor;
-        case 0060000 -> "block-" + major + "-" + minor;
+        case Stat.S_IFDIR -> "dir";
+        case Stat.S_IFLNK -> "symlink";
+        case Stat.S_IFIFO -> "pipe";
+        case Stat.S_IFSOCK -> "socket";
+        case Stat.S_IFCHR -> "char-" + major + "-" + minor;
+        case Stat.S_IFBLK -> "block-" + major + "-" + minor;
         default -> "file";
       };
       return uid + ":" + gid + ":" + String.format("%04o", mode & 07777) + ":" + type;
@@ -121,22 +117,22 @@ final class UpperDir {
       if (f.length < 3) {
         return null;
       }
-      int typeBits = 0100000;
+      int typeBits = Stat.S_IFREG;
       int major = 0;
       int minor = 0;
       if (f.length > 3) {
         String t = f[3];
         if (t.equals("dir")) {
-          typeBits = 0040000;
+          typeBits = Stat.S_IFDIR;
         } else if (t.equals("symlink")) {
-          typeBits = 0120000;
+          typeBits = Stat.S_IFLNK;
         } else if (t.equals("pipe")) {
-          typeBits = 0010000;
+          typeBits = Stat.S_IFIFO;
         } else if (t.equals("socket")) {
-          typeBits = 0140000;
+          typeBits = Stat.S_IFSOCK;
         } else if (t.startsWith("char-") || t.startsWith("block-")) {
           String[] d = t.split("-");
-          typeBits = t.startsWith("char-") ? 0020000 : 0060000;
+          typeBits = t.startsWith("char-") ? Stat.S_IFCHR : Stat.S_IFBLK;
           major = Integer.parseInt(d[1]);
           minor = Integer.parseInt(d[2]);
         }
@@ -146,11 +142,11 @@ final class UpperDir {
     }
   }
 
-  private Override override(Path file, Map<String, Object> host) throws IOException {
-    if (((Integer) host.get("mode") & 0170000) == 0120000) {
+  private Override override(HostPath file, Stat host) throws IOException {
+    if (host.isSymlink()) {
       return null; // symlinks cannot hold user xattrs
     }
-    byte[] v = this.host.getxattr(file, OVERRIDE);
+    byte[] v = file.getxattr(OVERRIDE);
     if (v == null) {
       return null;
     }
@@ -162,13 +158,13 @@ final class UpperDir {
   }
 
   /** Sets the owner of an upper file (rootless: in the override xattr). */
-  void setOwner(Path file, long uid, long gid) throws IOException {
+  void setOwner(HostPath file, long uid, long gid) throws IOException {
     if (!rootless) {
-      host.lchown(file, uid, gid);
+      file.chown(uid, gid);
       return;
     }
-    Map<String, Object> a = Files.readAttributes(file, "unix:*", LinkOption.NOFOLLOW_LINKS);
-    if (((Integer) a.get("mode") & 0170000) == 0120000) {
+    Stat a = existing(file);
+    if (a.isSymlink()) {
       return; // nowhere to keep it: rootless tools leave symlinks owned by the user
     }
     Override o = current(file, a);
@@ -177,100 +173,100 @@ final class UpperDir {
   }
 
   /** Sets the mode of an upper file (rootless: in the override xattr; the inode stays usable). */
-  void setMode(Path file, int mode) throws IOException {
+  void setMode(HostPath file, int mode) throws IOException {
     if (!rootless) {
-      host.chmod(file, mode & 07777);
+      file.chmod(mode & 07777);
       return;
     }
-    Map<String, Object> a = Files.readAttributes(file, "unix:*", LinkOption.NOFOLLOW_LINKS);
-    if (((Integer) a.get("mode") & 0170000) == 0120000) {
+    Stat a = existing(file);
+    if (a.isSymlink()) {
       return;
     }
     Override o = current(file, a);
     writeOverride(file, new Override(o.uid(), o.gid(), mode & 07777, o.typeBits(), o.major(), o.minor()));
     // The user who runs the union must still read and write what it keeps.
-    boolean dir = ((Integer) a.get("mode") & 0170000) == 0040000;
-    host.chmod(file, (mode & 0777) | (dir ? 0700 : 0600));
+    file.chmod((mode & 0777) | (a.isDirectory() ? 0700 : 0600));
   }
 
   /** Makes a device node, fifo or socket (rootless: a plain file whose override says the type). */
-  void makeNode(Path file, int mode, int major, int minor) throws IOException {
-    if (host.canMknod()) {
-      host.mknod(file, mode, major, minor);
+  void makeNode(HostPath file, int mode, int major, int minor) throws IOException {
+    if (deviceWhiteouts) {
+      file.mknod(mode, major, minor);
       return;
     }
-    Files.createFile(file);
-    writeOverride(file, new Override(0, 0, mode & 07777, mode & 0170000, major, minor));
+    file.createFile(0600);
+    writeOverride(file, new Override(0, 0, mode & 07777, mode & Stat.S_IFMT, major, minor));
   }
 
-  private Override current(Path file, Map<String, Object> a) throws IOException {
+  private static Stat existing(HostPath file) throws IOException {
+    Stat a = file.stat();
+    if (a == null) {
+      throw new ErrnoException(Errno.ENOENT, file.toString());
+    }
+    return a;
+  }
+
+  private Override current(HostPath file, Stat a) throws IOException {
     Override o = override(file, a);
     if (o != null) {
       return o;
     }
-    int mode = (Integer) a.get("mode");
-    long rdev = (Long) a.get("rdev");
-    return new Override((Integer) a.get("uid"), (Integer) a.get("gid"), mode & 07777, mode & 0170000, major(rdev),
-        minor(rdev));
+    return new Override(a.uid(), a.gid(), a.mode() & 07777, a.type(), a.rdevMajor(), a.rdevMinor());
   }
 
-  private void writeOverride(Path file, Override o) throws IOException {
-    host.setxattr(file, OVERRIDE, o.encode().getBytes(StandardCharsets.US_ASCII));
-  }
-
-  /** Returns whether attributes read by {@link #stat} are those of a char 0/0 whiteout. */
-  static boolean isWhiteout(Map<String, Object> attrs) {
-    int mode = (Integer) attrs.get("mode");
-    return (mode & 0170000) == 0020000 && ((Long) attrs.get("rdev")) == 0;
+  private void writeOverride(HostPath file, Override o) throws IOException {
+    file.setxattr(OVERRIDE, o.encode().getBytes(StandardCharsets.US_ASCII));
   }
 
   /** Returns whether {@code rel} is whited out in the upper (a device whiteout or a .wh. file). */
-  boolean whitedOut(String rel, Map<String, Object> attrs) throws IOException {
+  boolean whitedOut(String rel, Stat attrs) throws IOException {
     if (attrs != null) {
-      return isWhiteout(attrs);
+      return attrs.isWhiteout();
     }
-    Path marker = whiteoutFile(rel);
-    return marker != null && Files.exists(marker, LinkOption.NOFOLLOW_LINKS);
+    HostPath marker = whiteoutFile(rel);
+    return marker != null && marker.exists();
   }
 
   /** The .wh. marker of {@code rel}; null when the marker's name would pass NAME_MAX. */
-  private Path whiteoutFile(String rel) {
+  private HostPath whiteoutFile(String rel) {
     int slash = rel.lastIndexOf('/');
-    String dir = slash < 0 ? "" : rel.substring(0, slash);
     String marker = WHITEOUT_PREFIX + rel.substring(slash + 1);
-    if (marker.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > Lookup.NAME_MAX) {
+    if (Names.length(marker) > Names.NAME_MAX) {
       return null;
     }
-    return path(dir).resolve(marker);
+    return path(slash < 0 ? marker : rel.substring(0, slash) + "/" + marker);
   }
 
   /** Whites out {@code rel}, whose upper name must be free. */
   void whiteout(String rel) throws IOException {
     if (deviceWhiteouts) {
-      host.mknod(path(rel), 0020000, 0, 0);
-    } else {
-      try {
-        Path marker = whiteoutFile(rel);
-        if (marker == null) {
-          // fuse-overlayfs has the same limit where it writes .wh. files: 251 bytes a name.
-          throw new ErrnoException(Errno.ENAMETOOLONG, "/" + rel + ": no room for a .wh. whiteout marker");
-        }
-        Files.createFile(marker);
-      } catch (FileAlreadyExistsException e) {
-        // already whited out
+      path(rel).mknod(Stat.S_IFCHR, 0, 0);
+      return;
+    }
+    HostPath marker = whiteoutFile(rel);
+    if (marker == null) {
+      // fuse-overlayfs has the same limit where it writes .wh. files: 251 bytes a name.
+      throw new ErrnoException(Errno.ENAMETOOLONG, "/" + Names.printable(rel) + ": no room for a .wh. whiteout marker");
+    }
+    try {
+      marker.createFile(0600);
+    } catch (ErrnoException e) {
+      if (e.errno() != Errno.EEXIST) {
+        throw e;
       }
+      // already whited out
     }
   }
 
   /** Removes a whiteout of {@code rel}, of either kind, if there is one. */
   void removeWhiteout(String rel) throws IOException {
-    Map<String, Object> attrs = stat(rel);
-    if (attrs != null && isWhiteout(attrs)) {
-      Files.delete(path(rel));
+    Stat attrs = path(rel).stat();
+    if (attrs != null && attrs.isWhiteout()) {
+      path(rel).unlink();
     }
-    Path marker = whiteoutFile(rel);
+    HostPath marker = whiteoutFile(rel);
     if (marker != null) {
-      Files.deleteIfExists(marker);
+      marker.deleteIfExists();
     }
   }
 
@@ -278,15 +274,15 @@ final class UpperDir {
    * Returns the index entry of a hard-linked lower file: named by the layer and the file's
    * identity in it, so that every name of the file finds the same entry, across mounts too.
    */
-  Path indexEntry(LowerLayer layer, long identity) {
+  HostPath indexEntry(LowerLayer layer, long identity) {
     String key = layer.describe() + "\0" + identity;
     String name = com.google.common.hash.Hashing.sha256().hashString(key, StandardCharsets.UTF_8).toString().substring(0, 40);
     return indexDir().resolve(name);
   }
 
   /** The directory of index entries, beside the kernel's own work directories. */
-  Path indexDir() {
-    return work.resolve("strata-index");
+  HostPath indexDir() {
+    return new HostPath(work, "strata-index");
   }
 
   /** The xattr on an indexed file that holds its link count in the union. */
@@ -295,52 +291,52 @@ final class UpperDir {
   }
 
   /** Returns the union link count of an indexed file, or -1 if it is not one. */
-  int unionNlink(Path file) throws IOException {
-    byte[] v = host.getxattr(file, nlinkXattr());
+  int unionNlink(HostPath file) throws IOException {
+    byte[] v = file.getxattr(nlinkXattr());
     return v == null ? -1 : Integer.parseInt(new String(v, StandardCharsets.US_ASCII));
   }
 
   /** Sets the union link count of an indexed file. */
-  void setUnionNlink(Path file, int nlink) throws IOException {
-    host.setxattr(file, nlinkXattr(), Integer.toString(nlink).getBytes(StandardCharsets.US_ASCII));
+  void setUnionNlink(HostPath file, int nlink) throws IOException {
+    file.setxattr(nlinkXattr(), Integer.toString(nlink).getBytes(StandardCharsets.US_ASCII));
   }
 
   /** Returns whether the upper directory {@code rel} is opaque. */
   boolean isOpaque(String rel) throws IOException {
-    byte[] v = host.getxattr(path(rel), prefix + "opaque");
+    byte[] v = path(rel).getxattr(prefix + "opaque");
     if (v != null && v.length == 1 && v[0] == 'y') {
       return true;
     }
-    return Files.exists(path(rel).resolve(OPAQUE_MARKER), LinkOption.NOFOLLOW_LINKS);
+    return path(rel).resolve(OPAQUE_MARKER).exists();
   }
 
   /** Makes the upper directory {@code rel} opaque. */
   void setOpaque(String rel) throws IOException {
-    host.setxattr(path(rel), prefix + "opaque", new byte[] {'y'});
+    path(rel).setxattr(prefix + "opaque", new byte[] {'y'});
   }
 
   /** Returns the redirect of {@code rel}, or null. */
   String redirect(String rel) throws IOException {
-    byte[] v = host.getxattr(path(rel), prefix + "redirect");
-    return v == null ? null : new String(v, StandardCharsets.UTF_8);
+    byte[] v = path(rel).getxattr(prefix + "redirect");
+    return v == null ? null : Names.decode(v);
   }
 
-  /** Records that the directory {@code rel} shows the lower directories of {@code target}. */
-  void setRedirect(String rel, String target) throws IOException {
-    host.setxattr(path(rel), prefix + "redirect", target.getBytes(StandardCharsets.UTF_8));
+  /** Records that {@code file} shows the lower content of {@code target}. */
+  void setRedirect(HostPath file, String target) throws IOException {
+    file.setxattr(prefix + "redirect", Names.encode(target));
   }
 
   /** Returns whether the upper file {@code rel} holds metadata only. */
   boolean isMetacopy(String rel) throws IOException {
-    return host.getxattr(path(rel), prefix + "metacopy") != null;
+    return path(rel).getxattr(prefix + "metacopy") != null;
   }
 
-  void setMetacopy(Path file) throws IOException {
-    host.setxattr(file, prefix + "metacopy", new byte[0]);
+  void setMetacopy(HostPath file) throws IOException {
+    file.setxattr(prefix + "metacopy", new byte[0]);
   }
 
   void clearMetacopy(String rel) throws IOException {
-    host.removexattr(path(rel), prefix + "metacopy");
+    path(rel).removexattr(prefix + "metacopy");
   }
 
   /**
@@ -368,25 +364,31 @@ final class UpperDir {
   Listing list(String rel) throws IOException {
     List<String> names = new ArrayList<>();
     List<String> whiteouts = new ArrayList<>();
-    try (Stream<Path> children = Files.list(path(rel))) {
-      for (Path c : (Iterable<Path>) children::iterator) {
-        String n = c.getFileName().toString();
-        if (n.equals(OPAQUE_MARKER)) {
-          continue;
-        }
-        if (n.startsWith(WHITEOUT_PREFIX)) {
-          whiteouts.add(n.substring(WHITEOUT_PREFIX.length()));
-          continue;
-        }
-        Map<String, Object> attrs = Files.readAttributes(c, "unix:mode,rdev", LinkOption.NOFOLLOW_LINKS);
-        if (isWhiteout(attrs)) {
-          whiteouts.add(n);
-        } else {
-          names.add(n);
-        }
+    List<HostDir.Entry> entries;
+    try {
+      entries = root.list(rel);
+    } catch (ErrnoException e) {
+      if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
+        return new Listing(names, whiteouts); // not (or no longer) there: nothing in it
       }
-    } catch (NoSuchFileException e) {
-      // not (or no longer) there: nothing in it
+      throw e;
+    }
+    for (HostDir.Entry c : entries) {
+      String n = c.name();
+      if (n.equals(OPAQUE_MARKER)) {
+        continue;
+      }
+      if (n.startsWith(WHITEOUT_PREFIX)) {
+        whiteouts.add(n.substring(WHITEOUT_PREFIX.length()));
+        continue;
+      }
+      boolean maybeDevice = c.type() == HostDir.Entry.DT_CHR || c.type() == HostDir.Entry.DT_UNKNOWN;
+      Stat attrs = maybeDevice ? path(rel).resolve(n).stat() : null;
+      if (attrs != null && attrs.isWhiteout()) {
+        whiteouts.add(n);
+      } else {
+        names.add(n);
+      }
     }
     return new Listing(names, whiteouts);
   }
@@ -394,31 +396,20 @@ final class UpperDir {
   /** The names of an upper directory. */
   record Listing(List<String> names, List<String> whiteouts) {}
 
+  /** statfs of the upper's filesystem. */
+  FsStats statfs() throws IOException {
+    return root.statfs();
+  }
+
   /** Returns the attributes of an upper file as getattr reports them. */
-  static Attr attr(Map<String, Object> a, long ino) {
-    long rdev = (Long) a.get("rdev");
-    return new Attr(ino, (Integer) a.get("mode"), (Integer) a.get("nlink"), (Integer) a.get("uid"),
-        (Integer) a.get("gid"), major(rdev), minor(rdev), (Long) a.get("size"), blocks(a),
-        nanos((FileTime) a.get("lastAccessTime")), nanos((FileTime) a.get("lastModifiedTime")),
-        nanos((FileTime) a.get("ctime")));
+  static Attr attr(Stat a, long ino) {
+    return new Attr(ino, a.mode(), a.nlink(), a.uid(), a.gid(), a.rdevMajor(), a.rdevMinor(), a.size(), a.blocks(),
+        a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos());
   }
 
-  private static long blocks(Map<String, Object> a) {
-    // The JDK does not expose st_blocks; a sparse-aware count would need a native stat.
-    long size = (Long) a.get("size");
-    return (size + 511) / 512;
-  }
-
-  static long nanos(FileTime t) {
-    java.time.Instant i = t.toInstant();
-    return i.getEpochSecond() * 1_000_000_000L + i.getNano();
-  }
-
-  static int major(long rdev) {
-    return (int) (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL));
-  }
-
-  static int minor(long rdev) {
-    return (int) ((rdev & 0xff) | ((rdev >>> 12) & ~0xffL));
+  @java.lang.Override
+  public void close() {
+    root.close();
+    work.close();
   }
 }

@@ -1,11 +1,12 @@
 package dev.strata.union;
 
-import dev.strata.host.Errno;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import dev.strata.host.Errno;
+import dev.strata.host.HostPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
@@ -19,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
  * AUFS whiteout files, xattr whiteouts, redirects), and symlinks that must not be followed.
  */
 class HostDirLayerTest {
-  private static final JavaHostFiles HOST = JavaHostFiles.INSTANCE;
 
   @TempDir Path dir;
   private Path root;
@@ -30,7 +30,7 @@ class HostDirLayerTest {
   }
 
   private HostDirLayer layer() throws IOException {
-    return HostDirLayer.open(root, HOST);
+    return HostDirLayer.open(root);
   }
 
   @Test
@@ -96,16 +96,16 @@ class HostDirLayerTest {
   @Test
   void xattrWhiteoutsRedirectsAndOpaqueValues() throws IOException {
     Path marked = Files.write(root.resolve("marked"), new byte[0]);
-    HOST.setxattr(marked, "user.overlay.whiteout", new byte[0]);
+    HostPaths.setxattr(marked, "user.overlay.whiteout", new byte[0]);
     Path full = Files.write(root.resolve("full"), new byte[] {1});
-    HOST.setxattr(full, "user.overlay.whiteout", new byte[0]);
+    HostPaths.setxattr(full, "user.overlay.whiteout", new byte[0]);
     Path moved = Files.createDirectory(root.resolve("moved"));
-    HOST.setxattr(moved, "user.overlay.redirect", "/old/place".getBytes(UTF_8));
-    HOST.setxattr(moved, "user.overlay.opaque", "y".getBytes(UTF_8));
-    HOST.setxattr(moved, "user.mine", "m".getBytes(UTF_8));
+    HostPaths.setxattr(moved, "user.overlay.redirect", "/old/place".getBytes(UTF_8));
+    HostPaths.setxattr(moved, "user.overlay.opaque", "y".getBytes(UTF_8));
+    HostPaths.setxattr(moved, "user.mine", "m".getBytes(UTF_8));
     // "x": a directory that holds xattr whiteouts, not an opaque one (kernel 6.7).
     Path holder = Files.createDirectory(root.resolve("holder"));
-    HOST.setxattr(holder, "user.overlay.opaque", "x".getBytes(UTF_8));
+    HostPaths.setxattr(holder, "user.overlay.opaque", "x".getBytes(UTF_8));
 
     HostDirLayer layer = layer();
 
@@ -151,11 +151,11 @@ class HostDirLayerTest {
   @Test
   void theRootMustBeADirectoryAndASymlinkToOneIsFollowed() throws IOException {
     Path file = Files.write(dir.resolve("file"), new byte[0]);
-    assertThatThrownBy(() -> HostDirLayer.open(file, HOST)).isInstanceOf(NotDirectoryException.class);
+    assertThatThrownBy(() -> HostDirLayer.open(file)).isInstanceOf(NotDirectoryException.class);
     Files.write(root.resolve("a"), new byte[0]);
     Path alias = Files.createSymbolicLink(dir.resolve("alias"), root);
 
-    HostDirLayer layer = HostDirLayer.open(alias, HOST);
+    HostDirLayer layer = HostDirLayer.open(alias);
 
     assertThat(layer.root()).isEqualTo(root.toRealPath());
     assertThat(layer.list("")).extracting(LowerEntry::name).containsExactly("a");

@@ -1,11 +1,12 @@
 package dev.strata.union;
 
-import dev.strata.host.ErrnoException;
-import dev.strata.host.Errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.collect.ImmutableMap;
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.Privileges;
 import dev.strata.layer.Bytes;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,10 +70,10 @@ class LowerCacheTest {
       if (i == LAYERS - 1) {
         Files.writeString(root.resolve("a/b/target"), "bottom");
       }
-      lowers.add(new Counting(HostDirLayer.open(root, JavaHostFiles.INSTANCE), stats));
+      lowers.add(new Counting(HostDirLayer.open(root), stats));
     }
     Files.createDirectories(dir.resolve("upper"));
-    return UnionFs.open(lowers, dir.resolve("upper"), dir.resolve("work"), UnionOptions.defaults(JavaHostFiles.INSTANCE));
+    return UnionFs.open(lowers, dir.resolve("upper"), dir.resolve("work"), UnionOptions.defaults(Privileges.ofProcess()));
   }
 
   private static long[] walk(UnionFs fs) throws IOException {

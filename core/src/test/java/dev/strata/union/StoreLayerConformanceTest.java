@@ -26,14 +26,16 @@ class StoreLayerConformanceTest extends LowerLayerConformanceTest {
   }
 
   @Test
-  void largeContentsAreHostFilesAndPackedOnesAreNot() throws IOException {
+  void largeContentsAreHostFilesAndPackedOnesAreParts() throws IOException {
     try (FileContent big = layer.open("usr/bin/big"); FileContent small = layer.open("usr/lib/libx.so");
         FileContent boundary = layer.open("usr/lib/exact64k")) {
-      assertThat(big.hostFile()).isPresent();
-      assertThat(big.hostFile().get().toString()).contains("objects/sha256/");
-      assertThat(small.hostFile()).isEmpty();
+      assertThat(big.extent().whole()).isTrue();
+      assertThat(big.extent().offset()).isZero();
+      assertThat(big.extent().file().description()).contains("objects/sha256/");
+      assertThat(small.extent().whole()).isFalse();
+      assertThat(small.extent().file().description()).contains("objects/packs/");
       assertThat(boundary.size()).isEqualTo(ObjectStore.PACK_LIMIT);
-      assertThat(boundary.hostFile()).isEmpty();
+      assertThat(boundary.extent().whole()).isFalse();
     }
   }
 

@@ -1,11 +1,11 @@
 package dev.strata.union;
 
-import dev.strata.host.Errno;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import dev.strata.host.Errno;
 import dev.strata.layer.Bytes;
 import dev.strata.layer.LayerIndex;
 import dev.strata.layer.LowerFiles;

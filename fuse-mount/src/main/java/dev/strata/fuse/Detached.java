@@ -48,6 +48,9 @@ public final class Detached {
     if (!tiered) {
       cmd.addAll(SERVER_JIT);
     }
+    // jnr-ffi turns C strings into Java strings with the default charset: with ISO-8859-1 (one
+    // char per byte) the libfuse transport gets every byte of every name (see UnionFuseFs).
+    cmd.add("-Dfile.encoding=ISO-8859-1");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass);

@@ -1,5 +1,6 @@
 package dev.strata.fuse;
 
+import dev.strata.host.Privileges;
 import dev.strata.union.HostDirLayer;
 import dev.strata.union.LowerLayer;
 import dev.strata.union.UnionFs;
@@ -144,12 +145,11 @@ public final class OverlayMain {
 
   private static void serve(OverlayOptions o, Path mountPoint, String source, boolean debug)
       throws IOException, InterruptedException {
-    NativeHostFiles host = NativeHostFiles.create();
     List<LowerLayer> lowers = new ArrayList<>();
     for (Path d : o.lowerDirs()) {
-      lowers.add(HostDirLayer.open(d, host));
+      lowers.add(HostDirLayer.open(d));
     }
-    UnionOptions union = new UnionOptions(host, o.readOnly(), true, true);
+    UnionOptions union = new UnionOptions(Privileges.ofProcess(), o.readOnly(), true, true);
     UnionFs fs = UnionFs.open(lowers, o.upperDir(), o.workDir(), union);
     List<String> fuse = o.fuseOptions().stream().filter(f -> !f.equals("ro") && !f.equals("rw")).toList();
     MountOptions options = MountOptions.defaults(source).withReadOnly(o.readOnly()).withExtra(fuse).withDebug(debug);

@@ -1,19 +1,18 @@
 package dev.strata.fuse;
 
 import com.kenai.jffi.MemoryIO;
-import dev.strata.union.JavaHostFiles;
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.FsStats;
+import dev.strata.host.Names;
 import dev.strata.union.Attr;
 import dev.strata.union.Ctx;
 import dev.strata.union.DirEntry;
-import dev.strata.host.Errno;
-import dev.strata.union.HostFiles;
 import dev.strata.union.SetAttr;
-import dev.strata.host.ErrnoException;
 import dev.strata.union.UnionFs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
+import java.nio.charset.Charset;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import jnr.ffi.Pointer;
@@ -79,13 +78,13 @@ final class UnionFuseFs extends FuseStubFS {
   /** The failure as errno, logged unless it is an answer the kernel would give too. */
   private static int errno(Throwable e, String op, String path) {
     if (e instanceof IOException io) {
-      Errno errno = JavaHostFiles.errnoOf(io);
+      Errno errno = ErrnoException.errnoOf(io);
       if (errno != Errno.EIO) {
         return -errno.number();
       }
     }
-    String kind = e instanceof FileSystemException ? "host filesystem error" : "internal error";
-    LOG.log(System.Logger.Level.ERROR, kind + " in " + op + " " + path + ": " + e, e);
+    String kind = e instanceof IOException ? "host filesystem error" : "internal error";
+    LOG.log(System.Logger.Level.ERROR, kind + " in " + op + " " + Names.printable(String.valueOf(path)) + ": " + e, e);
     return -(e instanceof OutOfMemoryError ? Errno.ENOMEM : Errno.EIO).number();
   }
 
@@ -101,6 +100,22 @@ final class UnionFuseFs extends FuseStubFS {
     } catch (Throwable e) {
       return errno(e, op, path);
     }
+  }
+
+  /**
+   * The name jnr-ffi made of a C string, as {@link Names} carries it. jnr-ffi decodes a string
+   * with the JVM's default charset; the server runs with ISO-8859-1 as that charset (one char
+   * per byte), so every byte comes through and is read here as the bytes they were. With any
+   * other default charset, bytes that charset cannot decode are lost (a path that cannot exist
+   * then answers ENOENT).
+   */
+  static String fromJnr(String jnr) {
+    return jnr == null ? null : Names.decode(jnr.getBytes(Charset.defaultCharset()));
+  }
+
+  /** A name as jnr-ffi must be given it to pass its bytes on (see {@link #fromJnr}). */
+  static String toJnr(String name) {
+    return new String(Names.encode(name), Charset.defaultCharset());
   }
 
   private static String parentOf(String path) {
@@ -133,12 +148,14 @@ final class UnionFuseFs extends FuseStubFS {
   // --- attributes --------------------------------------------------------------------------
 
   @Override
-  public int getattr(String path, FileStat stat) {
+  public int getattr(String jnrPath, FileStat stat) {
+    String path = fromJnr(jnrPath);
     return call("getattr", path, () -> fill(stat, fs.getattr(fs.resolve(path))));
   }
 
   @Override
-  public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+  public int fgetattr(String jnrPath, FileStat stat, FuseFileInfo fi) {
+    String path = fromJnr(jnrPath);
     return call("fgetattr", path, () -> fill(stat, fs.getattr(node(path, fi))));
   }
 
@@ -176,12 +193,14 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   @Override
-  public int chmod(String path, long mode) {
+  public int chmod(String jnrPath, long mode) {
+    String path = fromJnr(jnrPath);
     return call("chmod", path, () -> fs.setattr(fs.resolve(path), SetAttr.mode((int) mode & 07777)));
   }
 
   @Override
-  public int chown(String path, long uid, long gid) {
+  public int chown(String jnrPath, long uid, long gid) {
+    String path = fromJnr(jnrPath);
     Long u = (uid & NO_ID) == NO_ID ? null : uid;
     Long g = (gid & NO_ID) == NO_ID ? null : gid;
     if (u == null && g == null) {
@@ -191,17 +210,20 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   @Override
-  public int truncate(String path, long size) {
+  public int truncate(String jnrPath, long size) {
+    String path = fromJnr(jnrPath);
     return call("truncate", path, () -> fs.setattr(fs.resolve(path), SetAttr.size(size)));
   }
 
   @Override
-  public int ftruncate(String path, long size, FuseFileInfo fi) {
+  public int ftruncate(String jnrPath, long size, FuseFileInfo fi) {
+    String path = fromJnr(jnrPath);
     return call("ftruncate", path, () -> fs.setattr(node(path, fi), SetAttr.size(size)));
   }
 
   @Override
-  public int utimens(String path, Timespec[] timespec) {
+  public int utimens(String jnrPath, Timespec[] timespec) {
+    String path = fromJnr(jnrPath);
     return call("utimens", path, () -> {
       long node = fs.resolve(path);
       Long atime = utime(timespec[0]);
@@ -226,15 +248,17 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   @Override
-  public int access(String path, int mask) {
+  public int access(String jnrPath, int mask) {
+    String path = fromJnr(jnrPath);
     // default_permissions: the kernel checks modes itself; this answers only whether it exists.
     return call("access", path, () -> fs.resolve(path));
   }
 
   @Override
-  public int readlink(String path, Pointer buf, long size) {
+  public int readlink(String jnrPath, Pointer buf, long size) {
+    String path = fromJnr(jnrPath);
     return call("readlink", path, () -> {
-      byte[] target = fs.readlink(fs.resolve(path)).getBytes(StandardCharsets.UTF_8);
+      byte[] target = Names.encode(fs.readlink(fs.resolve(path)));
       int n = (int) Math.min(target.length, size - 1);
       buf.put(0, target, 0, n);
       buf.putByte(n, (byte) 0);
@@ -244,28 +268,35 @@ final class UnionFuseFs extends FuseStubFS {
   // --- names -------------------------------------------------------------------------------
 
   @Override
-  public int mknod(String path, long mode, long rdev) {
+  public int mknod(String jnrPath, long mode, long rdev) {
+    String path = fromJnr(jnrPath);
     return call("mknod", path, () -> fs.holdCounted(
         fs.mknod(fs.resolve(parentOf(path)), nameOf(path), (int) mode, major(rdev), minor(rdev), caller())));
   }
 
   @Override
-  public int mkdir(String path, long mode) {
+  public int mkdir(String jnrPath, long mode) {
+    String path = fromJnr(jnrPath);
     return call("mkdir", path, () -> fs.holdCounted(fs.mkdir(fs.resolve(parentOf(path)), nameOf(path), (int) mode, caller())));
   }
 
   @Override
-  public int symlink(String target, String path) {
+  public int symlink(String jnrTarget, String jnrPath) {
+    String target = fromJnr(jnrTarget);
+    String path = fromJnr(jnrPath);
     return call("symlink", path, () -> fs.holdCounted(fs.symlink(fs.resolve(parentOf(path)), nameOf(path), target, caller())));
   }
 
   @Override
-  public int link(String existing, String path) {
+  public int link(String jnrExisting, String jnrPath) {
+    String existing = fromJnr(jnrExisting);
+    String path = fromJnr(jnrPath);
     return call("link", path, () -> fs.holdCounted(fs.link(fs.resolve(existing), fs.resolve(parentOf(path)), nameOf(path))));
   }
 
   @Override
-  public int unlink(String path) {
+  public int unlink(String jnrPath) {
+    String path = fromJnr(jnrPath);
     return call("unlink", path, () -> {
       long gone = fs.resolve(path);
       fs.unlink(fs.resolve(parentOf(path)), nameOf(path));
@@ -274,7 +305,8 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   @Override
-  public int rmdir(String path) {
+  public int rmdir(String jnrPath) {
+    String path = fromJnr(jnrPath);
     return call("rmdir", path, () -> {
       long gone = fs.resolve(path);
       fs.rmdir(fs.resolve(parentOf(path)), nameOf(path));
@@ -283,7 +315,9 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   @Override
-  public int rename(String oldpath, String newpath) {
+  public int rename(String jnrOldpath, String jnrNewpath) {
+    String oldpath = fromJnr(jnrOldpath);
+    String newpath = fromJnr(jnrNewpath);
     return call("rename", oldpath, () -> {
       long replaced = existing(newpath);
       long moved = fs.resolve(oldpath);
@@ -320,7 +354,8 @@ final class UnionFuseFs extends FuseStubFS {
   // --- files -------------------------------------------------------------------------------
 
   @Override
-  public int create(String path, long mode, FuseFileInfo fi) {
+  public int create(String jnrPath, long mode, FuseFileInfo fi) {
+    String path = fromJnr(jnrPath);
     return call("create", path, () -> {
       long[] made = fs.create(fs.resolve(parentOf(path)), nameOf(path), (int) mode, fi.flags.get(), caller());
       fs.holdCounted(made[0]);
@@ -330,7 +365,8 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   @Override
-  public int open(String path, FuseFileInfo fi) {
+  public int open(String jnrPath, FuseFileInfo fi) {
+    String path = fromJnr(jnrPath);
     return call("open", path, () -> {
       long node = fs.resolve(path);
       long handle = fs.open(node, fi.flags.get());
@@ -340,7 +376,8 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   @Override
-  public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+  public int read(String jnrPath, Pointer buf, long size, long offset, FuseFileInfo fi) {
+    String path = fromJnr(jnrPath);
     try {
       // The engine reads straight into libfuse's buffer: no copy through the Java heap.
       ByteBuffer dst = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
@@ -359,7 +396,8 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   @Override
-  public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+  public int write(String jnrPath, Pointer buf, long size, long offset, FuseFileInfo fi) {
+    String path = fromJnr(jnrPath);
     try {
       ByteBuffer src = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
       int total = 0;
@@ -373,17 +411,20 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   @Override
-  public int flush(String path, FuseFileInfo fi) {
+  public int flush(String jnrPath, FuseFileInfo fi) {
+    String path = fromJnr(jnrPath);
     return 0; // writes reach the upper file as they come; close has nothing left to push
   }
 
   @Override
-  public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+  public int fsync(String jnrPath, int isdatasync, FuseFileInfo fi) {
+    String path = fromJnr(jnrPath);
     return call("fsync", path, () -> fs.fsync(fi.fh.get(), isdatasync != 0));
   }
 
   @Override
-  public int release(String path, FuseFileInfo fi) {
+  public int release(String jnrPath, FuseFileInfo fi) {
+    String path = fromJnr(jnrPath);
     return call("release", path, () -> {
       long handle = fi.fh.get();
       fs.release(handle);
@@ -401,12 +442,14 @@ final class UnionFuseFs extends FuseStubFS {
   // --- directories -------------------------------------------------------------------------
 
   @Override
-  public int opendir(String path, FuseFileInfo fi) {
+  public int opendir(String jnrPath, FuseFileInfo fi) {
+    String path = fromJnr(jnrPath);
     return call("opendir", path, () -> fi.fh.set(fs.opendir(fs.resolve(path))));
   }
 
   @Override
-  public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
+  public int readdir(String jnrPath, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
+    String path = fromJnr(jnrPath);
     return call("readdir", path, () -> {
       List<DirEntry> entries = fs.readdir(fi.fh.get(), offset);
       FileStat st = new FileStat(jnr.ffi.Runtime.getSystemRuntime());
@@ -414,7 +457,7 @@ final class UnionFuseFs extends FuseStubFS {
         // use_ino: libfuse passes this st_ino on as d_ino, so d_ino equals st_ino.
         st.st_ino.set(e.ino());
         st.st_mode.set(e.type().modeBits());
-        if (filler.apply(buf, e.name(), st, e.offset()) != 0) {
+        if (filler.apply(buf, toJnr(e.name()), st, e.offset()) != 0) {
           break; // the reply is full; the kernel asks again from this offset
         }
       }
@@ -422,20 +465,24 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   @Override
-  public int releasedir(String path, FuseFileInfo fi) {
+  public int releasedir(String jnrPath, FuseFileInfo fi) {
+    String path = fromJnr(jnrPath);
     fs.releasedir(fi.fh.get());
     return 0;
   }
 
   @Override
-  public int fsyncdir(String path, FuseFileInfo fi) {
+  public int fsyncdir(String jnrPath, FuseFileInfo fi) {
+    String path = fromJnr(jnrPath);
     return 0; // directory changes are made durable by the engine's renames as they happen
   }
 
   // --- extended attributes -----------------------------------------------------------------
 
   @Override
-  public int setxattr(String path, String name, Pointer value, long size, int flags) {
+  public int setxattr(String jnrPath, String jnrName, Pointer value, long size, int flags) {
+    String path = fromJnr(jnrPath);
+    String name = fromJnr(jnrName);
     return call("setxattr", path, () -> {
       byte[] bytes = new byte[(int) size];
       value.get(0, bytes, 0, bytes.length);
@@ -444,7 +491,9 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   @Override
-  public int getxattr(String path, String name, Pointer value, long size) {
+  public int getxattr(String jnrPath, String jnrName, Pointer value, long size) {
+    String path = fromJnr(jnrPath);
+    String name = fromJnr(jnrName);
     try {
       byte[] bytes = fs.getxattr(fs.resolve(path), name);
       return copyOut(bytes, value, size);
@@ -454,11 +503,12 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   @Override
-  public int listxattr(String path, Pointer list, long size) {
+  public int listxattr(String jnrPath, Pointer list, long size) {
+    String path = fromJnr(jnrPath);
     try {
       java.io.ByteArrayOutputStream names = new java.io.ByteArrayOutputStream();
       for (String n : fs.listxattr(fs.resolve(path))) {
-        names.writeBytes(n.getBytes(StandardCharsets.UTF_8));
+        names.writeBytes(Names.encode(n));
         names.write(0);
       }
       return copyOut(names.toByteArray(), list, size);
@@ -480,16 +530,19 @@ final class UnionFuseFs extends FuseStubFS {
   }
 
   @Override
-  public int removexattr(String path, String name) {
+  public int removexattr(String jnrPath, String jnrName) {
+    String path = fromJnr(jnrPath);
+    String name = fromJnr(jnrName);
     return call("removexattr", path, () -> fs.removexattr(fs.resolve(path), name));
   }
 
   // --- the filesystem ----------------------------------------------------------------------
 
   @Override
-  public int statfs(String path, Statvfs st) {
+  public int statfs(String jnrPath, Statvfs st) {
+    String path = fromJnr(jnrPath);
     return call("statfs", path, () -> {
-      HostFiles.FsStats s = fs.statfs();
+      FsStats s = fs.statfs();
       st.f_bsize.set(s.blockSize());
       st.f_frsize.set(s.blockSize());
       st.f_blocks.set(s.blocks());

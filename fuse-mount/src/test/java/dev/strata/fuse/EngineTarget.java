@@ -1,12 +1,12 @@
 package dev.strata.fuse;
 
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
 import dev.strata.union.Attr;
 import dev.strata.union.Ctx;
 import dev.strata.union.DirEntry;
-import dev.strata.host.Errno;
 import dev.strata.union.FileType;
 import dev.strata.union.SetAttr;
-import dev.strata.host.ErrnoException;
 import dev.strata.union.UnionFs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -3,7 +3,6 @@ package dev.strata.fuse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.union.HostDirLayer;
-import dev.strata.union.HostFiles;
 import dev.strata.union.LowerLayer;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
@@ -32,7 +31,7 @@ class KernelDifferentialTest {
 
   @TempDir Path dir;
   private Path mount;
-  private final HostFiles host = NativeHostFiles.create();
+  private final TestHost host = TestHost.ofProcess();
 
   static List<Long> seeds() {
     List<Long> s = new ArrayList<>();
@@ -127,8 +126,8 @@ class KernelDifferentialTest {
         + ",workdir=" + kw + ",redirect_dir=on,index=on,metacopy=on", mount.toString());
     Path eu = Files.createDirectories(dir.resolve("engine-upper"));
     Path ew = Files.createDirectories(dir.resolve("engine-work"));
-    List<LowerLayer> lowers = List.of(HostDirLayer.open(l1, host), HostDirLayer.open(l2, host), HostDirLayer.open(l3, host));
-    try (UnionFs fs = UnionFs.open(lowers, eu, ew, UnionOptions.defaults(host))) {
+    List<LowerLayer> lowers = List.of(HostDirLayer.open(l1), HostDirLayer.open(l2), HostDirLayer.open(l3));
+    try (UnionFs fs = UnionFs.open(lowers, eu, ew, UnionOptions.defaults(host.privileges()))) {
       Target kernel = new KernelTarget(mount);
       Target engine = new EngineTarget(fs);
       assertThat(engine.snapshot()).as("the merged lowers before any operation").isEqualTo(kernel.snapshot());
@@ -148,8 +147,8 @@ class KernelDifferentialTest {
       // and committing twice gives the same layer.
       byte[] layer = commit(fs);
       assertThat(dev.strata.digest.Digest.sha256(commit(fs))).isEqualTo(dev.strata.digest.Digest.sha256(layer));
-      try (UnionFs stacked = UnionFs.open(List.of(storeLayer(layer), HostDirLayer.open(l1, host),
-          HostDirLayer.open(l2, host), HostDirLayer.open(l3, host)), null, null, UnionOptions.defaults(host))) {
+      try (UnionFs stacked = UnionFs.open(List.of(storeLayer(layer), HostDirLayer.open(l1),
+          HostDirLayer.open(l2), HostDirLayer.open(l3)), null, null, UnionOptions.defaults(host.privileges()))) {
         // Link counts aside: the union counts, as the kernel does, names of a lower hard-linked
         // file that the lowers themselves hide; a layer has only the names it holds. Which
         // names are one inode is still compared.

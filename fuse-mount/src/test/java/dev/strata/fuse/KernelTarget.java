@@ -1,6 +1,5 @@
 package dev.strata.fuse;
 
-import dev.strata.union.HostFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -21,7 +20,7 @@ final class KernelTarget implements Target {
   private static final int O_NOFOLLOW = 0400000;
 
   private final Path root;
-  private final HostFiles host = NativeHostFiles.create();
+  private final TestHost host = TestHost.ofProcess();
   private final Syscalls.Calls libc = Syscalls.libc();
 
   KernelTarget(Path root) {

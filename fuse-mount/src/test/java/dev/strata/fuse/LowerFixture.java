@@ -1,6 +1,5 @@
 package dev.strata.fuse;
 
-import dev.strata.union.HostFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,7 @@ import java.util.Random;
 public final class LowerFixture {
   private LowerFixture() {}
 
-  public static void build(Path l1, Path l2, Path l3, HostFiles host) throws IOException {
+  public static void build(Path l1, Path l2, Path l3, TestHost host) throws IOException {
     // bottom layer
     file(l3, "a", "a from l3\n");
     file(l3, "b", "b from l3\n");

@@ -3,6 +3,8 @@ package dev.strata.fuse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
 import dev.strata.layer.EntryKind;
 import dev.strata.layer.IngestLimits;
 import dev.strata.layer.LayerEntry;
@@ -11,12 +13,9 @@ import dev.strata.layer.LowerFiles;
 import dev.strata.union.Attr;
 import dev.strata.union.Changeset;
 import dev.strata.union.Ctx;
-import dev.strata.host.Errno;
 import dev.strata.union.FileType;
 import dev.strata.union.HostDirLayer;
-import dev.strata.union.HostFiles;
 import dev.strata.union.SetAttr;
-import dev.strata.host.ErrnoException;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
 import java.io.ByteArrayInputStream;
@@ -39,25 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RootlessUnionTest {
   @TempDir Path dir;
-  private final HostFiles nativeHost = NativeHostFiles.create();
+  private final TestHost nativeHost = TestHost.ofProcess();
   private UnionFs fs;
   private Path upper;
-
-  /** The native host calls, with what an unprivileged user lacks taken away. */
-  private HostFiles rootless() {
-    return (HostFiles) java.lang.reflect.Proxy.newProxyInstance(HostFiles.class.getClassLoader(),
-        new Class<?>[] {HostFiles.class}, (proxy, method, args) -> switch (method.getName()) {
-          case "canMknod", "canChown" -> false;
-          case "overlayXattrPrefix" -> "user.overlay.";
-          default -> {
-            try {
-              yield method.invoke(nativeHost, args);
-            } catch (java.lang.reflect.InvocationTargetException e) {
-              throw e.getCause();
-            }
-          }
-        });
-  }
 
   @BeforeEach
   void open() throws IOException {
@@ -66,9 +49,9 @@ class RootlessUnionTest {
     nativeHost.lchown(lower.resolve("theirs"), 1000, 1000);
     nativeHost.chmod(lower.resolve("theirs"), 0640);
     upper = Files.createDirectories(dir.resolve("upper"));
-    HostFiles host = rootless();
-    fs = UnionFs.open(List.of(HostDirLayer.open(lower, nativeHost)), upper, Files.createDirectories(dir.resolve("work")),
-        UnionOptions.defaults(host));
+    TestHost host = TestHost.rootless();
+    fs = UnionFs.open(List.of(HostDirLayer.open(lower)), upper, Files.createDirectories(dir.resolve("work")),
+        UnionOptions.defaults(host.privileges()));
   }
 
   private String override(String path) throws IOException {

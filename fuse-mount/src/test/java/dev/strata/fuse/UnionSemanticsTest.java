@@ -5,16 +5,16 @@ import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.HostDir;
 import dev.strata.union.Attr;
 import dev.strata.union.Ctx;
 import dev.strata.union.DirEntry;
-import dev.strata.host.Errno;
 import dev.strata.union.FileType;
 import dev.strata.union.HostDirLayer;
-import dev.strata.union.HostFiles;
 import dev.strata.union.LowerLayer;
 import dev.strata.union.SetAttr;
-import dev.strata.host.ErrnoException;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
 import java.io.ByteArrayOutputStream;
@@ -51,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code index=off}) to prove the format. Runs as root on Linux with /tmp on ext4.
  */
 class UnionSemanticsTest {
-  private static final HostFiles HOST = NativeHostFiles.create();
+  private static final TestHost HOST = TestHost.ofProcess();
   private static final int O_RDONLY = 0;
   private static final int O_RDWR = 2;
   private static final int O_TRUNC = 01000;
@@ -564,11 +564,11 @@ class UnionSemanticsTest {
       l2.file("b", "b\n");
       union();
 
-      assertErrno(Errno.EEXIST, () -> fs.rename(UnionFs.ROOT, "a", UnionFs.ROOT, "b", HostFiles.RENAME_NOREPLACE));
+      assertErrno(Errno.EEXIST, () -> fs.rename(UnionFs.ROOT, "a", UnionFs.ROOT, "b", HostDir.RENAME_NOREPLACE));
 
       assertThat(read(node("a"))).isEqualTo("a\n");
       assertThat(read(node("b"))).isEqualTo("b\n");
-      fs.rename(UnionFs.ROOT, "a", UnionFs.ROOT, "c", HostFiles.RENAME_NOREPLACE);
+      fs.rename(UnionFs.ROOT, "a", UnionFs.ROOT, "c", HostDir.RENAME_NOREPLACE);
       assertThat(read(node("c"))).isEqualTo("a\n");
     }
 
@@ -578,7 +578,7 @@ class UnionSemanticsTest {
       l2.file("d/child", "child\n");
       union();
 
-      fs.rename(UnionFs.ROOT, "f", UnionFs.ROOT, "d", HostFiles.RENAME_EXCHANGE);
+      fs.rename(UnionFs.ROOT, "f", UnionFs.ROOT, "d", HostDir.RENAME_EXCHANGE);
 
       assertThat(fs.getattr(node("f")).type()).isEqualTo(FileType.DIRECTORY);
       assertThat(names(node("f"))).containsExactly("child");
@@ -599,8 +599,8 @@ class UnionSemanticsTest {
       fs.release(created);
 
       // ovl_rename accepts RENAME_EXCHANGE and RENAME_NOREPLACE only.
-      assertErrno(Errno.EINVAL, () -> fs.rename(UnionFs.ROOT, "a", UnionFs.ROOT, "b", HostFiles.RENAME_WHITEOUT));
-      assertErrno(Errno.EINVAL, () -> fs.rename(UnionFs.ROOT, "u", UnionFs.ROOT, "v", HostFiles.RENAME_WHITEOUT));
+      assertErrno(Errno.EINVAL, () -> fs.rename(UnionFs.ROOT, "a", UnionFs.ROOT, "b", HostDir.RENAME_WHITEOUT));
+      assertErrno(Errno.EINVAL, () -> fs.rename(UnionFs.ROOT, "u", UnionFs.ROOT, "v", HostDir.RENAME_WHITEOUT));
 
       assertThat(names(UnionFs.ROOT)).containsExactly("a", "u");
       assertThat(upper.resolve("a")).doesNotExist();
@@ -655,7 +655,7 @@ class UnionSemanticsTest {
       assertThat(fs.getattr(fifo).mode() & 07777).isEqualTo(0640);
       Map<String, Object> up = Files.readAttributes(upper.resolve("null"), "unix:mode,rdev", NOFOLLOW_LINKS);
       assertThat((Integer) up.get("mode") & S_IFMT).isEqualTo(0020000);
-      assertThat(up.get("rdev")).isEqualTo(NativeHostFiles.makedev(1, 3));
+      assertThat(up.get("rdev")).isEqualTo(dev.strata.host.Stat.makedev(1, 3));
       Map<String, Object> copied = Files.readAttributes(upper.resolve("lower-fifo"), "unix:mode", NOFOLLOW_LINKS);
       assertThat((Integer) copied.get("mode")).as("a copied-up fifo").isEqualTo(0010600);
       assertThat(fs.getattr(node("lower-fifo")).type()).isEqualTo(FileType.FIFO);
@@ -844,8 +844,8 @@ class UnionSemanticsTest {
       l1.file("f", "f\n");
       union();
 
-      HostFiles.FsStats union = fs.statfs();
-      HostFiles.FsStats host = HOST.statfs(upper);
+      dev.strata.host.FsStats union = fs.statfs();
+      dev.strata.host.FsStats host = HOST.statfs(upper);
       assertThat(union.blocks()).isEqualTo(host.blocks()).isNotEqualTo(HOST.statfs(l1.root).blocks());
       assertThat(union.blockSize()).isEqualTo(host.blockSize());
       assertThat(union.files()).isEqualTo(host.files());
@@ -856,8 +856,8 @@ class UnionSemanticsTest {
       Path top = tmpfs("lowerfs", "8m");
       Files.writeString(top.resolve("f"), "f\n");
       l2.file("g", "g\n");
-      fs = UnionFs.open(List.of(HostDirLayer.open(top, HOST), HostDirLayer.open(l2.root, HOST)), null, null,
-          new UnionOptions(HOST, true, true, true));
+      fs = UnionFs.open(List.of(HostDirLayer.open(top), HostDirLayer.open(l2.root)), null, null,
+          new UnionOptions(HOST.privileges(), true, true, true));
 
       assertThat(fs.statfs().blocks()).isEqualTo(HOST.statfs(top).blocks());
     }
@@ -913,11 +913,11 @@ class UnionSemanticsTest {
   // The union
 
   private void union() throws IOException {
-    fs = UnionFs.open(lowers(), upper, work, UnionOptions.defaults(HOST));
+    fs = UnionFs.open(lowers(), upper, work, UnionOptions.defaults(HOST.privileges()));
   }
 
   private void readOnlyUnion() throws IOException {
-    fs = UnionFs.open(lowers(), null, null, new UnionOptions(HOST, true, true, true));
+    fs = UnionFs.open(lowers(), null, null, new UnionOptions(HOST.privileges(), true, true, true));
   }
 
   /** Closes the union and opens it again over the same layers and upper: a remount. */
@@ -927,7 +927,7 @@ class UnionSemanticsTest {
   }
 
   private List<LowerLayer> lowers() throws IOException {
-    return List.of(HostDirLayer.open(l1.root, HOST), HostDirLayer.open(l2.root, HOST), HostDirLayer.open(l3.root, HOST));
+    return List.of(HostDirLayer.open(l1.root), HostDirLayer.open(l2.root), HostDirLayer.open(l3.root));
   }
 
   /** Resolves a slash-separated path from the root, one lookup per component. */

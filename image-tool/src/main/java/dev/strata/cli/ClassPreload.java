@@ -1,7 +1,7 @@
 package dev.strata.cli;
 
-import dev.strata.fuse.NativeHostFiles;
 import dev.strata.fuse.kernel.KernelMount;
+import dev.strata.host.Privileges;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Enumeration;
@@ -46,7 +46,7 @@ final class ClassPreload {
     // Loading is not all: lambda forms, the engine's caches and the host calls' bindings are
     // made only when requests run. A walk of a scratch tree makes them, for the archive.
     try {
-      KernelMount.warmUp(NativeHostFiles.create());
+      KernelMount.warmUp(Privileges.ofProcess());
     } catch (Throwable ignored) {
       // no FUSE bindings on this machine: the archive holds less, nothing is wrong
     }

@@ -2,7 +2,7 @@ package dev.strata.cli;
 
 import dev.strata.fuse.FuseMount;
 import dev.strata.fuse.MountOptions;
-import dev.strata.fuse.NativeHostFiles;
+import dev.strata.host.Privileges;
 import dev.strata.layout.Containers;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
@@ -56,7 +56,7 @@ final class ContainerMount implements AutoCloseable {
       if (c != null) {
         inUse = containers.use(c);
       }
-      UnionOptions options = new UnionOptions(NativeHostFiles.create(), readOnly, true, true);
+      UnionOptions options = new UnionOptions(Privileges.ofProcess(), readOnly, true, true);
       UnionFs fs = UnionFs.open(StoreLayer.ofImage(store, image), c == null ? null : c.upper(),
           c == null ? null : c.work(), options);
       return new ContainerMount(image, c, fs, lock, inUse);

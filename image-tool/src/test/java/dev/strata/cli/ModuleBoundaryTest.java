@@ -12,14 +12,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * jnr-fuse is used only in fuse-mount and picocli only in image-tool, so that the core stays a
- * library that any program (an image builder, a different mount transport) can embed.
+ * library that any program (an image builder, a different mount transport) can embed; in core,
+ * native calls (jnr-ffi) are made in one package, {@code dev.strata.host}.
  */
 class ModuleBoundaryTest {
   private static final List<String> MODULES = List.of("core", "fuse-mount", "image-tool", "benchmarks");
 
   @Test
   void jnrFuseOnlyInFuseMount() throws IOException {
-    assertThat(importsOutside("fuse-mount", "import jnr.", "import ru.serce.")).isEmpty();
+    assertThat(importsOutside("fuse-mount", "import ru.serce.")).isEmpty();
+  }
+
+  @Test
+  void nativeCallsOnlyInFuseMountAndTheHostPackage() throws IOException {
+    assertThat(importsOutside("fuse-mount", "import jnr.", "import com.kenai."))
+        .allMatch(line -> line.startsWith("core/src/main/java/dev/strata/host/"), "in dev.strata.host");
   }
 
   @Test

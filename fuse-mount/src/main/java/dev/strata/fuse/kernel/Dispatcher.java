@@ -3,20 +3,19 @@ package dev.strata.fuse.kernel;
 import static dev.strata.fuse.kernel.Protocol.*;
 
 import dev.strata.fuse.kernel.Protocol.Timeout;
-import dev.strata.union.JavaHostFiles;
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.FsStats;
+import dev.strata.host.HostDir;
+import dev.strata.host.Names;
 import dev.strata.union.Attr;
 import dev.strata.union.Ctx;
 import dev.strata.union.DirEntry;
-import dev.strata.host.Errno;
-import dev.strata.union.HostFiles;
 import dev.strata.union.SetAttr;
-import dev.strata.host.ErrnoException;
 import dev.strata.union.UnionFs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -116,7 +115,7 @@ final class Dispatcher {
       case SETATTR:
         return setattr(rq, rp);
       case READLINK:
-        out.put(fs.readlink(nodes.engine(rq.nodeid)).getBytes(StandardCharsets.UTF_8));
+        out.put(Names.encode(fs.readlink(nodes.engine(rq.nodeid))));
         return rp.ok();
       case SYMLINK: {
         String name = rq.string();
@@ -217,7 +216,7 @@ final class Dispatcher {
         int size = rq.u32();
         ByteArrayOutputStream list = new ByteArrayOutputStream();
         for (String n : fs.listxattr(nodes.engine(rq.nodeid))) {
-          list.writeBytes(n.getBytes(StandardCharsets.UTF_8));
+          list.writeBytes(Names.encode(n));
           list.write(0);
         }
         return sized(rp, size, list.toByteArray());
@@ -385,7 +384,7 @@ final class Dispatcher {
     String newName = rq.string();
     long parent = nodes.engine(rq.nodeid);
     long newParent = nodes.engine(newDir);
-    boolean exchange = (flags & HostFiles.RENAME_EXCHANGE) != 0;
+    boolean exchange = (flags & HostDir.RENAME_EXCHANGE) != 0;
     long replaced = exchange ? 0 : lookupOrZero(newParent, newName);
     try {
       fs.rename(parent, name, newParent, newName, flags);
@@ -496,7 +495,7 @@ final class Dispatcher {
   }
 
   private int statfs(Reply rp) throws IOException {
-    HostFiles.FsStats s = fs.statfs();
+    FsStats s = fs.statfs();
     ByteBuffer out = rp.body();
     out.putLong(s.blocks());
     out.putLong(s.blocksFree());
@@ -530,7 +529,7 @@ final class Dispatcher {
     List<DirEntry> entries = fs.readdir(open.engineHandle(), offset);
     long dir = plus ? nodes.engine(rq.nodeid) : 0;
     for (DirEntry d : entries) {
-      byte[] name = d.name().getBytes(StandardCharsets.UTF_8);
+      byte[] name = Names.encode(d.name());
       int type = d.type().direntType();
       if (!plus) {
         if (out.position() + recordSize(DIRENT, name.length) > limit) {
@@ -648,12 +647,12 @@ final class Dispatcher {
   /** The errno a failure answers with; logged unless the kernel's overlay would answer it too. */
   private static int errno(Throwable e, Request rq) {
     if (e instanceof IOException io) {
-      Errno errno = JavaHostFiles.errnoOf(io);
+      Errno errno = ErrnoException.errnoOf(io);
       if (errno != Errno.EIO) {
         return errno.number();
       }
     }
-    String kind = e instanceof FileSystemException ? "host filesystem error" : "internal error";
+    String kind = e instanceof IOException ? "host filesystem error" : "internal error";
     LOG.log(System.Logger.Level.ERROR, kind + " in FUSE opcode " + rq.opcode + " on node " + rq.nodeid + ": " + e, e);
     return (e instanceof OutOfMemoryError ? Errno.ENOMEM : Errno.EIO).number();
   }

@@ -1,6 +1,6 @@
 package dev.strata.fuse.kernel;
 
-import dev.strata.union.HostFiles;
+import dev.strata.host.Privileges;
 import dev.strata.union.UnionFs;
 import java.io.Closeable;
 import java.io.IOException;
@@ -50,8 +50,8 @@ public final class KernelMount implements Closeable {
    * mounting anything: loads every class a server's first requests need (for the class-data
    * archive). Never fails; a problem only means less was loaded.
    */
-  public static void warmUp(HostFiles host) {
-    Warmup.run(host, KernelMountOptions.defaults("strata-warmup"));
+  public static void warmUp(Privileges privileges) {
+    Warmup.run(privileges, KernelMountOptions.defaults("strata-warmup"));
   }
 
   /**

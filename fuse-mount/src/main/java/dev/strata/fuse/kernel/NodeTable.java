@@ -1,8 +1,8 @@
 package dev.strata.fuse.kernel;
 
-import dev.strata.union.Attr;
 import dev.strata.host.Errno;
 import dev.strata.host.ErrnoException;
+import dev.strata.union.Attr;
 import dev.strata.union.UnionFs;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.strata.fuse.kernel;
 
+import dev.strata.host.Names;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 /**
  * One request as read from the device: fuse_in_header, then the opcode's struct and names,
@@ -49,9 +49,9 @@ final class Request {
     b.position(b.position() + bytes);
   }
 
-  /** The next NUL-terminated string (a name or a symlink target). */
+  /** The next NUL-terminated string (a name or a symlink target), its bytes kept exactly. */
   String string() {
-    return new String(bytes(), StandardCharsets.UTF_8);
+    return Names.decode(bytes());
   }
 
   /** The next NUL-terminated string's bytes. */

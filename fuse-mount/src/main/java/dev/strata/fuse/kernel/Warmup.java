@@ -2,8 +2,8 @@ package dev.strata.fuse.kernel;
 
 import static dev.strata.fuse.kernel.Protocol.*;
 
+import dev.strata.host.Privileges;
 import dev.strata.union.HostDirLayer;
-import dev.strata.union.HostFiles;
 import dev.strata.union.LowerLayer;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
@@ -52,7 +52,7 @@ final class Warmup {
   }
 
   /** Walks the scratch tree {@link #ROUNDS} times; returns the entries the walks were told of, -1 on failure. */
-  static int run(HostFiles host, KernelMountOptions options) {
+  static int run(Privileges privileges, KernelMountOptions options) {
     Path scratch = null;
     int entries = 0;
     try {
@@ -65,9 +65,9 @@ final class Warmup {
         for (int round = 0; round < ROUNDS; round++) {
           List<LowerLayer> layers = new ArrayList<>();
           for (Path l : lowers) {
-            layers.add(HostDirLayer.open(l, host));
+            layers.add(HostDirLayer.open(l));
           }
-          try (UnionFs fs = UnionFs.open(layers, upper, work, new UnionOptions(host, false, true, true))) {
+          try (UnionFs fs = UnionFs.open(layers, upper, work, new UnionOptions(privileges, false, true, true))) {
             entries += new Warmup(new Dispatcher(fs, options), in, out).walk();
           }
         }

@@ -1,7 +1,7 @@
 package dev.strata.fuse.conformance;
 
 import dev.strata.fuse.LowerFixture;
-import dev.strata.union.HostFiles;
+import dev.strata.fuse.TestHost;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +20,7 @@ import java.util.List;
 record ConformanceLowers(Path top, Path middle, Path bottom) {
   static final String H1 = "two names\n";
 
-  static ConformanceLowers build(Path dir, HostFiles host) throws IOException {
+  static ConformanceLowers build(Path dir, TestHost host) throws IOException {
     ConformanceLowers layers = new ConformanceLowers(dir.resolve("l1"), dir.resolve("l2"), dir.resolve("l3"));
     LowerFixture.build(layers.top, layers.middle, layers.bottom, host);
     host.mknod(layers.bottom.resolve("fifo"), 0010644, 0, 0);

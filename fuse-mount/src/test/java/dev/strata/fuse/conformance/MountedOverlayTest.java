@@ -1,7 +1,6 @@
 package dev.strata.fuse.conformance;
 
-import dev.strata.fuse.NativeHostFiles;
-import dev.strata.union.HostFiles;
+import dev.strata.fuse.TestHost;
 import dev.strata.host.ErrnoException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * whatever happened.
  */
 abstract class MountedOverlayTest {
-  static final HostFiles HOST = NativeHostFiles.create();
+  static final TestHost HOST = TestHost.ofProcess();
   static final int S_IFMT = 0170000;
 
   @TempDir Path dir;
@@ -147,7 +146,7 @@ abstract class MountedOverlayTest {
     }
   }
 
-  /** One call of {@link HostFiles}. */
+  /** One call of {@link TestHost}. */
   interface XattrCall {
     void run() throws IOException;
   }

@@ -3,7 +3,7 @@ package dev.strata.fuse.conformance;
 import static dev.strata.fuse.conformance.Posix.OK;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.strata.union.HostFiles.FsStats;
+import dev.strata.host.FsStats;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

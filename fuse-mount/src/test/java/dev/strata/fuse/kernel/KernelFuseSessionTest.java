@@ -3,8 +3,8 @@ package dev.strata.fuse.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.fuse.Mounts;
-import dev.strata.fuse.NativeHostFiles;
 import dev.strata.fuse.Syscalls;
+import dev.strata.fuse.TestHost;
 import dev.strata.union.HostDirLayer;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
@@ -60,8 +60,8 @@ class KernelFuseSessionTest {
     Files.writeString(lower.resolve("sub/one"), "1\n");
     Files.writeString(lower.resolve("sub/two"), "2\n");
     Files.createSymbolicLink(lower.resolve("link"), Path.of("hello"));
-    NativeHostFiles host = NativeHostFiles.create();
-    UnionFs fs = UnionFs.open(List.of(HostDirLayer.open(lower, host)), upper, work, UnionOptions.defaults(host));
+    TestHost host = TestHost.ofProcess();
+    UnionFs fs = UnionFs.open(List.of(HostDirLayer.open(lower)), upper, work, UnionOptions.defaults(host.privileges()));
     mount = KernelMount.mount(fs, mnt, KernelMountOptions.defaults("strata-kernel-test"));
   }
 

@@ -2,9 +2,7 @@ package dev.strata.fuse.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.strata.fuse.NativeHostFiles;
-import dev.strata.union.HostFiles;
-import dev.strata.union.JavaHostFiles;
+import dev.strata.host.Privileges;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,18 +19,18 @@ class WarmupTest {
   private static final int ENTRIES_PER_WALK = Warmup.DIRS + Warmup.DIRS * (Warmup.FILES + 4);
 
   @Test
-  void walksTheWholeScratchTreeWithTheNativeHost() throws IOException {
-    assertWalks(NativeHostFiles.create());
+  void walksTheWholeScratchTreeAsThisProcess() throws IOException {
+    assertWalks(Privileges.ofProcess());
   }
 
   @Test
-  void walksTheWholeScratchTreeWithTheJdkHost() throws IOException {
-    assertWalks(JavaHostFiles.INSTANCE);
+  void walksTheWholeScratchTreeAsARootlessUpper() throws IOException {
+    assertWalks(Privileges.UNPRIVILEGED);
   }
 
-  private static void assertWalks(HostFiles host) throws IOException {
+  private static void assertWalks(Privileges privileges) throws IOException {
     List<Path> before = scratchTrees();
-    int entries = Warmup.run(host, KernelMountOptions.defaults("warmup-test"));
+    int entries = Warmup.run(privileges, KernelMountOptions.defaults("warmup-test"));
     assertThat(entries).isEqualTo(Warmup.ROUNDS * ENTRIES_PER_WALK);
     assertThat(scratchTrees()).as("scratch trees left behind").isSubsetOf(before);
   }

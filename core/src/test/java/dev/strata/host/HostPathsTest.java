@@ -1,4 +1,4 @@
-package dev.strata.fuse;
+package dev.strata.host;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
@@ -7,10 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.strata.host.Errno;
-import dev.strata.union.HostFiles;
-import dev.strata.union.HostFiles.FsStats;
-import dev.strata.host.ErrnoException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,13 +23,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The native host calls against the kernel itself: runs as root on Linux, /tmp on ext4. */
-class NativeHostFilesTest {
+/**
+ * The host calls on files named by JDK paths, against the kernel itself: runs as root on Linux,
+ * /tmp on ext4.
+ */
+class HostPathsTest {
   private static final int S_IFMT = 0170000;
   private static final int S_IFCHR = 0020000;
   private static final int S_IFIFO = 0010000;
 
-  private final NativeHostFiles host = NativeHostFiles.create();
+  private final Calls host = new Calls();
   private final List<Path> mounts = new ArrayList<>();
 
   @TempDir
@@ -42,7 +41,7 @@ class NativeHostFilesTest {
   @BeforeAll
   static void rootOnLinux() {
     assumeTrue(System.getProperty("os.name").equals("Linux"), "Linux only");
-    assumeTrue(NativeHostFiles.create().canMknod(), "needs root");
+    assumeTrue(Privileges.ofProcess().mknod(), "needs root");
   }
 
   @AfterEach
@@ -78,7 +77,7 @@ class NativeHostFilesTest {
     host.mknod(dev, S_IFCHR | 0600, 300, 70000);
 
     assertThat(output("stat", "-c", "%Hr %Lr", dev.toString())).isEqualTo("300 70000");
-    assertThat(Files.getAttribute(dev, "unix:rdev", NOFOLLOW_LINKS)).isEqualTo(NativeHostFiles.makedev(300, 70000));
+    assertThat(Files.getAttribute(dev, "unix:rdev", NOFOLLOW_LINKS)).isEqualTo(Stat.makedev(300, 70000));
   }
 
   @Test
@@ -110,7 +109,7 @@ class NativeHostFilesTest {
   @Test
   void valuesLongerThanTheFirstReadAreReadWhole() throws IOException {
     Path f = Files.createFile(dir.resolve("f"));
-    byte[] justOver = allBytes(NativeHostFiles.FIRST_READ + 1);
+    byte[] justOver = allBytes(256 + 1);
     byte[] large = allBytes(2000);
     host.setxattr(f, "user.a", justOver);
     host.setxattr(f, "trusted.b", large);
@@ -180,7 +179,7 @@ class NativeHostFilesTest {
     assertErrno(() -> host.listxattr(missing), Errno.ENOENT);
     assertErrno(() -> host.removexattr(missing, "user.x"), Errno.ENOENT);
     assertThatThrownBy(() -> host.setxattr(missing, "user.x", new byte[0]))
-        .hasMessageContaining(missing.toString()).hasMessageContaining("lsetxattr user.x");
+        .hasMessageContaining(missing.toString()).hasMessageContaining("setxattr user.x");
   }
 
   @Test
@@ -278,11 +277,11 @@ class NativeHostFilesTest {
     Path a = Files.writeString(dir.resolve("a"), "a");
     Path b = Files.writeString(dir.resolve("b"), "b");
 
-    assertErrno(() -> host.rename(a, b, HostFiles.RENAME_NOREPLACE), Errno.EEXIST);
+    assertErrno(() -> host.rename(a, b, HostDir.RENAME_NOREPLACE), Errno.EEXIST);
     assertThat(Files.readString(a)).isEqualTo("a");
     assertThat(Files.readString(b)).isEqualTo("b");
 
-    host.rename(a, dir.resolve("c"), HostFiles.RENAME_NOREPLACE);
+    host.rename(a, dir.resolve("c"), HostDir.RENAME_NOREPLACE);
     assertThat(a).doesNotExist();
     assertThat(Files.readString(dir.resolve("c"))).isEqualTo("a");
   }
@@ -291,7 +290,7 @@ class NativeHostFilesTest {
   void renameExchangeSwapsFilesAndDirectories() throws IOException {
     Path a = Files.writeString(dir.resolve("a"), "a");
     Path b = Files.writeString(dir.resolve("b"), "b");
-    host.rename(a, b, HostFiles.RENAME_EXCHANGE);
+    host.rename(a, b, HostDir.RENAME_EXCHANGE);
     assertThat(Files.readString(a)).isEqualTo("b");
     assertThat(Files.readString(b)).isEqualTo("a");
 
@@ -299,11 +298,11 @@ class NativeHostFilesTest {
     Path d2 = Files.createDirectory(dir.resolve("d2"));
     Files.createFile(d1.resolve("in1"));
     Files.createFile(d2.resolve("in2"));
-    host.rename(d1, d2, HostFiles.RENAME_EXCHANGE);
+    host.rename(d1, d2, HostDir.RENAME_EXCHANGE);
     assertThat(d1.resolve("in2")).exists();
     assertThat(d2.resolve("in1")).exists();
 
-    assertErrno(() -> host.rename(a, dir.resolve("none"), HostFiles.RENAME_EXCHANGE), Errno.ENOENT);
+    assertErrno(() -> host.rename(a, dir.resolve("none"), HostDir.RENAME_EXCHANGE), Errno.ENOENT);
   }
 
   @Test
@@ -311,7 +310,7 @@ class NativeHostFilesTest {
     Path a = Files.writeString(dir.resolve("a"), "a");
     Path b = dir.resolve("b");
 
-    host.rename(a, b, HostFiles.RENAME_WHITEOUT);
+    host.rename(a, b, HostDir.RENAME_WHITEOUT);
 
     assertThat(Files.readString(b)).isEqualTo("a");
     Map<String, Object> wh = Files.readAttributes(a, "unix:*", NOFOLLOW_LINKS);
@@ -321,8 +320,6 @@ class NativeHostFilesTest {
 
   @Test
   void statfsAgreesWithStatF() throws Exception {
-    assertThat(jnr.ffi.Struct.size(new LibC.StatFs(jnr.ffi.Runtime.getSystemRuntime()))).isEqualTo(120);
-
     FsStats stats = host.statfs(dir);
     String[] f = output("stat", "-f", "-c", "%S %b %f %a %c %d %l", dir.toString()).split(" ");
 
@@ -503,5 +500,66 @@ class NativeHostFilesTest {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .start();
     return p.waitFor();
+  }
+
+  /** The calls under test, by the names the tests use. */
+  private static final class Calls {
+    String overlayXattrPrefix() {
+      return Privileges.ofProcess().overlayXattrPrefix();
+    }
+
+    void mknod(Path path, int mode, int major, int minor) throws IOException {
+      HostPaths.mknod(path, mode, major, minor);
+    }
+
+    byte[] getxattr(Path path, String name) throws IOException {
+      return HostPaths.getxattr(path, name);
+    }
+
+    void setxattr(Path path, String name, byte[] value) throws IOException {
+      HostPaths.setxattr(path, name, value);
+    }
+
+    boolean removexattr(Path path, String name) throws IOException {
+      return HostPaths.removexattr(path, name);
+    }
+
+    List<String> listxattr(Path path) throws IOException {
+      return HostPaths.listxattr(path);
+    }
+
+    void lchown(Path path, long uid, long gid) throws IOException {
+      HostPaths.lchown(path, uid, gid);
+    }
+
+    void chmod(Path path, int mode) throws IOException {
+      HostPaths.chmod(path, mode);
+    }
+
+    void utimens(Path path, long atime, long mtime) throws IOException {
+      HostPaths.utimens(path, atime, mtime);
+    }
+
+    void rename(Path from, Path to, int flags) throws IOException {
+      HostPaths.rename(from, to, flags);
+    }
+
+    FsStats statfs(Path path) throws IOException {
+      return HostPaths.statfs(path);
+    }
+
+    /** A reflink of {@code source} as the new file {@code target}, as copy-up makes one. */
+    boolean cloneFile(Path source, Path target) throws IOException {
+      try (HostFile in = HostFile.open(source, HostFile.O_RDONLY, 0)) {
+        boolean cloned;
+        try (HostFile out = HostFile.open(target, HostFile.O_WRONLY | HostFile.O_CREAT | HostFile.O_EXCL, 0600)) {
+          cloned = out.cloneFrom(in);
+        }
+        if (!cloned) {
+          Files.delete(target);
+        }
+        return cloned;
+      }
+    }
   }
 }
