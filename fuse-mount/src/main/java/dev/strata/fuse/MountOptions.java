@@ -25,14 +25,14 @@ import java.util.List;
  * @param entryTimeout seconds the kernel may keep names (and, as negative_timeout, absences)
  * @param singleThreaded serve requests on one thread ({@code -s}): on few cores the handoff
  *     between libfuse's threads costs more than it gains
- * @param extra further libfuse mount options, passed as they are ({@code dev}, {@code suid},
- *     {@code noatime}, ...)
+ * @param mountOptions mount options in order, a later one winning over an earlier one as in
+ *     libfuse ({@code suid}, {@code nodev}, {@code noatime}, ...)
  */
 public record MountOptions(FuseMount.Transport transport, String fsName, boolean readOnly, boolean allowOther,
     boolean defaultPermissions, double attrTimeout, double entryTimeout, boolean singleThreaded, boolean debug,
-    List<String> extra) {
+    List<String> mountOptions) {
   public MountOptions {
-    extra = List.copyOf(extra);
+    mountOptions = List.copyOf(mountOptions);
   }
 
   /**
@@ -51,11 +51,12 @@ public record MountOptions(FuseMount.Transport transport, String fsName, boolean
 
   public MountOptions withReadOnly(boolean ro) {
     return new MountOptions(transport, fsName, ro, allowOther, defaultPermissions, attrTimeout, entryTimeout, singleThreaded,
-        debug, extra);
+        debug, mountOptions);
   }
 
-  public MountOptions withExtra(List<String> more) {
-    List<String> all = new ArrayList<>(extra);
+  /** These options with {@code more} mount options after them, so that they win. */
+  public MountOptions withMountOptions(List<String> more) {
+    List<String> all = new ArrayList<>(mountOptions);
     all.addAll(more);
     return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
         singleThreaded, debug, all);
@@ -63,7 +64,7 @@ public record MountOptions(FuseMount.Transport transport, String fsName, boolean
 
   public MountOptions withDebug(boolean on) {
     return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
-        singleThreaded, on, extra);
+        singleThreaded, on, mountOptions);
   }
 
   static boolean isRoot() {
@@ -89,7 +90,7 @@ public record MountOptions(FuseMount.Transport transport, String fsName, boolean
     if (defaultPermissions) {
       o.add("default_permissions");
     }
-    o.addAll(extra);
+    o.addAll(mountOptions);
     List<String> args = new ArrayList<>(List.of("-o", String.join(",", o)));
     if (singleThreaded) {
       args.add("-s");
