@@ -76,10 +76,9 @@ public interface FuseMount extends Closeable {
   private static KernelMountOptions kernelOptions(MountOptions o) {
     return KernelMountOptions.defaults(o.fsName())
         .withReadOnly(o.readOnly())
-        .withDevSuid(o.extra().contains("dev"), o.extra().contains("suid"))
+        .withMountOptions(o.mountOptions())
         .withTimeouts(o.entryTimeout(), o.attrTimeout(), o.entryTimeout())
-        .withThreads(o.singleThreaded() ? 1 : 2)
-        .withFlags(o.extra().stream().mapToLong(KernelMountOptions::flagOf).reduce(0, (a, b) -> a | b));
+        .withThreads(o.singleThreaded() ? 1 : 2);
   }
 
   /**

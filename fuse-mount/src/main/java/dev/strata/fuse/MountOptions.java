@@ -25,37 +25,54 @@ import java.util.List;
  * @param entryTimeout seconds the kernel may keep names (and, as negative_timeout, absences)
  * @param singleThreaded serve requests on one thread ({@code -s}): on few cores the handoff
  *     between libfuse's threads costs more than it gains
- * @param extra further libfuse mount options, passed as they are ({@code dev}, {@code suid},
- *     {@code noatime}, ...)
+ * @param mountOptions mount options in order, a later one winning over an earlier one as in
+ *     libfuse ({@code suid}, {@code nodev}, {@code noatime}, ...): fuse-overlayfs's defaults
+ *     first, then the caller's
  */
 public record MountOptions(FuseMount.Transport transport, String fsName, boolean readOnly, boolean allowOther,
     boolean defaultPermissions, double attrTimeout, double entryTimeout, boolean singleThreaded, boolean debug,
-    List<String> extra) {
+    List<String> mountOptions) {
   public MountOptions {
-    extra = List.copyOf(extra);
+    mountOptions = List.copyOf(mountOptions);
   }
 
   /**
-   * What `strata mount` and strata-overlay use unless told otherwise. Over /dev/fuse the
-   * kernel may keep names and attributes for an hour: lowers never change and every change to
-   * the upper comes through the mount, so the kernel's cache stays what the engine would say
+   * The mount options fuse-overlayfs 1.10 adds before the caller's (main.c, get_new_args), so
+   * that an engine passing only lowerdir, upperdir and workdir gets the same mount from either.
+   * As root: default_permissions, allow_other (fields of their own here), suid and noatime;
+   * nodev stays on because libfuse starts from nosuid,nodev and fuse-overlayfs does not lift it
+   * (engines give a container its own /dev). Otherwise default_permissions and noatime, and
+   * fusermount adds nosuid,nodev. Its lazytime is left out: fuse-overlayfs drops that option
+   * itself as unknown, so it never reaches the mount.
+   */
+  private static List<String> overlayDefaults(boolean root) {
+    return root ? List.of("suid", "noatime") : List.of("noatime");
+  }
+
+  /**
+   * What `strata mount` and strata-overlay use unless told otherwise: fuse-overlayfs's mount
+   * options ({@link #overlayDefaults}). Over /dev/fuse the kernel may keep names and attributes
+   * for an hour: lowers never change and every change to the upper comes through the mount, so
+   * the kernel's cache stays what the engine would say
    * (fuse-overlayfs keeps them far longer). Over libfuse's path API the names of one hard-linked
    * file are separate kernel inodes, so attributes expire after a second there.
    */
   public static MountOptions defaults(String fsName) {
     FuseMount.Transport t = FuseMount.Transport.choose();
     double timeout = t == FuseMount.Transport.KERNEL ? 3600 : 1.0;
-    return new MountOptions(t, fsName, false, isRoot(), true, timeout, timeout, t == FuseMount.Transport.LIBFUSE,
-        false, List.of());
+    boolean root = isRoot();
+    return new MountOptions(t, fsName, false, root, true, timeout, timeout, t == FuseMount.Transport.LIBFUSE,
+        false, overlayDefaults(root));
   }
 
   public MountOptions withReadOnly(boolean ro) {
     return new MountOptions(transport, fsName, ro, allowOther, defaultPermissions, attrTimeout, entryTimeout, singleThreaded,
-        debug, extra);
+        debug, mountOptions);
   }
 
-  public MountOptions withExtra(List<String> more) {
-    List<String> all = new ArrayList<>(extra);
+  /** These options with {@code more} mount options after them, so that they win. */
+  public MountOptions withMountOptions(List<String> more) {
+    List<String> all = new ArrayList<>(mountOptions);
     all.addAll(more);
     return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
         singleThreaded, debug, all);
@@ -63,7 +80,7 @@ public record MountOptions(FuseMount.Transport transport, String fsName, boolean
 
   public MountOptions withDebug(boolean on) {
     return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
-        singleThreaded, on, extra);
+        singleThreaded, on, mountOptions);
   }
 
   static boolean isRoot() {
@@ -89,7 +106,10 @@ public record MountOptions(FuseMount.Transport transport, String fsName, boolean
     if (defaultPermissions) {
       o.add("default_permissions");
     }
-    o.addAll(extra);
+    for (String m : mountOptions) {
+      // libfuse knows atime and noatime only; without noatime the kernel's default is relatime
+      o.add(m.equals("relatime") ? "atime" : m);
+    }
     List<String> args = new ArrayList<>(List.of("-o", String.join(",", o)));
     if (singleThreaded) {
       args.add("-s");

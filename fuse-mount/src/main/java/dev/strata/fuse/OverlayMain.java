@@ -152,7 +152,7 @@ public final class OverlayMain {
     UnionOptions union = new UnionOptions(Privileges.ofProcess(), o.readOnly(), true, true);
     UnionFs fs = UnionFs.open(lowers, o.upperDir(), o.workDir(), union);
     List<String> fuse = o.fuseOptions().stream().filter(f -> !f.equals("ro") && !f.equals("rw")).toList();
-    MountOptions options = MountOptions.defaults(source).withReadOnly(o.readOnly()).withExtra(fuse).withDebug(debug);
+    MountOptions options = MountOptions.defaults(source).withReadOnly(o.readOnly()).withMountOptions(fuse).withDebug(debug);
     FuseMount.serve(fs, mountPoint, options);
   }
 }

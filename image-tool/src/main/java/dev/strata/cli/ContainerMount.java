@@ -69,7 +69,14 @@ final class ContainerMount implements AutoCloseable {
     }
   }
 
-  /** The mount options of a container's mount. */
+  /**
+   * The mount options of a container's mount: strata-overlay's, which are fuse-overlayfs's. A
+   * container root needs what an engine's has: as root, suid, so that a runtime given this
+   * mount as a root (crun, chroot, ...) runs the image's setuid programs (su, passwd, ping) for
+   * the container's other users with their owner's rights (bubblewrap, which `strata run` uses,
+   * forbids that itself); and nodev, as engines mount image layers, since a container's /dev is
+   * a tmpfs of its own, not the image's.
+   */
   MountOptions mountOptions(boolean readOnly) {
     String source = "strata:" + (container != null ? container.name() : image.name());
     return MountOptions.defaults(source).withReadOnly(readOnly);

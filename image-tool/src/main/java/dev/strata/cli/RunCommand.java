@@ -79,6 +79,8 @@ final class RunCommand implements Callable<Integer> {
     if (cmd.isEmpty()) {
       throw new IllegalArgumentException("no command given and the image names none");
     }
+    // bubblewrap remounts every bind nosuid and sets no_new_privs, so inside this sandbox a
+    // setuid program of the image runs without its owner's rights whatever the mount allows.
     List<String> argv = new ArrayList<>(List.of("bwrap", "--bind", mp.toString(), "/", "--proc", "/proc",
         "--dev", "/dev", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", hostname,
         "--die-with-parent", "--clearenv"));

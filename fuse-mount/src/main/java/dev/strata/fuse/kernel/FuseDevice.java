@@ -40,9 +40,6 @@ final class FuseDevice implements AutoCloseable {
 
   private static final int O_RDWR = 2;
   private static final int O_CLOEXEC = 02000000;
-  private static final long MS_RDONLY = 1;
-  private static final long MS_NOSUID = 2;
-  private static final long MS_NODEV = 4;
   static final int MNT_DETACH = 2;
 
   private static final Calls LIBC = LibraryLoader.create(Calls.class).load("c");
@@ -98,7 +95,7 @@ final class FuseDevice implements AutoCloseable {
    * at once; nothing under the mount point answers until a reader replies to it.
    */
   void mount(Path mountPoint, KernelMountOptions o) throws IOException {
-    long flags = (o.dev() ? 0 : MS_NODEV) | (o.suid() ? 0 : MS_NOSUID) | (o.readOnly() ? MS_RDONLY : 0) | o.flags();
+    long flags = o.flags() | (o.readOnly() ? MountFlags.RDONLY : 0);
     // rootmode is the root's file type in octal; user_id and group_id name who may use the
     // mount without allow_other.
     List<String> data = new ArrayList<>(List.of("fd=" + fd, "rootmode=40000",

@@ -1,5 +1,7 @@
 package dev.strata.fuse.kernel;
 
+import java.util.List;
+
 /**
  * How a union is served over {@code /dev/fuse}.
  *
@@ -12,17 +14,15 @@ package dev.strata.fuse.kernel;
  * @param readOnly mount read-only (MS_RDONLY)
  * @param allowOther let every user in, not only the mounting one; containers run other users
  * @param defaultPermissions let the kernel check modes and owners, as overlayfs does
- * @param dev honour device nodes (otherwise MS_NODEV)
- * @param suid honour set-user-id bits (otherwise MS_NOSUID)
  * @param entryTimeout seconds the kernel may keep a name
  * @param attrTimeout seconds the kernel may keep attributes
  * @param negativeTimeout seconds the kernel may keep the absence of a name (0: not at all)
  * @param threads how many threads read requests from the device; each request goes to one
  * @param readdirPlus whether listings carry each entry's attributes (one engine lookup each)
- * @param flags further mount(2) flags asked for by name ({@link #flagOf}: noexec, noatime, ...)
+ * @param flags the mount(2) flags besides MS_RDONLY (nosuid, nodev, noatime, ...; {@link MountFlags})
  */
 public record KernelMountOptions(String fsName, boolean readOnly, boolean allowOther, boolean defaultPermissions,
-    boolean dev, boolean suid, double entryTimeout, double attrTimeout, double negativeTimeout, int threads,
+    double entryTimeout, double attrTimeout, double negativeTimeout, int threads,
     ReaddirPlus readdirPlus, long flags) {
 
   /** When the kernel asks for listings with attributes. */
@@ -44,47 +44,33 @@ public record KernelMountOptions(String fsName, boolean readOnly, boolean allowO
     }
   }
 
-  /** Read-write, default_permissions, allow_other, 1 s timeouts, two threads, readdirplus auto. */
+  /**
+   * Read-write, default_permissions, allow_other, nosuid and nodev (where libfuse starts), 1 s
+   * timeouts, two threads, readdirplus auto.
+   */
   public static KernelMountOptions defaults(String fsName) {
-    return new KernelMountOptions(fsName, false, true, true, false, false, 1.0, 1.0, 1.0, 2, ReaddirPlus.AUTO, 0);
+    return new KernelMountOptions(fsName, false, true, true, 1.0, 1.0, 1.0, 2, ReaddirPlus.AUTO,
+        MountFlags.LIBFUSE_START);
   }
 
-  /** The mount(2) flag of a mount option's name (noexec, noatime, ...), 0 for one that is none. */
-  public static long flagOf(String option) {
-    return switch (option) {
-      case "noexec" -> 8; // MS_NOEXEC
-      case "sync" -> 16; // MS_SYNCHRONOUS
-      case "dirsync" -> 128; // MS_DIRSYNC
-      case "noatime" -> 1024; // MS_NOATIME
-      case "nodiratime" -> 2048; // MS_NODIRATIME
-      case "relatime" -> 1 << 21; // MS_RELATIME
-      case "strictatime" -> 1 << 24; // MS_STRICTATIME
-      default -> 0;
-    };
-  }
-
-  public KernelMountOptions withFlags(long more) {
-    return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, dev, suid, entryTimeout,
-        attrTimeout, negativeTimeout, threads, readdirPlus, flags | more);
+  /** These options with mount options applied in order, a later one winning ({@link MountFlags}). */
+  public KernelMountOptions withMountOptions(List<String> names) {
+    return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, entryTimeout, attrTimeout,
+        negativeTimeout, threads, readdirPlus, MountFlags.apply(flags, names));
   }
 
   public KernelMountOptions withReadOnly(boolean ro) {
-    return new KernelMountOptions(fsName, ro, allowOther, defaultPermissions, dev, suid, entryTimeout, attrTimeout,
+    return new KernelMountOptions(fsName, ro, allowOther, defaultPermissions, entryTimeout, attrTimeout,
         negativeTimeout, threads, readdirPlus, flags);
   }
 
   public KernelMountOptions withThreads(int n) {
-    return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, dev, suid, entryTimeout,
+    return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, entryTimeout,
         attrTimeout, negativeTimeout, n, readdirPlus, flags);
   }
 
   public KernelMountOptions withTimeouts(double entry, double attr, double negative) {
-    return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, dev, suid, entry, attr, negative,
+    return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, entry, attr, negative,
         threads, readdirPlus, flags);
-  }
-
-  public KernelMountOptions withDevSuid(boolean devices, boolean setuid) {
-    return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, devices, setuid, entryTimeout,
-        attrTimeout, negativeTimeout, threads, readdirPlus, flags);
   }
 }

@@ -16,7 +16,8 @@
  * get its {@code /dev/fuse} descriptor from fusermount3 over a socket, which is not done yet.
  *
  * <p>The pieces: {@link dev.strata.fuse.kernel.KernelMount} (the public entry: mount, serving
- * threads, unmount), {@link dev.strata.fuse.kernel.KernelMountOptions}, {@code FuseDevice} (the
+ * threads, unmount), {@link dev.strata.fuse.kernel.KernelMountOptions} with
+ * {@link dev.strata.fuse.kernel.MountFlags} (mount options to mount(2) flags), {@code FuseDevice} (the
  * descriptor and the mount system calls), {@code Protocol} (opcodes, flags, struct layouts),
  * {@code NativeBuffer} (native memory seen as a ByteBuffer), {@code Request} and {@code Reply}
  * (one message each way), {@code NodeTable} (kernel node ids to

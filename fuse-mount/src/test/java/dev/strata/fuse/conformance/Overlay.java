@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -41,17 +42,7 @@ enum Overlay {
       command.add("lowerdir=" + join(lowers) + (upper == null ? "" : ",upperdir=" + upper + ",workdir=" + work)
           + "," + FUSE_OPTIONS);
       command.add(mountPoint.toString());
-      // Output to a file, not a pipe: a daemon that keeps the pipe open would block the reader.
-      Path log = Files.createTempFile(mountPoint.getParent(), "mount", ".log");
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      if (!p.waitFor(MOUNT_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly();
-        throw new IOException(String.join(" ", command) + " did not return: " + Files.readString(log));
-      }
-      if (p.exitValue() != 0) {
-        throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + Files.readString(log));
-      }
-      MountTable.await(mountPoint, MOUNT_TIMEOUT_MS);
+      runMountProgram(command, Map.of(), mountPoint);
     }
 
     @Override
@@ -63,13 +54,14 @@ enum Overlay {
   };
 
   /**
-   * The mount program, split on blanks; fuse-overlayfs takes the same arguments. By default
-   * strata-overlay from this build's classes, which is what bin/strata-overlay runs from the
-   * jar (the jar is made after this module's tests).
+   * strata-overlay from this build's classes, split on blanks: what bin/strata-overlay runs
+   * from the jar (the jar is made after this module's tests).
    */
-  static final String COMMAND = System.getProperty("strata.overlay.command",
-      Path.of(System.getProperty("java.home"), "bin", "java") + " -cp " + System.getProperty("java.class.path") + " "
-          + dev.strata.fuse.OverlayMain.class.getName());
+  static final String STRATA_OVERLAY = Path.of(System.getProperty("java.home"), "bin", "java") + " -cp "
+      + System.getProperty("java.class.path") + " " + dev.strata.fuse.OverlayMain.class.getName();
+
+  /** The mount program, split on blanks; fuse-overlayfs takes the same arguments. */
+  static final String COMMAND = System.getProperty("strata.overlay.command", STRATA_OVERLAY);
 
   /**
    * default_permissions: the kernel checks modes itself, as it does for overlayfs (every
@@ -79,6 +71,27 @@ enum Overlay {
   static final String FUSE_OPTIONS = "default_permissions,allow_other,suid,dev";
 
   private static final long MOUNT_TIMEOUT_MS = 20_000;
+
+  /**
+   * Runs a fuse-overlayfs-style mount program with {@code env} added to its environment and
+   * returns once the kernel lists its mount at {@code mountPoint}.
+   */
+  static void runMountProgram(List<String> command, Map<String, String> env, Path mountPoint)
+      throws IOException, InterruptedException {
+    // Output to a file, not a pipe: a daemon that keeps the pipe open would block the reader.
+    Path log = Files.createTempFile(mountPoint.getParent(), "mount", ".log");
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    if (!p.waitFor(MOUNT_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new IOException(String.join(" ", command) + " did not return: " + Files.readString(log));
+    }
+    if (p.exitValue() != 0) {
+      throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + Files.readString(log));
+    }
+    MountTable.await(mountPoint, MOUNT_TIMEOUT_MS);
+  }
 
   /** Mounts the lowers (top first); read-only when {@code upper} is null. */
   abstract void mount(List<Path> lowers, Path upper, Path work, Path mountPoint) throws IOException, InterruptedException;

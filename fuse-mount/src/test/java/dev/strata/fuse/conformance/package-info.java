@@ -7,6 +7,8 @@
  * show what a filesystem looks like to the programs a container runs. Each test builds fresh
  * lower layers, mounts, acts through plain system calls and expects what the kernel answers.
  * Where fuse-overlayfs is known to answer otherwise, {@link dev.strata.fuse.conformance.KnownPeerDifferences}
- * says so and skips the test for fuse-overlayfs only, never for Strata.
+ * says so and skips the test for fuse-overlayfs only, never for Strata. Beside the suite,
+ * {@link dev.strata.fuse.conformance.FuseOverlayfsOptionsTest} holds strata-overlay's mount
+ * options to fuse-overlayfs's, both given only what a container engine passes.
  */
 package dev.strata.fuse.conformance;

@@ -1,0 +1,27 @@
+package dev.strata.fuse.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The options libfuse does not know, which the side-by-side mount tests cannot compare with
+ * fuse-overlayfs (it refuses or drops them): the atime modes, and names that are no flag.
+ */
+class MountFlagsTest {
+  @Test
+  void theLastAtimeModeNamedIsTheOneMounted() {
+    assertThat(MountFlags.apply(MountFlags.NOATIME, List.of("relatime"))).isEqualTo(MountFlags.RELATIME);
+    assertThat(MountFlags.apply(0, List.of("strictatime", "noatime"))).isEqualTo(MountFlags.NOATIME);
+    assertThat(MountFlags.apply(0, List.of("noatime", "strictatime"))).isEqualTo(MountFlags.STRICTATIME);
+    assertThat(MountFlags.apply(MountFlags.NOATIME | MountFlags.NODIRATIME, List.of("atime")))
+        .as("atime lifts noatime only; the kernel then picks relatime").isEqualTo(MountFlags.NODIRATIME);
+  }
+
+  @Test
+  void namesThatAreNoFlagLeaveTheFlagsAlone() {
+    assertThat(MountFlags.apply(MountFlags.LIBFUSE_START, List.of("allow_other", "default_permissions", "ro")))
+        .isEqualTo(MountFlags.NOSUID | MountFlags.NODEV);
+  }
+}
