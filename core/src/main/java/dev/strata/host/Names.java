@@ -197,7 +197,10 @@ public final class Names {
     return bytes;
   }
 
-  /** Returns whether {@code c} stands for a byte that is not valid UTF-8. */
+  /**
+   * Returns whether {@code c}, when not the second half of a surrogate pair, stands for a byte
+   * that is not valid UTF-8.
+   */
   public static boolean isEscape(char c) {
     return c >= 0xdc80 && c <= 0xdcff;
   }
@@ -205,7 +208,10 @@ public final class Names {
   /** Returns whether the bytes of {@code name} are valid UTF-8 (it holds no escaped byte). */
   public static boolean isUtf8(String name) {
     for (int i = 0; i < name.length(); i++) {
-      if (isEscape(name.charAt(i))) {
+      char c = name.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
+        i++; // a pair: one character, whatever half of the escape range its low surrogate is in
+      } else if (isEscape(c)) {
         return false;
       }
     }

@@ -51,6 +51,11 @@ class NamesTest {
     assertThat(Names.decode(new byte[] {(byte) 0xed, (byte) 0xb2, (byte) 0x80})).isEqualTo("\udced\udcb2\udc80");
     assertThat(Names.decode(new byte[] {(byte) 0xe2, (byte) 0x82})).isEqualTo("\udce2\udc82");
     assertThat(Names.decode("ü€😀".getBytes(StandardCharsets.UTF_8))).isEqualTo("ü€😀");
+    // U+10080 is the pair D800 DC80: its low half is in the escape range, yet it escapes nothing.
+    String pair = new String(Character.toChars(0x10080));
+    assertThat(Names.isUtf8(pair)).isTrue();
+    assertThat(Names.encode(pair)).isEqualTo(pair.getBytes(StandardCharsets.UTF_8));
+    assertThat(Names.printable(pair)).isEqualTo(Names.printable(Names.decode(pair.getBytes(StandardCharsets.UTF_8))));
   }
 
   @Test
