@@ -12,9 +12,8 @@
 #         strata: `strata push NAME docker://...` from the store;
 #         peer:   `skopeo copy oci:DIR docker://...` from an OCI layout.
 #
-# The registry is Debian's docker-registry, started on 127.0.0.1 by
-# ../shared/registry/start-registry.sh when it sits beside the checkout (as in CI), else
-# directly with a minimal configuration; plain http, so both sides skip TLS the same way.
+# The registry is Debian's docker-registry, started on 127.0.0.1 by scripts/start-registry.sh;
+# plain http, so both sides skip TLS the same way.
 # Each timed run starts after `sync` and gets a fresh destination.
 #
 # Only public tools: bash, coreutils, curl, docker-registry, skopeo, umoci and this checkout's
@@ -79,20 +78,8 @@ log="$work/last.log"
 # start_registry PORT DIR: a plain registry on 127.0.0.1:PORT storing under DIR; waits until
 # it answers.
 start_registry() {
-	local p=$1 dir=$2 shared="$repo/../shared/registry/start-registry.sh" pid
-	if [ -x "$shared" ]; then
-		pid=$("$shared" plain "$p" "$dir")
-	else
-		mkdir -p "$dir/storage"
-		printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
-			"$dir/storage" "$p" >"$dir/config.yml"
-		docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
-		pid=$!
-		for _ in $(seq 50); do
-			curl -fs -o /dev/null "http://127.0.0.1:$p/v2/" && break
-			sleep 0.1
-		done
-	fi
+	local p=$1 dir=$2 pid
+	pid=$("$repo/scripts/start-registry.sh" plain "$p" "$dir")
 	curl -fs -o /dev/null "http://127.0.0.1:$p/v2/" || die "the registry on port $p does not answer"
 	echo "$pid"
 }

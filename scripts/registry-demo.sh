@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # registry-demo.sh - pull, push and inspect through a local registry in each mode of
-# ../shared/registry/start-registry.sh (plain http; basic auth; TLS with a self-signed
-# certificate and basic auth): push the sample image, pull it back into a second store, read
-# its layers from the registry without pulling, and let skopeo check the digests.
+# scripts/start-registry.sh (plain http; basic auth; TLS with a certificate of a CA of its own,
+# and basic auth): push the sample image, pull it back into a second store, read its layers
+# from the registry without pulling, and let skopeo check the digests.
 # Run scripts/setup.sh first (it installs docker-registry, apache2-utils, openssl, skopeo).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/strata-registry-demo}
 strata="$here/bin/strata"
-start="$here/../shared/registry/start-registry.sh"
-[ -x "$start" ] || { echo "registry-demo.sh: $start is missing (../shared beside the checkout)" >&2; exit 1; }
+start="$here/scripts/start-registry.sh"
 
 rm -rf "$work"
 mkdir -p "$work"

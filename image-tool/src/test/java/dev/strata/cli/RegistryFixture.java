@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real registry (Debian's docker-registry) on a free loopback port, started by the project's
- * shared script ({@code ../shared/registry/start-registry.sh} beside the checkout, as in CI)
- * and killed when closed. Missing script or registry fails the test: these tests never skip.
+ * own {@code scripts/start-registry.sh} and killed when closed. A missing registry fails the
+ * test: these tests never skip.
  */
 final class RegistryFixture implements AutoCloseable {
   final String mode;
@@ -25,10 +25,9 @@ final class RegistryFixture implements AutoCloseable {
   }
 
   static Path script() {
-    Path script = TestImages.repo().resolve("../shared/registry/start-registry.sh").normalize();
+    Path script = TestImages.repo().resolve("scripts/start-registry.sh");
     if (!Files.isExecutable(script)) {
-      throw new AssertionError("the registry tests need " + script
-          + " (the project's shared fixtures beside the checkout, as in CI)");
+      throw new AssertionError(script + " is missing or not executable");
     }
     return script;
   }
