@@ -21,6 +21,8 @@ import java.nio.charset.StandardCharsets;
 public final class Names {
   /** The longest name a Linux filesystem takes, in bytes. */
   public static final int NAME_MAX = 255;
+  /** The longest path a Linux system call takes, in bytes, its terminating NUL included. */
+  public static final int PATH_MAX = 4096;
 
   private static final int ESCAPE = 0xDC00;
 

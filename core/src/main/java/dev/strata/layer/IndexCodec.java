@@ -3,6 +3,7 @@ package dev.strata.layer;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSortedMap;
 import dev.strata.digest.Digest;
+import dev.strata.host.Names;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +63,7 @@ public final class IndexCodec {
     out.varint(index.entries().size());
     byte[] previous = new byte[0];
     for (LayerEntry e : index.entries()) {
-      byte[] path = e.path().getBytes(StandardCharsets.UTF_8);
+      byte[] path = Names.encode(e.path());
       int shared = sharedPrefix(previous, path);
       out.varint(shared);
       out.varint(path.length - shared);
@@ -189,7 +190,7 @@ public final class IndexCodec {
           }
           xattrs = b.build();
         }
-        entries.add(new LayerEntry(new String(path, StandardCharsets.UTF_8), kind, mode, uid, gid, uname, gname,
+        entries.add(new LayerEntry(Names.decode(path), kind, mode, uid, gid, uname, gname,
             seconds, nanos, size, link, major, minor, object, group, xattrs));
       }
       if (in.pos != in.limit) {
@@ -243,7 +244,7 @@ public final class IndexCodec {
     }
 
     void string(String s) {
-      byte[] b = s.getBytes(StandardCharsets.UTF_8);
+      byte[] b = Names.encode(s);
       varint(b.length);
       bytes(b);
     }
@@ -303,7 +304,7 @@ public final class IndexCodec {
     String string() throws IOException {
       int n = count();
       int at = take(n);
-      return new String(data, at, n, StandardCharsets.UTF_8);
+      return Names.decode(data, at, n);
     }
   }
 }

@@ -5,6 +5,7 @@ import com.google.common.collect.ImmutableSortedMap;
 import dev.strata.blob.ObjectBatch;
 import dev.strata.digest.Digest;
 import dev.strata.digest.DigestingInputStream;
+import dev.strata.host.Names;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -79,7 +80,9 @@ public final class LayerIngest {
     InputStream stream = digesting != null ? digesting : limited;
     TarHeaderGuard guard = new TarHeaderGuard(stream, limits.maxHeaderBytes());
     try {
-      TarArchiveInputStream reader = new TarArchiveInputStream(guard, StandardCharsets.UTF_8.name());
+      // ISO-8859-1: one char per byte, so a name from a ustar or GNU header keeps its bytes (see
+      // text()); PAX values are taken from the raw header.
+      TarArchiveInputStream reader = new TarArchiveInputStream(guard, StandardCharsets.ISO_8859_1.name());
       TarArchiveEntry tarEntry;
       while ((tarEntry = reader.getNextEntry()) != null) {
         if (entries.size() >= limits.maxEntries()) {
@@ -111,7 +114,8 @@ public final class LayerIngest {
   }
 
   private void add(TarArchiveEntry t, TarArchiveInputStream reader, byte[] pax) throws IOException {
-    String raw = t.getName();
+    Map<String, byte[]> records = PaxRecords.parse(pax);
+    String raw = text(records, "path", t.getName());
     String path = EntryNames.normalize(raw);
     if (positions.containsKey(path)) {
       throw UnsafeLayerException.entry(raw, "duplicate entry for path '" + path + "'");
@@ -142,16 +146,21 @@ public final class LayerIngest {
         object = objects.add(reader, size);
       }
       case SYMLINK -> {
-        link = t.getLinkName();
+        link = text(records, "linkpath", t.getLinkName());
         if (link == null || link.isEmpty()) {
           throw UnsafeLayerException.entry(raw, "symlink without a target");
         }
         if (link.indexOf('\0') >= 0) {
           throw UnsafeLayerException.entry(raw, "symlink target contains a NUL byte");
         }
+        if (Names.length(link) > Names.PATH_MAX - 1) {
+          // symlink(2) answers ENAMETOOLONG: no Linux filesystem holds such a link.
+          throw UnsafeLayerException.entry(raw, "symlink target of " + Names.length(link) + " bytes, longer than "
+              + (Names.PATH_MAX - 1));
+        }
       }
       case HARDLINK -> {
-        link = EntryNames.normalize(t.getLinkName());
+        link = EntryNames.normalize(text(records, "linkpath", t.getLinkName()));
         checkParents(raw, link, false);
         LayerEntry target = linkTarget(raw, link);
         object = target.object();
@@ -178,10 +187,10 @@ public final class LayerIngest {
     FileTime mtime = t.getLastModifiedTime();
     Instant instant = mtime == null ? Instant.EPOCH : mtime.toInstant();
     LayerEntry entry = new LayerEntry(path, kind, t.getMode() & 07777, t.getLongUserId(), t.getLongGroupId(),
-        t.getUserName(), t.getGroupName(), instant.getEpochSecond(), instant.getNano(), size, link,
+        text(records, "uname", t.getUserName()), text(records, "gname", t.getGroupName()), instant.getEpochSecond(), instant.getNano(), size, link,
         (kind == EntryKind.CHAR_DEVICE || kind == EntryKind.BLOCK_DEVICE) ? t.getDevMajor() : 0,
         (kind == EntryKind.CHAR_DEVICE || kind == EntryKind.BLOCK_DEVICE) ? t.getDevMinor() : 0,
-        object, group, xattrs(raw, t, pax));
+        object, group, xattrs(raw, t, records));
     positions.put(path, entries.size());
     entries.add(entry);
   }
@@ -287,9 +296,23 @@ public final class LayerIngest {
         e.mtimeNanos(), e.size(), e.linkTarget(), e.devMajor(), e.devMinor(), e.object(), group, e.xattrs());
   }
 
-  private static ImmutableSortedMap<String, Bytes> xattrs(String raw, TarArchiveEntry t, byte[] pax)
+  /**
+   * Returns a name-like field of the entry as {@link Names} carries it: the PAX record's raw
+   * bytes if there is one (POSIX makes them UTF-8 unless {@code hdrcharset=BINARY}; either way
+   * the bytes are the name, as GNU tar and Go's archive/tar keep them), else the header's
+   * bytes, which the tar library gave as ISO-8859-1 chars.
+   */
+  private static String text(Map<String, byte[]> records, String key, String fromHeader) {
+    byte[] pax = records.get(key);
+    if (pax != null) {
+      return Names.decode(pax);
+    }
+    return fromHeader == null ? null : Names.decode(fromHeader.getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  private static ImmutableSortedMap<String, Bytes> xattrs(String raw, TarArchiveEntry t, Map<String, byte[]> records)
       throws UnsafeLayerException {
-    ImmutableSortedMap<String, Bytes> exact = PaxXattrs.parse(pax);
+    ImmutableSortedMap<String, Bytes> exact = PaxRecords.xattrs(records);
     // The guard keeps the raw header; should it have lost track of the blocks, fall back to the
     // reader's UTF-8 decoded values, refusing any that decoding has damaged.
     Map<String, Bytes> merged = null;

@@ -1,5 +1,6 @@
 package dev.strata.layer;
 
+import dev.strata.host.Names;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -15,8 +16,9 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Writes a layer tar that any OCI tool reads and that is the same bytes every time for the
- * same content: PAX format, names and link targets of any length, mtimes to the nanosecond,
- * xattrs byte for byte, no user or group names.
+ * same content: PAX format, names and link targets of any length and of any bytes (written as
+ * they are: a name that is not UTF-8 under {@code hdrcharset=BINARY}), mtimes to the
+ * nanosecond, xattrs byte for byte, no user or group names.
  *
  * <p>The tar library frames the archive; the PAX extended header of each entry is written
  * here, because the library writes PAX values as UTF-8 text (a binary
@@ -81,13 +83,18 @@ public final class LayerTarWriter implements Closeable {
     SortedMap<String, byte[]> pax = new TreeMap<>();
     String headerName = name;
     if (!fitsUstar(name)) {
-      pax.put("path", utf8(name));
+      pax.put("path", Names.encode(name));
       headerName = placeholder(name);
     }
     String headerLink = link;
     if (link != null && !fitsUstar(link)) {
-      pax.put("linkpath", utf8(link));
+      pax.put("linkpath", Names.encode(link));
       headerLink = placeholder(link);
+    }
+    if (!Names.isUtf8(name) || (link != null && !Names.isUtf8(link))) {
+      // POSIX's word that path and linkpath are bytes, not UTF-8: GNU tar and Python's tarfile
+      // then keep them as they are (Go's archive/tar always does).
+      pax.put("hdrcharset", utf8("BINARY"));
     }
     if (meta.mtimeNanos() != 0 || meta.mtimeSeconds() < 0 || meta.mtimeSeconds() > USTAR_SIZE_MAX) {
       pax.put("mtime", utf8(meta.mtimeSeconds() + (meta.mtimeNanos() == 0 ? "" : String.format(".%09d", meta.mtimeNanos()))));
@@ -161,7 +168,7 @@ public final class LayerTarWriter implements Closeable {
   static byte[] paxBody(SortedMap<String, byte[]> records) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (Map.Entry<String, byte[]> r : records.entrySet()) {
-      byte[] key = utf8(r.getKey());
+      byte[] key = Names.encode(r.getKey());
       int rest = 1 + key.length + 1 + r.getValue().length + 1; // " " key "=" value "\n"
       int len = rest + 1;
       while (Integer.toString(len).length() + rest != len) {

@@ -1,5 +1,6 @@
 package dev.strata.layer;
 
+import dev.strata.host.Names;
 import java.io.IOException;
 
 /**
@@ -19,17 +20,12 @@ public final class UnsafeLayerException extends IOException {
     return new UnsafeLayerException("entry '" + printable(name) + "': " + problem);
   }
 
-  /** Escapes control characters so a hostile name cannot rewrite the terminal. */
+  /**
+   * Returns a name as a message shows it: escaped as {@link Names#printable} escapes it, so a
+   * hostile name cannot rewrite the terminal, and cut after 300 characters.
+   */
   static String printable(String name) {
-    StringBuilder sb = new StringBuilder(Math.min(name.length(), 300));
-    for (int i = 0; i < name.length() && sb.length() < 300; i++) {
-      char c = name.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        sb.append(String.format("\\x%02x", (int) c));
-      } else {
-        sb.append(c);
-      }
-    }
-    return sb.toString();
+    String shown = Names.printable(name);
+    return shown.length() <= 300 ? shown : shown.substring(0, 300) + "...";
   }
 }

@@ -86,8 +86,15 @@ class HostileLayerTest {
         refused("GNU volume label", t -> t.raw("label", (byte) 'V', new byte[0]), "unsupported tar entry type 'V'"),
         refused("GNU multi-volume continuation", t -> t.raw("part", TarConstants.LF_MULTIVOLUME, "tail".getBytes(UTF_8)),
             "unsupported tar entry type 'M'"),
+        refused("a name of 256 bytes", t -> t.file("d/" + "n".repeat(256), "x"),
+            "a name of 256 bytes, longer than the 255 a Linux filesystem holds"),
+        refused("a directory name of 300 bytes", t -> t.dir("d".repeat(300)), "a name of 300 bytes"),
+        refused("a name of 128 two-byte characters", t -> t.file("\u00fc".repeat(128), "x"), "a name of 256 bytes"),
+        refused("a hard link to a name of 256 bytes", t -> t.hardlink("l", "n".repeat(256)), "a name of 256 bytes"),
+        refused("a symlink target of 4096 bytes", t -> t.symlink("s", "t".repeat(4096)),
+            "symlink target of 4096 bytes, longer than 4095"),
         refused("control characters in the name are escaped",
-            t -> t.file("evil\u001b[2J/../x", "x"), "entry 'evil\\x1b[2J/../x'"));
+            t -> t.file("evil\u001b[2J/../x", "x"), "entry 'evil\\033[2J/../x'"));
   }
 
   private static Arguments refused(String name, UnaryOperator<TarBuilder> layer, String problem) {

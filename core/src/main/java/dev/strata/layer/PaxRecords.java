@@ -1,0 +1,95 @@
+package dev.strata.layer;
+
+import com.google.common.collect.ImmutableSortedMap;
+import dev.strata.host.Names;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The records of a raw PAX extended header, "LENGTH KEY=VALUE\n", with their values as the
+ * bytes the header holds: the tar library decodes every value as UTF-8, which corrupts binary
+ * xattr values such as {@code security.capability} and names that are not UTF-8 (a
+ * {@code path} under {@code hdrcharset=BINARY}, or written by a tool that does not convert).
+ */
+final class PaxRecords {
+  private static final String SCHILY = "SCHILY.xattr.";
+  private static final String LIBARCHIVE = "LIBARCHIVE.xattr.";
+
+  private PaxRecords() {}
+
+  /**
+   * Returns the records of {@code pax} in order, keys in {@link Names}' form; a later record of
+   * a key replaces an earlier one, as readers apply them. Null or malformed input gives what
+   * could be read before the damage.
+   */
+  static Map<String, byte[]> parse(byte[] pax) {
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    if (pax == null) {
+      return out;
+    }
+    int pos = 0;
+    while (pos < pax.length) {
+      int space = indexOf(pax, (byte) ' ', pos);
+      if (space < 0) {
+        break;
+      }
+      int length;
+      try {
+        length = Integer.parseInt(new String(pax, pos, space - pos, StandardCharsets.US_ASCII));
+      } catch (NumberFormatException e) {
+        break;
+      }
+      int end = pos + length;
+      if (length <= 0 || end > pax.length || pax[end - 1] != '\n') {
+        break;
+      }
+      int eq = indexOf(pax, (byte) '=', space + 1);
+      if (eq < 0 || eq >= end) {
+        break;
+      }
+      out.put(Names.decode(pax, space + 1, eq - space - 1), Arrays.copyOfRange(pax, eq + 1, end - 1));
+      pos = end;
+    }
+    return out;
+  }
+
+  /**
+   * Returns the extended attributes among {@code records}: {@code SCHILY.xattr.NAME=raw bytes}
+   * (GNU tar, Go, Docker) and {@code LIBARCHIVE.xattr.NAME=base64} (bsdtar, NAME URL-encoded).
+   */
+  static ImmutableSortedMap<String, Bytes> xattrs(Map<String, byte[]> records) {
+    Map<String, Bytes> out = new TreeMap<>();
+    for (Map.Entry<String, byte[]> r : records.entrySet()) {
+      String key = r.getKey();
+      if (key.startsWith(SCHILY)) {
+        out.put(key.substring(SCHILY.length()), Bytes.copyOf(r.getValue()));
+      }
+    }
+    for (Map.Entry<String, byte[]> r : records.entrySet()) {
+      String key = r.getKey();
+      if (key.startsWith(LIBARCHIVE)) {
+        try {
+          String name = URLDecoder.decode(key.substring(LIBARCHIVE.length()), StandardCharsets.UTF_8);
+          out.putIfAbsent(name, Bytes.copyOf(Base64.getDecoder().decode(r.getValue())));
+        } catch (IllegalArgumentException e) {
+          // Not valid base64: skip this one attribute rather than the layer.
+        }
+      }
+    }
+    return ImmutableSortedMap.copyOf(out);
+  }
+
+  private static int indexOf(byte[] a, byte b, int from) {
+    for (int i = from; i < a.length; i++) {
+      if (a[i] == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+}
