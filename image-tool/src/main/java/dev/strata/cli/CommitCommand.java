@@ -4,10 +4,10 @@ import dev.strata.layout.Store;
 import dev.strata.transfer.Committer;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code strata commit C NEWNAME}: a new image, C's image plus one layer holding what C wrote.

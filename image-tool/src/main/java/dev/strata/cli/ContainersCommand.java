@@ -5,9 +5,9 @@ import dev.strata.layout.Store;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata containers}: the containers of the store, which image each was made from. */
 @Command(name = "containers", aliases = "ps", mixinStandardHelpOptions = true,

@@ -1,6 +1,5 @@
 package dev.strata.cli;
 
-import dev.strata.image.json.ImageJson;
 import dev.strata.inspect.StoreUsage;
 import dev.strata.layout.Store;
 import java.io.IOException;
@@ -11,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata df}: where the store's bytes go. */
 @Command(name = "df", mixinStandardHelpOptions = true,
@@ -36,7 +35,7 @@ final class DfCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(ImageJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json(u)));
+      out.println(Output.json(json(u)));
       return 0;
     }
     Table images = new Table("IMAGE", ">LAYERS", ">SIZE", ">UNIQUE");

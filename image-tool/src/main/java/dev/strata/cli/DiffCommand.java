@@ -1,6 +1,5 @@
 package dev.strata.cli;
 
-import dev.strata.image.json.ImageJson;
 import dev.strata.inspect.MergedTree;
 import dev.strata.inspect.TreeDiff;
 import dev.strata.inspect.TreeNode;
@@ -15,11 +14,11 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata diff A B}: the paths added, changed and deleted from one tree to another. */
 @Command(name = "diff", mixinStandardHelpOptions = true,
@@ -62,7 +61,7 @@ final class DiffCommand implements Callable<Integer> {
       }
       m.put("changed", changed);
       m.put("deleted", diff.deleted().stream().map(Nodes::json).toList());
-      out.println(ImageJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(m));
+      out.println(Output.json(m));
       return 0;
     }
     Map<String, String> lines = new TreeMap<>();

@@ -4,10 +4,10 @@ import dev.strata.layout.Fsck;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata fsck [--repair]}: re-hashes everything; exits 1 naming every bad piece. */
 @Command(name = "fsck", mixinStandardHelpOptions = true,

@@ -4,10 +4,10 @@ import dev.strata.layout.GarbageCollector;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata gc [--dry-run]}: frees what no image name reaches. */
 @Command(name = "gc", mixinStandardHelpOptions = true,

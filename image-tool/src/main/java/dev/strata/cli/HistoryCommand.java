@@ -2,7 +2,6 @@ package dev.strata.cli;
 
 import dev.strata.image.Descriptor;
 import dev.strata.image.History;
-import dev.strata.image.json.ImageJson;
 import dev.strata.inspect.InspectedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -13,11 +12,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code strata history NAME}: the steps of the config's history, bottom first, each with the
@@ -47,7 +46,7 @@ final class HistoryCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(ImageJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(steps));
+      out.println(Output.json(steps));
       return 0;
     }
     Table table = new Table(">STEP", ">LAYER", "CREATED", ">SIZE", "CREATED BY", "COMMENT");

@@ -1,7 +1,6 @@
 package dev.strata.cli;
 
 import dev.strata.image.Descriptor;
-import dev.strata.image.json.ImageJson;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
 import java.io.IOException;
@@ -12,10 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata images}: the images of the store. */
 @Command(name = "images", mixinStandardHelpOptions = true, description = "List the images in the store.")
@@ -48,7 +47,7 @@ final class ImagesCommand implements Callable<Integer> {
       rows.add(row);
     }
     if (json) {
-      out.println(ImageJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(rows));
+      out.println(Output.json(rows));
       return 0;
     }
     out.printf("%-32s %-19s %6s %10s  %s%n", "NAME", "DIGEST", "LAYERS", "SIZE", "CREATED");

@@ -3,7 +3,6 @@ package dev.strata.cli;
 import dev.strata.digest.Digest;
 import dev.strata.image.Descriptor;
 import dev.strata.image.History;
-import dev.strata.image.json.ImageJson;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
 import java.io.IOException;
@@ -14,11 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata inspect NAME}: an image's manifest, config and layers. */
 @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Show an image's manifest, config and layers.")
@@ -39,7 +38,7 @@ final class InspectCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Map<String, Object> info = describe(store, image);
     if (json) {
-      out.println(ImageJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(info));
+      out.println(Output.json(info));
       return 0;
     }
     out.printf("Name:         %s%n", name);

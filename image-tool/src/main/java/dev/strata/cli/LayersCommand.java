@@ -1,7 +1,6 @@
 package dev.strata.cli;
 
 import dev.strata.image.History;
-import dev.strata.image.json.ImageJson;
 import dev.strata.inspect.ImageReport;
 import dev.strata.inspect.InspectedImage;
 import dev.strata.inspect.LayerChanges;
@@ -19,11 +18,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata layers NAME}: what each layer adds, modifies, deletes and wastes; a CI gate on waste. */
 @Command(name = "layers", mixinStandardHelpOptions = true,
@@ -69,7 +68,7 @@ final class LayersCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(ImageJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json(report)));
+      out.println(Output.json(json(report)));
     } else {
       print(out, report);
     }
@@ -121,7 +120,7 @@ final class LayersCommand implements Callable<Integer> {
           report.wastedFiles().size());
       Table waste = new Table(">WASTED", "LAYERS", "PATH");
       for (WastedFile w : report.wastedFiles().subList(0, Math.min(wastedFiles, report.wastedFiles().size()))) {
-        waste.row(Sizes.human(w.bytes()), w.layers().toString().replace(" ", ""), "/" + w.path());
+        waste.row(Sizes.human(w.bytes()), w.layers().toString().replace(" ", ""), "/" + Output.name(w.path()));
       }
       waste.print(out);
     }

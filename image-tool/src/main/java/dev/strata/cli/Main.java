@@ -22,6 +22,8 @@ public final class Main {
   /** Returns the configured command line. */
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new StrataCommand());
+    cl.setOut(Output.writer(System.out));
+    cl.setErr(Output.writer(System.err));
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof CommandLine.ParameterException p) {
         return commandLine.getParameterExceptionHandler().handleParseException(p, parseResult.originalArgs().toArray(new String[0]));

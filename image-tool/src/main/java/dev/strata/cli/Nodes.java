@@ -60,14 +60,14 @@ final class Nodes {
     return n.entry() == null ? "-" : n.entry().uid() + "/" + n.entry().gid();
   }
 
-  /** The name column: "/" + path, with a symlink's or hard link's target. */
+  /** The name column: "/" + path, with a symlink's or hard link's target, printable. */
   static String name(TreeNode n) {
     LayerEntry e = n.entry();
-    String name = "/" + n.path();
+    String name = "/" + Output.name(n.path());
     if (e != null && e.linkTarget() != null) {
       name += switch (e.kind()) {
-        case HARDLINK -> " link to /" + e.linkTarget();
-        default -> " -> " + e.linkTarget();
+        case HARDLINK -> " link to /" + Output.name(e.linkTarget());
+        default -> " -> " + Output.name(e.linkTarget());
       };
     }
     return name;

@@ -8,16 +8,16 @@ import dev.strata.registry.RegistryClient;
 import dev.strata.registry.RegistryOptions;
 import dev.strata.transfer.Pusher;
 import dev.strata.transfer.Transports;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata push NAME DEST}: writes an image of the store elsewhere, keeping its digests. */
 @Command(name = "push", mixinStandardHelpOptions = true,

@@ -5,10 +5,10 @@ import dev.strata.layout.Store;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata rm C...}: deletes containers and what they wrote; a mounted one is refused. */
 @Command(name = "rm", mixinStandardHelpOptions = true, description = "Delete containers and their writes.")

@@ -4,10 +4,10 @@ import dev.strata.layout.NoSuchImageException;
 import dev.strata.layout.Store;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata rmi NAME...}: removes names; gc frees what no name needs any more. */
 @Command(name = "rmi", mixinStandardHelpOptions = true,

@@ -4,10 +4,10 @@ import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata tag NAME NEW}: another name for the same image. */
 @Command(name = "tag", mixinStandardHelpOptions = true, description = "Give an image another name.")

@@ -1,6 +1,5 @@
 package dev.strata.cli;
 
-import dev.strata.image.json.ImageJson;
 import dev.strata.inspect.LayerChanges;
 import dev.strata.inspect.MergedTree;
 import dev.strata.inspect.TreeNode;
@@ -13,11 +12,11 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code strata tree NAME [--layer N] [PATH]}: the merged file tree, or what one layer did to it. */
 @Command(name = "tree", mixinStandardHelpOptions = true,
@@ -110,7 +109,7 @@ final class TreeCommand implements Callable<Integer> {
         }
         list.add(j);
       }
-      out.println(ImageJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(list));
+      out.println(Output.json(list));
       return;
     }
     Table table = layer == null

@@ -1,17 +1,17 @@
 package dev.strata.cli;
 
-import dev.strata.fuse.Mounts;
 import dev.strata.fuse.MountRegistry;
+import dev.strata.fuse.Mounts;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code strata umount MOUNTPOINT}: unmounts, then waits for the server to finish, so that the
