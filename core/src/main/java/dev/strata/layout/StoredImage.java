@@ -47,4 +47,19 @@ public record StoredImage(String name, Descriptor descriptor, Manifest manifest,
     ImageConfig config = ImageJson.parseConfig(configBytes);
     return new StoredImage(name, d, manifest, config, configBytes);
   }
+
+  /**
+   * Returns why this image cannot be mounted from {@code store}, or null if it can: a layer
+   * needs its index (and objects) or, to be indexed at its first mount, its blob.
+   */
+  public String unmountable(Store store) throws IOException {
+    for (int i = 0; i < manifest.layers().size(); i++) {
+      Descriptor layer = manifest.layers().get(i);
+      if (!store.layers().contains(config.diffIds().get(i))
+          && !(store.blobs().contains(layer.digest()) && store.blobs().size(layer.digest()) == layer.size())) {
+        return "layer " + (i + 1) + " (" + layer.digest() + ") has neither an index nor its blob in the store";
+      }
+    }
+    return null;
+  }
 }

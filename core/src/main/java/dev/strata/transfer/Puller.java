@@ -19,6 +19,7 @@ import dev.strata.layer.LayerStreams;
 import dev.strata.layer.ReadAheadInputStream;
 import dev.strata.layer.UnsafeLayerException;
 import dev.strata.layout.Store;
+import dev.strata.layout.StoredImage;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -101,6 +102,35 @@ public final class Puller {
       store.tag(name, tagged);
       return new Result(name, tagged, ImmutableList.copyOf(done));
     }
+  }
+
+  /**
+   * Indexes the layers of {@code image} that have a blob in the store but no index: an image
+   * another tool wrote into the store (skopeo copy to {@code oci:STORE}, umoci) is mountable
+   * once its layers are indexed, as a pull would have indexed them. The caller holds the store's
+   * lock (shared, as a pull holds it); two processes indexing one layer at once write the same
+   * objects and the same index. Returns the layers indexed, in order.
+   */
+  public List<LayerEvent> indexStored(StoredImage image) throws IOException {
+    List<LayerEvent> done = new ArrayList<>();
+    List<LayerIndex> below = new ArrayList<>();
+    List<Descriptor> layers = image.manifest().layers();
+    for (int i = 0; i < layers.size(); i++) {
+      Descriptor layer = layers.get(i);
+      Digest diffId = image.config().diffIds().get(i);
+      if (store.layers().contains(diffId)) {
+        below.add(store.layers().read(diffId));
+        continue;
+      }
+      if (!hasBlob(layer)) {
+        throw new IOException("image '" + image.name() + "': layer " + (i + 1) + " (" + layer.digest()
+            + ") has neither an index nor its blob in the store; pull the image again");
+      }
+      LayerEvent event = pullLayer(null, layer, diffId, i, layers.size(), below);
+      done.add(event);
+      events.accept(event);
+    }
+    return done;
   }
 
   private byte[] fetchSmall(ImageSource source, Descriptor d, String what) throws IOException {

@@ -3,9 +3,11 @@ package dev.strata.cli;
 import dev.strata.fuse.FuseMount;
 import dev.strata.fuse.MountOptions;
 import dev.strata.host.Privileges;
+import dev.strata.layer.IngestLimits;
 import dev.strata.layout.Containers;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
+import dev.strata.transfer.Puller;
 import dev.strata.union.StoreLayer;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
@@ -56,6 +58,7 @@ final class ContainerMount implements AutoCloseable {
       if (c != null) {
         inUse = containers.use(c);
       }
+      indexStored(store, image);
       UnionOptions options = new UnionOptions(Privileges.ofProcess(), readOnly, true, true);
       UnionFs fs = UnionFs.open(StoreLayer.ofImage(store, image), c == null ? null : c.upper(),
           c == null ? null : c.work(), options);
@@ -66,6 +69,20 @@ final class ContainerMount implements AutoCloseable {
       }
       lock.close();
       throw e;
+    }
+  }
+
+  /**
+   * Indexes the layers of an image that another tool wrote into the store (skopeo, umoci: the
+   * store is an OCI layout), saying so on stderr, so that such an image mounts like a pulled one.
+   */
+  private static void indexStored(Store store, StoredImage image) throws IOException {
+    for (var diffId : image.config().diffIds()) {
+      if (!store.layers().contains(diffId)) {
+        new Puller(store, IngestLimits.DEFAULT, e -> System.err.printf("indexed layer %d/%d %s (%s entries)%n",
+            e.index() + 1, e.count(), e.layer().digest(), e.result().entries().size())).indexStored(image);
+        return;
+      }
     }
   }
 

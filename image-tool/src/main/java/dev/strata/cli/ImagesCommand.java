@@ -41,6 +41,10 @@ final class ImagesCommand implements Callable<Integer> {
         row.put("size", image.manifest().layers().stream().mapToLong(Descriptor::size).sum());
         row.put("created", image.config().created());
         row.put("platform", image.config().os() + "/" + image.config().architecture());
+        String unmountable = image.unmountable(store);
+        if (unmountable != null) {
+          row.put("error", "cannot be mounted: " + unmountable + "; pull the image again");
+        }
       } catch (IOException e) {
         row.put("error", e.getMessage());
       }
