@@ -4,7 +4,7 @@
 # strata-overlay, and time the same workloads on each, in one run, interleaved (kernel,
 # fuse-overlayfs, strata, kernel, ...) so that load from other processes falls on all alike.
 # Prints every run, then the medians and the ratios strata/fuse-overlayfs, strata/kernel and
-# fuse-overlayfs/kernel (below 1: the first is faster) as a Markdown table for the README.
+# fuse-overlayfs/kernel (below 1: the first is faster) as a Markdown table for docs/mounts.md.
 #
 # The lower layers are the layers of an OCI image (default: the Debian minbase image of
 # scripts/make-images.sh --debootstrap) unpacked by oci-to-lowerdirs.sh, plus one layer of

@@ -23,7 +23,7 @@ final class DfCommand implements Callable<Integer> {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
 
-  @Option(names = "--json", description = "Print JSON (schema in the README).")
+  @Option(names = "--json", description = "Print JSON (schema in docs/inspect.md).")
   boolean json;
 
   @Override

@@ -37,7 +37,7 @@ final class DiffCommand implements Callable<Integer> {
   @Parameters(index = "1", paramLabel = "B", description = "The tree to compare to.")
   String to;
 
-  @Option(names = "--json", description = "Print JSON (schema in the README).")
+  @Option(names = "--json", description = "Print JSON (schema in docs/inspect.md).")
   boolean json;
 
   @Override

@@ -32,7 +32,7 @@ final class HistoryCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME", description = "An image: a name in the store, or a transport.")
   String name;
 
-  @Option(names = "--json", description = "Print JSON (schema in the README).")
+  @Option(names = "--json", description = "Print JSON (schema in docs/inspect.md).")
   boolean json;
 
   @Option(names = "--no-trunc", description = "Do not shorten created-by.")

@@ -28,7 +28,7 @@ final class InspectCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME", description = "A name or manifest digest in the store.")
   String name;
 
-  @Option(names = "--json", description = "Print JSON (schema in the README).")
+  @Option(names = "--json", description = "Print JSON (schema in docs/inspect.md).")
   boolean json;
 
   @Override

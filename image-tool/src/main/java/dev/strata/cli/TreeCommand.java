@@ -40,7 +40,7 @@ final class TreeCommand implements Callable<Integer> {
   @Option(names = "--changes", description = "With --layer: only the paths layer N added, modified or deleted.")
   boolean changes;
 
-  @Option(names = "--json", description = "Print JSON (schema in the README).")
+  @Option(names = "--json", description = "Print JSON (schema in docs/inspect.md).")
   boolean json;
 
   @Override
