@@ -66,7 +66,14 @@ final class RegistryPusher {
           Pusher.await(upload);
         }
       } finally {
+        // One upload failed (or all are done): stop the others and wait for them, so that no
+        // request of this push reaches the registry after it returns.
         pool.shutdownNow();
+        try {
+          pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
     byte[] manifest = store.blobs().readAllBytes(image.descriptor().digest());
