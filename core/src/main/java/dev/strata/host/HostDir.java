@@ -29,13 +29,18 @@ public final class HostDir implements Closeable {
   /** Bytes an xattr read asks for first: overlay values are short, so one call is usually enough. */
   private static final int FIRST_READ = 256;
 
+  private static final byte[] EMPTY = {0};
+
   private final int fd;
   private final String description;
+  /** A descriptor of a file kept after its name went, not a directory to resolve names in. */
+  private final boolean pinned;
   private volatile boolean closed;
 
-  private HostDir(int fd, String description) {
+  private HostDir(int fd, String description, boolean pinned) {
     this.fd = fd;
     this.description = description;
+    this.pinned = pinned;
   }
 
   /**
@@ -48,7 +53,7 @@ public final class HostDir implements Closeable {
     if (fd < 0) {
       throw ErrnoException.of(Libc.errno(), dir + ": open directory");
     }
-    return new HostDir(fd, dir.toString());
+    return new HostDir(fd, dir.toString(), false);
   }
 
   /** Opens the directory {@code rel} below this one (not following a symlink there). */
@@ -58,7 +63,24 @@ public final class HostDir implements Closeable {
       if (dfd < 0) {
         throw error(rel, "open directory");
       }
-      return new HostDir(dfd, describe(rel));
+      return new HostDir(dfd, describe(rel), false);
+    }
+  }
+
+  /**
+   * Keeps the file {@code rel} (of any type, a symlink itself) reachable after its name goes:
+   * the returned handle's path "" is that file, whatever happens to its name, until closed, as
+   * an open descriptor keeps an unlinked file. Every call of this class works on it, through
+   * the descriptor or its /proc/self/fd link.
+   */
+  public HostDir pin(String rel) throws IOException {
+    try (At at = at(rel)) {
+      int pfd = at.self ? CALLS.openat(Libc.AT_FDCWD, at.procLink(), WALK & ~Libc.O_DIRECTORY & ~Libc.O_NOFOLLOW, 0)
+          : CALLS.openat(at.fd, at.name(), WALK & ~Libc.O_DIRECTORY, 0);
+      if (pfd < 0) {
+        throw error(rel, "pin");
+      }
+      return new HostDir(pfd, describe(rel) + " (name removed)", true);
     }
   }
 
@@ -76,7 +98,8 @@ public final class HostDir implements Closeable {
   public Stat stat(String rel) throws IOException {
     try (At at = at(rel)) {
       Pointer buf = Libc.STATX.get();
-      if (CALLS.statx(at.fd, at.name(), Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, buf) == 0) {
+      int flags = Libc.AT_SYMLINK_NOFOLLOW | (at.self ? Libc.AT_EMPTY_PATH : 0);
+      if (CALLS.statx(at.fd, at.self ? EMPTY : at.name(), flags, Libc.STATX_BASIC_STATS, buf) == 0) {
         return Stat.of(buf);
       }
       int e = Libc.errno();
@@ -151,7 +174,8 @@ public final class HostDir implements Closeable {
   /** Opens the file {@code rel} with open(2) {@code flags} ({@link HostFile}'s), never a symlink. */
   public HostFile open(String rel, int flags, int mode) throws IOException {
     try (At at = at(rel)) {
-      int f = CALLS.openat(at.fd, at.name(), flags | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, mode);
+      int f = at.self ? CALLS.openat(Libc.AT_FDCWD, at.procLink(), flags | Libc.O_CLOEXEC, mode)
+          : CALLS.openat(at.fd, at.name(), flags | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, mode);
       if (f < 0) {
         throw error(rel, "open");
       }
@@ -248,7 +272,7 @@ public final class HostDir implements Closeable {
       int capacity = 256;
       while (true) {
         byte[] buf = new byte[capacity];
-        long n = CALLS.readlinkat(at.fd, at.name(), buf, capacity);
+        long n = CALLS.readlinkat(at.fd, at.self ? EMPTY : at.name(), buf, capacity);
         if (n < 0) {
           throw error(rel, "readlink");
         }
@@ -267,7 +291,9 @@ public final class HostDir implements Closeable {
    */
   public void chmod(String rel, int mode) throws IOException {
     try (At at = at(rel)) {
-      if (CALLS.fchmodat(at.fd, at.name(), mode & 07777, Libc.AT_SYMLINK_NOFOLLOW) == 0) {
+      int done = at.self ? CALLS.fchmodat(Libc.AT_FDCWD, at.procLink(), mode & 07777, 0)
+          : CALLS.fchmodat(at.fd, at.name(), mode & 07777, Libc.AT_SYMLINK_NOFOLLOW);
+      if (done == 0) {
         return;
       }
       int e = Libc.errno();
@@ -282,15 +308,18 @@ public final class HostDir implements Closeable {
   /** Sets owner and group (-1 leaves one as it is), of a symlink itself too. */
   public void chown(String rel, long uid, long gid) throws IOException {
     try (At at = at(rel)) {
-      check(CALLS.fchownat(at.fd, at.name(), id(uid, rel), id(gid, rel), Libc.AT_SYMLINK_NOFOLLOW), rel, "chown");
+      int flags = Libc.AT_SYMLINK_NOFOLLOW | (at.self ? Libc.AT_EMPTY_PATH : 0);
+      check(CALLS.fchownat(at.fd, at.self ? EMPTY : at.name(), id(uid, rel), id(gid, rel), flags), rel, "chown");
     }
   }
 
   /** Sets access and modification times, in nanoseconds since the epoch, of a symlink itself too. */
   public void utimens(String rel, long atimeNanos, long mtimeNanos) throws IOException {
     try (At at = at(rel)) {
-      check(CALLS.utimensat(at.fd, at.name(), HostFile.timespecs(atimeNanos, mtimeNanos), Libc.AT_SYMLINK_NOFOLLOW),
-          rel, "utimensat");
+      long[] times = HostFile.timespecs(atimeNanos, mtimeNanos);
+      // glibc refuses utimensat(fd, NULL): a pinned file is reached through its /proc link.
+      check(at.self ? CALLS.utimensat(Libc.AT_FDCWD, at.procLink(), times, 0)
+          : CALLS.utimensat(at.fd, at.name(), times, Libc.AT_SYMLINK_NOFOLLOW), rel, "utimensat");
     }
   }
 
@@ -309,7 +338,7 @@ public final class HostDir implements Closeable {
       int capacity = FIRST_READ;
       while (true) {
         byte[] value = new byte[capacity];
-        long size = CALLS.lgetxattr(path, n, value, capacity);
+        long size = at.self ? CALLS.getxattr(path, n, value, capacity) : CALLS.lgetxattr(path, n, value, capacity);
         if (size >= 0) {
           return Arrays.copyOf(value, (int) size);
         }
@@ -322,7 +351,7 @@ public final class HostDir implements Closeable {
         }
         // Longer than asked for: ask its size. It may change again before the next read, hence
         // the loop; at least one byte, as a size of 0 would ask the size instead of reading.
-        size = CALLS.lgetxattr(path, n, null, 0);
+        size = at.self ? CALLS.getxattr(path, n, null, 0) : CALLS.lgetxattr(path, n, null, 0);
         if (size < 0) {
           e = Libc.errno();
           if (e == Errno.ENODATA.number()) {
@@ -338,7 +367,11 @@ public final class HostDir implements Closeable {
   /** Sets xattr {@code name}; {@code flags} XATTR_CREATE (1) or XATTR_REPLACE (2), or 0. */
   public void setxattr(String rel, String name, byte[] value, int flags) throws IOException {
     try (At at = at(rel)) {
-      if (CALLS.lsetxattr(at.procPath(), xattrName(name), value, value.length, flags) != 0) {
+      byte[] path = at.procPath();
+      byte[] n = xattrName(name);
+      int done = at.self ? CALLS.setxattr(path, n, value, value.length, flags)
+          : CALLS.lsetxattr(path, n, value, value.length, flags);
+      if (done != 0) {
         throw ErrnoException.of(Libc.errno(), describe(rel) + ": setxattr " + name);
       }
     }
@@ -347,7 +380,9 @@ public final class HostDir implements Closeable {
   /** Removes xattr {@code name}; returns whether it was there. */
   public boolean removexattr(String rel, String name) throws IOException {
     try (At at = at(rel)) {
-      if (CALLS.lremovexattr(at.procPath(), xattrName(name)) == 0) {
+      byte[] path = at.procPath();
+      int done = at.self ? CALLS.removexattr(path, xattrName(name)) : CALLS.lremovexattr(path, xattrName(name));
+      if (done == 0) {
         return true;
       }
       int e = Libc.errno();
@@ -365,7 +400,7 @@ public final class HostDir implements Closeable {
       int capacity = FIRST_READ;
       while (true) {
         byte[] list = new byte[capacity];
-        long size = CALLS.llistxattr(path, list, capacity);
+        long size = at.self ? CALLS.listxattr(path, list, capacity) : CALLS.llistxattr(path, list, capacity);
         if (size >= 0) {
           return splitNames(list, (int) size);
         }
@@ -373,7 +408,7 @@ public final class HostDir implements Closeable {
         if (e != Errno.ERANGE.number()) {
           throw ErrnoException.of(e, describe(rel) + ": listxattr");
         }
-        size = CALLS.llistxattr(path, null, 0);
+        size = at.self ? CALLS.listxattr(path, null, 0) : CALLS.llistxattr(path, null, 0);
         if (size < 0) {
           throw ErrnoException.of(Libc.errno(), describe(rel) + ": listxattr");
         }
@@ -458,8 +493,14 @@ public final class HostDir implements Closeable {
       throw new ErrnoException(Errno.EBADF, description + " is closed");
     }
     byte[] bytes = Names.encode(rel);
+    if (pinned) {
+      if (bytes.length > 0) {
+        throw new ErrnoException(Errno.ENOENT, describe(rel) + ": below a removed file");
+      }
+      return new At(fd, bytes, -1, true);
+    }
     if (bytes.length <= LIMIT) {
-      return new At(fd, bytes, -1);
+      return new At(fd, bytes, -1, false);
     }
     // Past PATH_MAX no call takes the path whole: walk down one directory at a time, never
     // through a symlink, until what is left fits.
@@ -492,18 +533,26 @@ public final class HostDir implements Closeable {
       }
       throw e;
     }
-    return new At(dir, Arrays.copyOfRange(bytes, start, bytes.length), owned);
+    return new At(dir, Arrays.copyOfRange(bytes, start, bytes.length), owned, false);
   }
 
   private static final class At implements AutoCloseable {
     final int fd;
+    /** The file is the pinned descriptor itself, reached through {@link #procLink}, not a name. */
+    final boolean self;
     private final byte[] rest;
     private final int owned;
 
-    At(int fd, byte[] rest, int owned) {
+    At(int fd, byte[] rest, int owned, boolean self) {
       this.fd = fd;
       this.rest = rest;
       this.owned = owned;
+      this.self = self;
+    }
+
+    /** /proc/self/fd/N: the file of the descriptor, for calls that follow it there. */
+    byte[] procLink() {
+      return cString(("/proc/self/fd/" + fd).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     /** The name relative to {@link #fd}, NUL-terminated ("." for the directory itself). */
@@ -516,6 +565,9 @@ public final class HostDir implements Closeable {
      * through /proc/self/fd of the directory, the last component not followed by the l* calls.
      */
     byte[] procPath() {
+      if (self) {
+        return procLink();
+      }
       byte[] prefix = ("/proc/self/fd/" + fd + "/").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       byte[] tail = rest.length == 0 ? new byte[] {'.'} : rest;
       byte[] out = new byte[prefix.length + tail.length + 1];

@@ -25,6 +25,11 @@ public record HostPath(HostDir dir, String rel) {
     return rel.substring(rel.lastIndexOf('/') + 1);
   }
 
+  /** Keeps this file reachable after its name goes (see {@link HostDir#pin}). */
+  public HostDir pin() throws IOException {
+    return dir.pin(rel);
+  }
+
   /** lstat; null if nothing is there. */
   public Stat stat() throws IOException {
     return dir.stat(rel);

@@ -135,6 +135,20 @@ final class Libc {
 
     @SaveError
     @ssize_t
+    long getxattr(@In byte[] path, @In byte[] name, @Out byte[] value, @size_t long size);
+
+    @SaveError
+    int setxattr(@In byte[] path, @In byte[] name, @In byte[] value, @size_t long size, int flags);
+
+    @SaveError
+    int removexattr(@In byte[] path, @In byte[] name);
+
+    @SaveError
+    @ssize_t
+    long listxattr(@In byte[] path, @Out byte[] list, @size_t long size);
+
+    @SaveError
+    @ssize_t
     long fgetxattr(int fd, @In byte[] name, @Out byte[] value, @size_t long size);
 
     @SaveError

@@ -180,11 +180,11 @@ public final class Changeset {
   /** The bytes of a regular file, from wherever the union takes them. */
   private InputStream content(Node node) throws IOException {
     if (node.upper && !node.metacopy) {
-      HostFile f = stack.upper.path(node.path()).open(HostFile.O_RDONLY, 0);
+      HostFile f = stack.upperOf(node).open(HostFile.O_RDONLY, 0);
       return new PositionalStream(f::read, f);
     }
     if (node.index != null) {
-      HostFile f = node.index.open(HostFile.O_RDONLY, 0);
+      HostFile f = stack.upperOf(node).open(HostFile.O_RDONLY, 0);
       return new PositionalStream(f::read, f);
     }
     LowerRef r = node.lowers.get(0);

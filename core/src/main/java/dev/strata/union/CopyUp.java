@@ -49,6 +49,15 @@ final class CopyUp {
     if (done(node, withData)) {
       return;
     }
+    if (node.removed) {
+      stack.namespace.writeLock().lock();
+      try {
+        copyUpRemoved(node, withData);
+      } finally {
+        stack.namespace.writeLock().unlock();
+      }
+      return;
+    }
     node.copyUp.lock();
     try {
       HostPath staged = null;
@@ -97,6 +106,10 @@ final class CopyUp {
       return;
     }
     stack.checkWritable(node.path());
+    if (node.removed) {
+      copyUpRemoved(node, withData);
+      return;
+    }
     if (node.parent != null) {
       copyUpLocked(node.parent, false, null);
     }
@@ -159,6 +172,32 @@ final class CopyUp {
     if (node.type != FileType.DIRECTORY && !metacopy) {
       node.lowers = java.util.List.of();
     }
+  }
+
+  /**
+   * Copy-up of a node whose name is gone, used through an open descriptor. Its upper file (or
+   * index entry) is kept and changed in place; a metacopy file gets its data there. A lower
+   * file that never was copied up has no name to be copied up to: the kernel's overlay answers
+   * EEXIST (ENOTDIR for a directory) there, and so does this.
+   */
+  private void copyUpRemoved(Node node, boolean withData) throws IOException {
+    if (node.upper && node.metacopy && withData) {
+      HostPath file = stack.upperOf(node);
+      try (FileContent content = stack.lowers.get(node.lowers.get(0).layer()).open(node.lowers.get(0).path());
+          HostFile out = file.open(HostFile.O_WRONLY, 0)) {
+        copyData(content, out);
+      }
+      file.removexattr(stack.upper.prefix() + "metacopy");
+      file.removexattr(stack.upper.prefix() + "redirect");
+      node.metacopy = false;
+      node.lowers = java.util.List.of();
+      return;
+    }
+    if (node.upper || node.index != null) {
+      return;
+    }
+    throw new ErrnoException(node.isDirectory() ? Errno.ENOTDIR : Errno.EEXIST,
+        "/" + node.path() + ": its name was removed before it was copied up");
   }
 
   /**

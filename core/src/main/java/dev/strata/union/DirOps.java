@@ -145,12 +145,25 @@ final class DirOps {
     }
     dropLink(node);
     if (node.upper) {
+      pin(node);
       deleteTree(stack.upper.path(path));
     }
     if (lowerHolds) {
       stack.upper.whiteout(path);
     }
     detach(parent, node);
+    node.removed = true;
+  }
+
+  /**
+   * Keeps the upper file of a node whose name goes: the kernel may still use it through an open
+   * descriptor (fstat, ftruncate, fchmod, f*xattr), as the kernel's overlay keeps its real
+   * inode. Let go when the kernel forgets the node.
+   */
+  private void pin(Node node) throws IOException {
+    if (node.pin == null) {
+      node.pin = stack.upper.path(node.path()).pin();
+    }
   }
 
   /**
@@ -166,7 +179,7 @@ final class DirOps {
     if (copyUp.hardLinkedLower(node)) {
       copyUp.ensureIndex(node, null);
     }
-    HostPath live = node.upper ? stack.upper.path(node.path()) : node.index;
+    HostPath live = node.upper || node.index != null ? stack.upperOf(node) : null;
     if (live == null) {
       return;
     }
@@ -175,6 +188,9 @@ final class DirOps {
       return;
     }
     if (union <= 1 && node.index != null) {
+      if (!node.upper) {
+        node.pin = node.index.pin(); // the last name of the file: an open descriptor keeps it
+      }
       node.index.deleteIfExists();
     } else {
       stack.upper.setUnionNlink(live, union - 1);
@@ -248,9 +264,11 @@ final class DirOps {
     if (target != null) {
       dropLink(target);
       if (target.upper) {
+        pin(target);
         deleteTree(stack.upper.path(to));
       }
       detach(newParent, target);
+      target.removed = true;
     }
     stack.upper.removeWhiteout(to);
     stack.upper.path(from).rename(stack.upper.path(to), HostDir.RENAME_NOREPLACE);

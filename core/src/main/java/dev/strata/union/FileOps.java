@@ -68,7 +68,7 @@ final class FileOps {
         if (f.upper != null && f.writable) {
           f.upper.truncate(0);
         } else {
-          stack.upper.path(f.node.path()).truncate(0);
+          stack.upperOf(f.node).truncate(0);
         }
       }
     } finally {
@@ -81,9 +81,9 @@ final class FileOps {
 
   private void attach(OpenFile f) throws IOException {
     if (!f.node.upper && f.node.index != null) {
-      f.upper = f.node.index.open(HostFile.O_RDONLY, 0);
+      f.upper = stack.upperOf(f.node).open(HostFile.O_RDONLY, 0);
     } else if (f.node.upper && !f.node.metacopy) {
-      f.upper = stack.upper.path(f.node.path()).open(f.writable ? HostFile.O_RDWR : HostFile.O_RDONLY, 0);
+      f.upper = stack.upperOf(f.node).open(f.writable ? HostFile.O_RDWR : HostFile.O_RDONLY, 0);
     } else {
       LowerRef r = f.node.lowers.get(0);
       f.lower = stack.lowers.get(r.layer()).open(r.path());

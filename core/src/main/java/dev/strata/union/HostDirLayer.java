@@ -300,7 +300,8 @@ public final class HostDirLayer implements LowerLayer {
       redirect = overlayXattr(path, names, "redirect");
     }
     boolean device = type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE;
-    long size = type == FileType.REGULAR || type == FileType.SYMLINK ? st.size() : 0;
+    // A directory's size is the host's, as the kernel's overlay shows a lower directory's.
+    long size = type == FileType.REGULAR || type == FileType.SYMLINK || type == FileType.DIRECTORY ? st.size() : 0;
     return new LowerEntry(name, type, st.mode() & 07777, st.uid(), st.gid(), size,
         Math.floorDiv(st.mtimeNanos(), 1_000_000_000L), (int) Math.floorMod(st.mtimeNanos(), 1_000_000_000L),
         Math.floorDiv(st.atimeNanos(), 1_000_000_000L), (int) Math.floorMod(st.atimeNanos(), 1_000_000_000L),

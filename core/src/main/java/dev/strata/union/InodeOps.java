@@ -37,7 +37,7 @@ final class InodeOps {
     copyUp.copyUp(node, change.changesData());
     stack.namespace.readLock().lock();
     try {
-      HostPath p = stack.upper.path(node.path());
+      HostPath p = stack.upperOf(node);
       if (change.size() != null) {
         p.truncate(change.size());
       }
@@ -79,7 +79,7 @@ final class InodeOps {
     copyUp.copyUp(node, false);
     stack.namespace.readLock().lock();
     try {
-      stack.upper.path(node.path()).setxattr(stack.upper.escapeXattr(name), value);
+      stack.upperOf(node).setxattr(stack.upper.escapeXattr(name), value);
     } finally {
       stack.namespace.readLock().unlock();
     }
@@ -92,7 +92,7 @@ final class InodeOps {
     copyUp.copyUp(node, false);
     stack.namespace.readLock().lock();
     try {
-      if (!stack.upper.path(node.path()).removexattr(stack.upper.escapeXattr(name))) {
+      if (!stack.upperOf(node).removexattr(stack.upper.escapeXattr(name))) {
         throw new ErrnoException(Errno.ENODATA, name);
       }
     } finally {
@@ -104,20 +104,21 @@ final class InodeOps {
     refreshIndex(stack, node);
     if (!node.upper && node.index != null) {
       // A name of a hard-linked lower file that another name changed: it shows the index entry.
-      Stat a = stack.upper.stat(node.index);
+      HostPath index = stack.upperOf(node);
+      Stat a = stack.upper.stat(index);
       if (a == null) {
-        throw new ErrnoException(Errno.ENOENT, node.index + " vanished from the index");
+        throw new ErrnoException(Errno.ENOENT, index + " vanished from the index");
       }
-      return UpperDir.attr(a, node.ino).withNlink(stack.upper.unionNlink(node.index));
+      return UpperDir.attr(a, node.ino).withNlink(stack.upper.unionNlink(index));
     }
     if (node.upper) {
-      Stat a = stack.upper.stat(node.path());
+      Stat a = stack.upper.stat(stack.upperOf(node));
       if (a == null) {
         throw new ErrnoException(Errno.ENOENT, "/" + node.path() + " vanished from the upper directory");
       }
       Attr attr = UpperDir.attr(a, node.ino);
       if (node.type == FileType.REGULAR && a.nlink() > 1) {
-        int union = stack.upper.unionNlink(stack.upper.path(node.path()));
+        int union = stack.upper.unionNlink(stack.upperOf(node));
         if (union >= 0) {
           attr = attr.withNlink(union);
         }
@@ -157,7 +158,7 @@ final class InodeOps {
       throw new ErrnoException(Errno.EINVAL, "/" + node.path() + " is not a symlink");
     }
     if (node.upper) {
-      return stack.upper.path(node.path()).readlink();
+      return stack.upperOf(node).readlink();
     }
     LowerRef r = node.lowers.get(0);
     return stack.lowers.get(r.layer()).readlink(r.path());
@@ -191,7 +192,7 @@ final class InodeOps {
       throw new ErrnoException(Errno.ENODATA, name);
     }
     if (node.upper || node.index != null) {
-      byte[] v = (node.upper ? stack.upper.path(node.path()) : node.index).getxattr(stack.upper.escapeXattr(name));
+      byte[] v = stack.upperOf(node).getxattr(stack.upper.escapeXattr(name));
       if (v == null) {
         throw new ErrnoException(Errno.ENODATA, name);
       }
@@ -208,7 +209,7 @@ final class InodeOps {
     refreshIndex(stack, node);
     if (node.upper || node.index != null) {
       List<String> out = new ArrayList<>();
-      for (String n : (node.upper ? stack.upper.path(node.path()) : node.index).listxattr()) {
+      for (String n : stack.upperOf(node).listxattr()) {
         String shown = stack.upper.unescapeXattr(n);
         if (shown != null) {
           out.add(shown);

@@ -8,7 +8,8 @@ import static com.google.common.base.Preconditions.checkNotNull;
  * @param name the last component of the path; "" for the layer's root
  * @param type the file type; {@link FileType#WHITEOUT} marks a deletion of the name below
  * @param mode permission bits with setuid, setgid and sticky (07777)
- * @param size a regular file's length; a symlink's target length; 0 otherwise
+ * @param size a regular file's length; a symlink's target length; a directory's size where
+ *     the layer keeps one (a host directory; 0 in a store layer, as tars hold none); 0 otherwise
  * @param atimeSeconds the access time (a layer that keeps none gives the modification time)
  * @param identity the same for every name of one file in this layer (hard links), different for
  *     different files; stable for the layer's life

@@ -30,6 +30,13 @@ final class Node {
   dev.strata.host.HostPath index;
   /** Lower layers holding this node, top first: every merged directory, or a file's origin. */
   List<LowerRef> lowers;
+  /**
+   * The name was removed (unlink, rmdir, a rename over it) while the node may still be used
+   * through an open descriptor: it no longer has a path in the union.
+   */
+  boolean removed;
+  /** A removed node's upper file, held open (see {@link dev.strata.host.HostDir#pin}). */
+  dev.strata.host.HostDir pin;
   /** How many times FUSE has been told of this node and not yet forgotten it. */
   long lookups;
   /** One of {@link #lookups} is held by a path-based binding (see {@link UnionFs#resolve}). */

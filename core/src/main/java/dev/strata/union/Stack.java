@@ -45,6 +45,18 @@ final class Stack {
     return entry.exists() ? entry : null;
   }
 
+  /**
+   * Returns the host file of {@code node} in the upper: at its path, or for a name of a
+   * hard-linked lower file that another name changed, its index entry; once its name is
+   * removed, the file itself, kept by a descriptor.
+   */
+  HostPath upperOf(Node node) {
+    if (node.pin != null) {
+      return new HostPath(node.pin, "");
+    }
+    return node.upper || node.index == null ? upper.path(node.path()) : node.index;
+  }
+
   Node node(long id) throws ErrnoException {
     Node n = inodes.get(id);
     if (n == null) {

@@ -187,6 +187,10 @@ public final class UnionFs implements Closeable {
         if (n.parent != null) {
           n.parent.children.remove(n.name, n);
         }
+        if (n.pin != null) {
+          n.pin.close(); // a removed file the kernel no longer holds: now it may go
+          n.pin = null;
+        }
       }
     } finally {
       stack.namespace.writeLock().unlock();

@@ -450,7 +450,6 @@ final class Dispatcher {
     } else {
       a = fs.setattr(e, new SetAttr(newMode, newUid, newGid, newSize, newAtime, newMtime));
     }
-    nodes.remember(rq.nodeid, a);
     putAttrOut(rp.body(), attrTimeout, a);
     return rp.ok();
   }
@@ -489,7 +488,6 @@ final class Dispatcher {
     while (src.hasRemaining()) {
       total += fs.write(fh, offset + total, src);
     }
-    nodes.wrote(rq.nodeid, offset + total);
     rp.body().putInt(total).putInt(0);
     return rp.ok();
   }

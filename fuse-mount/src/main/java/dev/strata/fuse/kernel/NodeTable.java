@@ -28,10 +28,11 @@ import java.util.Set;
  * forgets an inode all at once when it evicts it), not name by name: the kernel's count is per
  * inode and cannot say which name a partial forget was for.
  *
- * <p>A name removed by unlink, rmdir or a replacing rename is marked; its engine node now
- * stands for a path that is gone or is another file's, so it serves nothing. A node id with
- * no live name left is an unlinked file still open: getattr answers its last known attributes
- * with a link count of 0, and its data stays readable and writable through its open handles.
+ * <p>A name removed by unlink, rmdir or a replacing rename is marked: its engine node no longer
+ * stands for a path, so any other live name serves the file first. A node id with no live name
+ * left is a file still open after its last name went: its removed engine node serves it (the
+ * engine keeps such a node's file, as the kernel's overlay keeps its real inode), so fstat,
+ * ftruncate, fchmod and f*xattr through the descriptor work as they do on the kernel's overlay.
  *
  * <p>The root is node id 1 whatever its inode number: the number that would collide with it
  * takes the root's number instead.
@@ -49,19 +50,19 @@ final class NodeTable {
     /** Engine node of each name that reached this inode, to the engine lookups held on it. */
     final LinkedHashMap<Long, Long> names = new LinkedHashMap<>(2);
     Set<Long> removed;
-    Attr attr;
 
     KNode(long nodeid) {
       this.nodeid = nodeid;
     }
 
+    /** A live name's engine node, else a removed one's (the file is open, not named). */
     long live() {
       for (long e : names.keySet()) {
         if (removed == null || !removed.contains(e)) {
           return e;
         }
       }
-      return 0;
+      return names.isEmpty() ? 0 : names.keySet().iterator().next();
     }
   }
 
@@ -72,7 +73,6 @@ final class NodeTable {
     KNode r = new KNode(Protocol.ROOT_ID);
     r.names.put(UnionFs.ROOT, 0L); // the engine counts the root's one lookup itself
     r.kernelLookups = Long.MAX_VALUE / 2; // the kernel never forgets the root
-    r.attr = root;
     byNodeid.put(r.nodeid, r);
     byEngine.put(UnionFs.ROOT, r);
   }
@@ -95,7 +95,6 @@ final class NodeTable {
     k.kernelLookups++;
     k.names.merge(engine, 1L, Long::sum);
     byEngine.put(engine, k);
-    k.attr = attr;
     return id;
   }
 
@@ -108,40 +107,9 @@ final class NodeTable {
     return e;
   }
 
-  /** The attributes of node id {@code nodeid}, from the engine while it has a name. */
+  /** The attributes of node id {@code nodeid}, from the engine. */
   Attr getattr(long nodeid) throws IOException {
-    long e;
-    Attr last;
-    synchronized (this) {
-      KNode k = known(nodeid);
-      e = k.live();
-      last = k.attr;
-    }
-    if (e == 0) {
-      return new Attr(last.ino(), last.mode(), 0, last.uid(), last.gid(), last.rdevMajor(), last.rdevMinor(),
-          last.size(), last.blocks(), last.atimeNanos(), last.mtimeNanos(), last.ctimeNanos());
-    }
-    Attr a = fs.getattr(e);
-    remember(nodeid, a);
-    return a;
-  }
-
-  /** Keeps {@code a} as the last known attributes of {@code nodeid}. */
-  synchronized void remember(long nodeid, Attr a) {
-    KNode k = byNodeid.get(nodeid);
-    if (k != null) {
-      k.attr = a;
-    }
-  }
-
-  /** A write reached {@code end}: the last known size grows with it (for unlinked open files). */
-  synchronized void wrote(long nodeid, long end) {
-    KNode k = byNodeid.get(nodeid);
-    if (k != null && k.attr != null && k.attr.size() < end) {
-      Attr a = k.attr;
-      k.attr = new Attr(a.ino(), a.mode(), a.nlink(), a.uid(), a.gid(), a.rdevMajor(), a.rdevMinor(), end,
-          (end + 511) / 512, a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos());
-    }
+    return fs.getattr(engine(nodeid));
   }
 
   /** The name of engine node {@code engine} was removed; the node serves nothing any more. */
