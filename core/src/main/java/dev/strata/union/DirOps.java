@@ -215,15 +215,18 @@ final class DirOps {
     if (target != null && (flags & HostDir.RENAME_NOREPLACE) != 0) {
       throw new ErrnoException(Errno.EEXIST, "/" + newParent.childPath(newName));
     }
-    if (source == target || (target != null && source.ino == target.ino)) {
-      // rename(2) between two names of one inode does nothing and succeeds.
-      return;
-    }
+    // The VFS's checks, in its order (do_renameat2): the source must not be an ancestor of the
+    // new parent, nor the target one of the old parent, before "same file" and the types.
     if (source.isDirectory() && isAncestor(source, newParent)) {
       throw new ErrnoException(Errno.EINVAL, "cannot move /" + source.path() + " into itself");
     }
-    if (exchange && target.isDirectory() && isAncestor(target, parent)) {
-      throw new ErrnoException(Errno.EINVAL, "cannot move /" + target.path() + " into itself");
+    if (target != null && isAncestor(target, parent)) {
+      throw new ErrnoException(exchange ? Errno.EINVAL : Errno.ENOTEMPTY,
+          "/" + target.path() + " is an ancestor of /" + source.path());
+    }
+    if (source == target || (target != null && source.ino == target.ino)) {
+      // rename(2) between two names of one inode does nothing and succeeds.
+      return;
     }
     if (target != null && !exchange) {
       if (source.isDirectory() && !target.isDirectory()) {

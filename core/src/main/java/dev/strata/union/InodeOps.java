@@ -117,7 +117,8 @@ final class InodeOps {
         throw new ErrnoException(Errno.ENOENT, "/" + node.path() + " vanished from the upper directory");
       }
       Attr attr = UpperDir.attr(a, node.ino);
-      if (node.type == FileType.REGULAR && a.nlink() > 1) {
+      // A removed name of an indexed file may be its pinned index entry's last host link.
+      if (node.type == FileType.REGULAR && (a.nlink() > 1 || node.removed)) {
         int union = stack.upper.unionNlink(stack.upperOf(node));
         if (union >= 0) {
           attr = attr.withNlink(union);

@@ -28,6 +28,11 @@ final class EngineTarget implements Target {
   private static final int O_APPEND = 02000;
 
   private final UnionFs fs;
+  /** What each descriptor slot holds: the node (one lookup held, as the kernel holds an open file's inode). */
+  private final Open[] slots = new Open[Op.SLOTS];
+
+  /** An open file or directory: its node, the engine's handle (0 for a directory), its access mode. */
+  private record Open(long node, long handle, int access) {}
 
   EngineTarget(UnionFs fs) {
     this.fs = fs;
@@ -172,9 +177,122 @@ final class EngineTarget implements Target {
           yield Outcome.ok(names.toString());
         }
         case READLINK -> Outcome.ok(fs.readlink(resolve(op.path())));
+        case OPEN -> open(op);
+        case FSTAT, FREAD, FWRITE, FTRUNCATE, FCHMOD, FUTIMES, FSETXATTR, CLOSE -> descriptor(op);
       };
     } catch (Exception e) {
       return Outcome.of(e);
+    }
+  }
+
+  /** Opens as the kernel would for open(2) with O_NOFOLLOW: a symlink is ELOOP, a directory for writing EISDIR. */
+  private Outcome open(Op op) throws IOException {
+    closeSlot(op.slot());
+    int access = (int) (op.b() % 3);
+    long node = resolve(op.path());
+    FileType t = fs.getattr(node).type();
+    if (t != FileType.REGULAR && t != FileType.DIRECTORY) {
+      fs.forget(node, 1);
+      if (t == FileType.SYMLINK) {
+        throw new ErrnoException(Errno.ELOOP, "symlink");
+      }
+      return Outcome.ok("special");
+    }
+    if (t == FileType.DIRECTORY) {
+      if (access != 0) {
+        fs.forget(node, 1);
+        throw new ErrnoException(Errno.EISDIR, "directory");
+      }
+      slots[op.slot()] = new Open(node, 0, access);
+      return Outcome.ok("");
+    }
+    long handle;
+    try {
+      handle = fs.open(node, access);
+    } catch (IOException | RuntimeException e) {
+      fs.forget(node, 1);
+      throw e;
+    }
+    slots[op.slot()] = new Open(node, handle, access);
+    return Outcome.ok("");
+  }
+
+  /** A descriptor operation, with the checks the VFS makes before it reaches a filesystem. */
+  private Outcome descriptor(Op op) throws IOException {
+    Open o = slots[op.slot()];
+    if (o == null) {
+      return Outcome.ok("no descriptor");
+    }
+    boolean dir = o.handle() == 0;
+    return switch (op.kind()) {
+      case FSTAT -> {
+        Attr a = fs.getattr(o.node());
+        yield Outcome.ok(Integer.toOctalString(a.mode()) + " " + a.uid() + ":" + a.gid()
+            + (dir ? "" : " size=" + a.size() + " nlink=" + a.nlink()));
+      }
+      case FREAD -> {
+        if (dir) {
+          throw new ErrnoException(Errno.EISDIR, "read of a directory");
+        }
+        if (o.access() == 1) {
+          throw new ErrnoException(Errno.EBADF, "not open for reading");
+        }
+        ByteBuffer buf = ByteBuffer.allocate((int) op.b() + 1);
+        int n = Math.max(0, fs.read(o.handle(), 0, buf));
+        yield Outcome.ok(n + " " + java.util.Arrays.hashCode(java.util.Arrays.copyOf(buf.array(), n)));
+      }
+      case FWRITE -> {
+        if (dir || o.access() == 0) {
+          throw new ErrnoException(Errno.EBADF, "not open for writing");
+        }
+        yield Outcome.ok(Integer.toString(fs.write(o.handle(), op.b(), ByteBuffer.wrap(op.data()))));
+      }
+      case FTRUNCATE -> {
+        if (dir || o.access() == 0) {
+          throw new ErrnoException(Errno.EINVAL, "not open for writing");
+        }
+        fs.setattr(o.node(), SetAttr.size(op.b()));
+        yield Outcome.ok("");
+      }
+      case FCHMOD -> {
+        fs.setattr(o.node(), SetAttr.mode((int) (op.b() & 07777)));
+        yield Outcome.ok("");
+      }
+      case FUTIMES -> {
+        fs.setattr(o.node(), SetAttr.times(op.a() * 1_000_000_007L, op.b() * 1_000_000_009L));
+        yield Outcome.ok("");
+      }
+      case FSETXATTR -> {
+        fs.setxattr(o.node(), "user.k" + (op.b() % 3), java.util.Arrays.copyOf(op.data(), 8));
+        yield Outcome.ok("");
+      }
+      case CLOSE -> {
+        closeSlot(op.slot());
+        yield Outcome.ok("");
+      }
+      default -> throw new IllegalArgumentException(op.toString());
+    };
+  }
+
+  private void closeSlot(int slot) throws IOException {
+    Open o = slots[slot];
+    if (o != null) {
+      slots[slot] = null;
+      if (o.handle() != 0) {
+        fs.release(o.handle());
+      }
+      fs.forget(o.node(), 1);
+    }
+  }
+
+  @Override
+  public void closeAll() {
+    for (int i = 0; i < slots.length; i++) {
+      try {
+        closeSlot(i);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
     }
   }
 

@@ -19,7 +19,12 @@ final class KernelTarget implements Target {
   private static final int O_APPEND = 02000;
   private static final int O_NOFOLLOW = 0400000;
 
+  private static final int O_NONBLOCK = 04000;
+  private static final int AT_EMPTY_PATH = 0x1000;
+
   private final Path root;
+  /** The descriptor in each slot, -1 for none. */
+  private final int[] fds = {-1, -1, -1};
   private final TestHost host = TestHost.ofProcess();
   private final Syscalls.Calls libc = Syscalls.libc();
 
@@ -118,9 +123,92 @@ final class KernelTarget implements Target {
           }
         }
         case READLINK -> Outcome.ok(Files.readSymbolicLink(root.resolve(op.path())).toString());
+        case OPEN -> open(op);
+        case FSTAT, FREAD, FWRITE, FTRUNCATE, FCHMOD, FUTIMES, FSETXATTR, CLOSE -> descriptor(op);
       };
     } catch (Exception e) {
       return Outcome.of(e);
+    }
+  }
+
+  /** Opens a file or directory into a slot; anything else is opened only to be told apart. */
+  private Outcome open(Op op) {
+    closeSlot(op.slot());
+    int access = new int[] {O_RDONLY, O_WRONLY, 2}[(int) (op.b() % 3)];
+    int fd = libc.open(c(op.path()), access | O_NOFOLLOW | O_NONBLOCK, 0);
+    if (fd < 0) {
+      return Outcome.errno(Syscalls.errno());
+    }
+    int type = (int) (statx(fd)[0] & 0170000);
+    if (type != 0100000 && type != 0040000) {
+      libc.close(fd);
+      return Outcome.ok("special");
+    }
+    fds[op.slot()] = fd;
+    return Outcome.ok("");
+  }
+
+  private Outcome descriptor(Op op) {
+    int fd = fds[op.slot()];
+    if (fd < 0) {
+      return Outcome.ok("no descriptor");
+    }
+    return switch (op.kind()) {
+      case FSTAT -> {
+        long[] s = statx(fd);
+        boolean dir = (s[0] & 0170000) == 0040000;
+        yield Outcome.ok(Long.toOctalString(s[0]) + " " + s[2] + ":" + s[3] + (dir ? "" : " size=" + s[4] + " nlink=" + s[1]));
+      }
+      case FREAD -> {
+        byte[] buf = new byte[(int) op.b() + 1];
+        long n = libc.pread(fd, buf, buf.length, 0);
+        yield n < 0 ? Outcome.errno(Syscalls.errno())
+            : Outcome.ok(n + " " + java.util.Arrays.hashCode(java.util.Arrays.copyOf(buf, (int) n)));
+      }
+      case FWRITE -> {
+        long n = libc.pwrite(fd, op.data(), op.data().length, op.b());
+        yield n < 0 ? Outcome.errno(Syscalls.errno()) : Outcome.ok(Long.toString(n));
+      }
+      case FTRUNCATE -> result(libc.ftruncate(fd, op.b()));
+      case FCHMOD -> result(libc.fchmod(fd, (int) (op.b() & 07777)));
+      case FUTIMES -> {
+        long at = op.a() * 1_000_000_007L;
+        long mt = op.b() * 1_000_000_009L;
+        yield result(libc.futimens(fd, new long[] {at / 1_000_000_000L, at % 1_000_000_000L, mt / 1_000_000_000L,
+            mt % 1_000_000_000L}));
+      }
+      case FSETXATTR -> result(libc.fsetxattr(fd, Syscalls.c("user.k" + (op.b() % 3)),
+          java.util.Arrays.copyOf(op.data(), 8), 8, 0));
+      case CLOSE -> {
+        closeSlot(op.slot());
+        yield Outcome.ok("");
+      }
+      default -> throw new IllegalArgumentException(op.toString());
+    };
+  }
+
+  /** statx of a descriptor: mode, nlink, uid, gid, size. */
+  private long[] statx(int fd) {
+    byte[] b = new byte[256];
+    if (libc.statx(fd, new byte[] {0}, AT_EMPTY_PATH, 0x7ff, b) != 0) {
+      throw new IllegalStateException("statx: errno " + Syscalls.errno());
+    }
+    java.nio.ByteBuffer x = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    return new long[] {x.getShort(28) & 0xffff, Integer.toUnsignedLong(x.getInt(16)), Integer.toUnsignedLong(x.getInt(20)),
+        Integer.toUnsignedLong(x.getInt(24)), x.getLong(40)};
+  }
+
+  private void closeSlot(int slot) {
+    if (fds[slot] >= 0) {
+      libc.close(fds[slot]);
+      fds[slot] = -1;
+    }
+  }
+
+  @Override
+  public void closeAll() {
+    for (int i = 0; i < fds.length; i++) {
+      closeSlot(i);
     }
   }
 

@@ -7,8 +7,15 @@ import java.util.Random;
 record Op(Kind kind, String path, String path2, long a, long b, int flags, byte[] data) {
   enum Kind {
     STAT, READ, WRITE, APPEND, TRUNCATE, CHMOD, CHOWN, UTIMES, SETXATTR, REMOVEXATTR, LINK, SYMLINK,
-    UNLINK, MKDIR, RMDIR, RENAME, READDIR, READLINK
+    UNLINK, MKDIR, RMDIR, RENAME, READDIR, READLINK,
+    /** Open {@code path} into descriptor slot {@code a % SLOTS}, read-only, write-only or both ({@code b % 3}). */
+    OPEN,
+    /** Through the descriptor in slot {@code a % SLOTS}, whatever became of its name since. */
+    FSTAT, FREAD, FWRITE, FTRUNCATE, FCHMOD, FUTIMES, FSETXATTR, CLOSE
   }
+
+  /** Descriptors a run holds at once across its other operations. */
+  static final int SLOTS = 3;
 
   /** Names the fixture's lower layers hold, and some they do not, so that ops collide. */
   static final List<String> NAMES = List.of("a", "b", "c", "d1", "d2", "x", "y", "w", "s", "n", "f", "big", "e");
@@ -39,6 +46,11 @@ record Op(Kind kind, String path, String path2, long a, long b, int flags, byte[
       sb.append(NAMES.get(r.nextInt(NAMES.size())));
     }
     return sb.toString();
+  }
+
+  /** The descriptor slot of an OPEN or descriptor operation. */
+  int slot() {
+    return (int) (a % SLOTS);
   }
 
   @Override

@@ -59,6 +59,16 @@ public final class Syscalls {
 
     @SaveError @ssize_t long readlink(@In byte[] path, @Out byte[] buf, @size_t long size);
 
+    @SaveError int statx(int dirfd, @In byte[] path, int flags, int mask, @Out byte[] buf);
+
+    @SaveError int fchmod(int fd, @mode_t int mode);
+
+    @SaveError int fchown(int fd, int owner, int group);
+
+    @SaveError int futimens(int fd, @In long[] times);
+
+    @SaveError int fsetxattr(int fd, @In byte[] name, @In byte[] value, @size_t long size, int flags);
+
     @SaveError Pointer opendir(@In byte[] path);
 
     /** The next {@code struct dirent64} of {@code dir}, or null at the end (or on error). */

@@ -7,6 +7,9 @@ interface Target {
   /** Applies {@code op}; returns its value or errno. */
   Outcome apply(Op op);
 
+  /** Closes the descriptors a run left open (before the trees are compared). */
+  void closeAll();
+
   /**
    * Describes every file under the root, by path: type, mode, owner, size, content digest, link
    * target, user xattrs, link count and which other paths are the same inode.
