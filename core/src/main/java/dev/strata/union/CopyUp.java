@@ -60,18 +60,24 @@ final class CopyUp {
     }
     node.copyUp.lock();
     try {
-      HostPath staged = null;
+      // What the copy needs is taken under the shared lock; the copy itself holds no lock at
+      // all (it reads the immutable origin and writes a file of its own in the work directory),
+      // so that no mkdir or rename anywhere waits for a large file to be copied.
+      LowerRef origin = null;
+      boolean metacopyOnly = false;
       stack.namespace.readLock().lock();
       try {
         if (done(node, withData)) {
           return;
         }
-        if (node.type == FileType.REGULAR) {
-          staged = stage(node, withData || hardLinkedLower(node));
+        if (node.type == FileType.REGULAR && !node.removed) {
+          origin = node.lowers.get(0);
+          metacopyOnly = metacopyOnly(node, withData || hardLinkedLower(node));
         }
       } finally {
         stack.namespace.readLock().unlock();
       }
+      HostPath staged = origin == null ? null : stage(origin, metacopyOnly);
       stack.namespace.writeLock().lock();
       try {
         if (!done(node, withData)) {
@@ -107,6 +113,9 @@ final class CopyUp {
     }
     stack.checkWritable(node.path());
     if (node.removed) {
+      if (staged != null) {
+        staged.deleteIfExists(); // staged before the name went: its copy-up is in place now
+      }
       copyUpRemoved(node, withData);
       return;
     }
@@ -245,9 +254,17 @@ final class CopyUp {
    * empty file of the same size. Needs no lock: it only reads the immutable origin.
    */
   HostPath stage(Node node, boolean withData) throws IOException {
-    LowerRef origin = node.lowers.get(0);
+    return stage(node.lowers.get(0), metacopyOnly(node, withData));
+  }
+
+  /** Whether a copy-up of {@code node} copies metadata alone (the kernel's metacopy=on). */
+  private boolean metacopyOnly(Node node, boolean withData) {
+    return !withData && stack.options.metacopy() && !node.upper;
+  }
+
+  /** Stages {@code origin}'s data, or (metacopy) an empty file of its size; takes no lock. */
+  private HostPath stage(LowerRef origin, boolean metacopyOnly) throws IOException {
     HostPath temp = stack.upper.temp("copyup");
-    boolean metacopyOnly = !withData && stack.options.metacopy() && !node.upper;
     try (FileContent content = stack.lowers.get(origin.layer()).open(origin.path());
         HostFile out = temp.open(HostFile.O_RDWR | HostFile.O_CREAT | HostFile.O_EXCL, 0600)) {
       if (!metacopyOnly) {

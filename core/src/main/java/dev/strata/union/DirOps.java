@@ -91,16 +91,7 @@ final class DirOps {
 
   /** Makes {@code newName} in {@code newParent} another name of {@code node}. */
   Node link(Node node, Node newParent, String newName) throws IOException {
-    Lookup.checkName(newName);
-    checkDir(newParent);
-    // linkat(2) resolves the new name first: EEXIST wins over EPERM for a directory.
-    if (lookup.lookup(newParent, newName) != null) {
-      throw new ErrnoException(Errno.EEXIST, "/" + newParent.childPath(newName));
-    }
-    stack.checkWritable(node.path()); // filename_create's mnt_want_write comes before vfs_link
-    if (node.isDirectory()) {
-      throw new ErrnoException(Errno.EPERM, "/" + node.path() + " is a directory");
-    }
+    checkLink(node, newParent, newName);
     copyUp.copyUpLocked(node, true);
     copyUp.copyUpLocked(newParent, false);
     String path = newParent.childPath(newName);
@@ -111,6 +102,23 @@ final class DirOps {
       stack.upper.setUnionNlink(stack.upper.path(path), union + 1);
     }
     return lookup.lookup(newParent, newName);
+  }
+
+  /**
+   * The checks of linkat(2) before anything changes, in its order; callable under the shared
+   * lock, so that the copy-up a link needs can be made before the exclusive lock is taken.
+   */
+  void checkLink(Node node, Node newParent, String newName) throws IOException {
+    Lookup.checkName(newName);
+    checkDir(newParent);
+    // linkat(2) resolves the new name first: EEXIST wins over EPERM for a directory.
+    if (lookup.lookup(newParent, newName) != null) {
+      throw new ErrnoException(Errno.EEXIST, "/" + newParent.childPath(newName));
+    }
+    stack.checkWritable(node.path()); // filename_create's mnt_want_write comes before vfs_link
+    if (node.isDirectory()) {
+      throw new ErrnoException(Errno.EPERM, "/" + node.path() + " is a directory");
+    }
   }
 
   void unlink(Node parent, String name) throws IOException {

@@ -233,6 +233,19 @@ public final class UnionFs implements Closeable {
   }
 
   public long link(long node, long newParent, String newName) throws IOException {
+    // A link of a lower file copies its data up: outside the exclusive lock, as an open for
+    // writing does, once linkat's own checks have passed.
+    Node n = node(node);
+    stack.namespace.readLock().lock();
+    try {
+      Node p = stack.node(newParent);
+      synchronized (p.children) {
+        dirOps.checkLink(n, p, newName);
+      }
+    } finally {
+      stack.namespace.readLock().unlock();
+    }
+    copyUp.copyUp(n, true);
     return withWriteLock(() -> counted(dirOps.link(stack.node(node), stack.node(newParent), newName)));
   }
 

@@ -162,4 +162,16 @@ class HostDirLayerTest {
     assertThat(layer.stat("").name()).isEmpty();
     assertThat(layer.describe()).isEqualTo("dir " + root.toRealPath());
   }
+
+  @org.junit.jupiter.api.Test
+  void aDirectoryShowsItsHostSizeAsTheKernelsOverlayShowsALowerDirectory() throws IOException {
+    java.nio.file.Path root = java.nio.file.Files.createDirectories(dir.resolve("sized"));
+    java.nio.file.Files.createDirectories(root.resolve("d"));
+    for (int i = 0; i < 200; i++) {
+      java.nio.file.Files.createFile(root.resolve("d/" + "n".repeat(100) + i));
+    }
+    long host = java.nio.file.Files.size(root.resolve("d"));
+    assertThat(host).isGreaterThan(4096);
+    assertThat(HostDirLayer.open(root).stat("d").size()).isEqualTo(host);
+  }
 }

@@ -107,8 +107,9 @@ abstract class LowerLayerConformanceTest {
     if (e.type() == FileType.WHITEOUT) {
       return summary(e.name(), e.type());
     }
-    return summary(e.name(), e.type(), e.mode(), e.uid(), e.gid(), e.size(), e.mtimeSeconds(), e.mtimeNanos(),
-        e.rdevMajor(), e.rdevMinor(), e.isDirectory() ? 0 : e.nlink(), e.opaque());
+    // A directory's size and link count are each layer's own (a host directory's, none in a tar).
+    return summary(e.name(), e.type(), e.mode(), e.uid(), e.gid(), e.isDirectory() ? 0 : e.size(), e.mtimeSeconds(),
+        e.mtimeNanos(), e.rdevMajor(), e.rdevMinor(), e.isDirectory() ? 0 : e.nlink(), e.opaque());
   }
 
   private static String summary(String name, FileType type) {
