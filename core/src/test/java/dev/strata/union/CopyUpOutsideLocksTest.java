@@ -2,9 +2,7 @@ package dev.strata.union;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.common.collect.ImmutableMap;
 import dev.strata.host.Privileges;
-import dev.strata.layer.Bytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -32,26 +30,14 @@ class CopyUpOutsideLocksTest {
   private final AtomicInteger opens = new AtomicInteger();
 
   /** The layer, with "big" read through a content that stops at its first read. */
-  private final class Stalling implements LowerLayer {
-    private final LowerLayer layer;
-
+  private final class Stalling extends ForwardingLowerLayer {
     Stalling(LowerLayer layer) {
-      this.layer = layer;
-    }
-
-    @Override
-    public LowerEntry stat(String path) throws IOException {
-      return layer.stat(path);
-    }
-
-    @Override
-    public List<LowerEntry> list(String path) throws IOException {
-      return layer.list(path);
+      super(layer);
     }
 
     @Override
     public FileContent open(String path) throws IOException {
-      FileContent content = layer.open(path);
+      FileContent content = super.open(path);
       if (!path.equals("big")) {
         return content;
       }
@@ -83,21 +69,6 @@ class CopyUpOutsideLocksTest {
           content.close();
         }
       };
-    }
-
-    @Override
-    public String readlink(String path) throws IOException {
-      return layer.readlink(path);
-    }
-
-    @Override
-    public ImmutableMap<String, Bytes> xattrs(String path) throws IOException {
-      return layer.xattrs(path);
-    }
-
-    @Override
-    public String describe() {
-      return layer.describe();
     }
   }
 

@@ -3,11 +3,9 @@ package dev.strata.union;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.common.collect.ImmutableMap;
 import dev.strata.host.Errno;
 import dev.strata.host.ErrnoException;
 import dev.strata.host.Privileges;
-import dev.strata.layer.Bytes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,36 +25,18 @@ class LowerCacheTest {
   @TempDir Path dir;
 
   /** A layer that counts the entries it is asked for. */
-  private record Counting(LowerLayer layer, AtomicInteger stats) implements LowerLayer {
+  private static final class Counting extends ForwardingLowerLayer {
+    private final AtomicInteger stats;
+
+    Counting(LowerLayer layer, AtomicInteger stats) {
+      super(layer);
+      this.stats = stats;
+    }
+
     @Override
     public LowerEntry stat(String path) throws IOException {
       stats.incrementAndGet();
-      return layer.stat(path);
-    }
-
-    @Override
-    public List<LowerEntry> list(String d) throws IOException {
-      return layer.list(d);
-    }
-
-    @Override
-    public FileContent open(String path) throws IOException {
-      return layer.open(path);
-    }
-
-    @Override
-    public String readlink(String path) throws IOException {
-      return layer.readlink(path);
-    }
-
-    @Override
-    public ImmutableMap<String, Bytes> xattrs(String path) throws IOException {
-      return layer.xattrs(path);
-    }
-
-    @Override
-    public String describe() {
-      return layer.describe();
+      return super.stat(path);
     }
   }
 
