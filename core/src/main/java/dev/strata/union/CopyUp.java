@@ -426,7 +426,7 @@ final class CopyUp {
     try {
       p.deleteIfExists();
     } catch (IOException ignored) {
-      // a leftover in the work directory is harmless; the next mount's cleanup removes it
+      // a leftover in the work directory is harmless; the next union's open removes it
     }
   }
 }

@@ -54,6 +54,26 @@ final class UpperDir implements Closeable {
     if (this.work.stat("work") == null) {
       this.work.mkdir("work", 0700);
     }
+    removeLeftovers();
+  }
+
+  /**
+   * Removes what an earlier union left in the work directory when it stopped half-way (a copy
+   * staged and never renamed into place), as the kernel's overlay empties its work directory
+   * at mount. Only names of this engine's temps ({@link #temp}) are touched.
+   */
+  private void removeLeftovers() throws IOException {
+    for (HostDir.Entry e : work.list("work")) {
+      if (e.name().startsWith("#")) {
+        HostPath leftover = new HostPath(work, "work/" + e.name());
+        if (e.type() == HostDir.Entry.DT_DIR) {
+          for (HostDir.Entry inside : leftover.list()) {
+            leftover.resolve(inside.name()).deleteIfExists();
+          }
+        }
+        leftover.deleteIfExists();
+      }
+    }
   }
 
   /** Returns the host path of union path {@code rel}. */
