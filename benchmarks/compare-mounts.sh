@@ -24,6 +24,8 @@
 #   tar      3 tar-image     read every file of the image (tar to a pipe; bench/ left out)
 #   seqread  4 seqread-512m  read bench/big sequentially, 1 MiB blocks
 #   copyup   5 copyup-512m   first write (4 KiB) to bench/big, fsync, close: copies it up
+#   copyupns 8 copyup-nosync the same first write without the fsync (what a program that
+#                            rewrites part of a file and exits waits for)
 #   dirs     6 mkdir-10k     mkdir 10,000 directories in bench/tmpdir (a lower directory)
 #              rmdir-10k     then delete them with find -delete
 #   write    7 write-1g      write a new 1 GiB file, 1 MiB blocks, fsync before close
@@ -60,11 +62,11 @@ strata_cmd=${STRATA_OVERLAY:-$repo/bin/strata-overlay}
 fuse_cmd=${FUSE_OVERLAYFS:-fuse-overlayfs}
 
 ALL_SYSTEMS=(kernel fuse-overlayfs strata)
-ALL_WORKLOADS=(walk tar seqread copyup dirs write)
+ALL_WORKLOADS=(walk tar seqread copyup dirs write copyupns)
 
 usage() {
 	cat <<EOF
-Usage: $PROG [-n ROUNDS] [-o SYSTEMS] [-W WORKLOADS] [-t TAG] [-w WORKDIR] [LAYOUT]
+Usage: $PROG [-n ROUNDS] [-o SYSTEMS] [-W WORKLOADS] [-t TAG] [-w WORKDIR | -x SIZE] [LAYOUT]
 
   LAYOUT        an OCI image layout (default: $images/debian, built with
                 scripts/make-images.sh --debootstrap $images if it is missing)
@@ -72,11 +74,14 @@ Usage: $PROG [-n ROUNDS] [-o SYSTEMS] [-W WORKLOADS] [-t TAG] [-w WORKDIR] [LAYO
   -o SYSTEMS    comma-separated, from: ${ALL_SYSTEMS[*]} (default: all three; "fuse" is
                 short for fuse-overlayfs)
   -W WORKLOADS  comma-separated names or numbers, from: walk(1,2) tar(3) seqread(4)
-                copyup(5) dirs(6) write(7) (default: all)
+                copyup(5) dirs(6) write(7) copyupns(8) (default: all)
   -t TAG        the image's tag in the layout (default: minbase)
   -w WORKDIR    where layers, uppers and mount points go (default: a new directory under
                 \${TMPDIR:-/tmp}, removed at the end); its filesystem is part of what is
                 measured.  With -w the times and logs are kept in WORKDIR/times.
+  -x SIZE       put the layers, uppers and mount points on a new xfs filesystem with
+                reflinks (mkfs.xfs -m reflink=1 on a sparse file of SIZE, e.g. 4G, mounted
+                through a loop device; removed at the end), where a copy-up can be a reflink
 
 Environment: STRATA_OVERLAY=$strata_cmd
              FUSE_OVERLAYFS=$fuse_cmd
@@ -94,13 +99,15 @@ systems_arg=$(IFS=,; echo "${ALL_SYSTEMS[*]}")
 workloads_arg=$(IFS=,; echo "${ALL_WORKLOADS[*]}")
 tag=minbase
 work=
-while getopts "n:o:W:t:w:h" opt; do
+xfs_size=
+while getopts "n:o:W:t:w:x:h" opt; do
 	case $opt in
 	n) rounds=$OPTARG ;;
 	o) systems_arg=$OPTARG ;;
 	W) workloads_arg=$OPTARG ;;
 	t) tag=$OPTARG ;;
 	w) work=$OPTARG ;;
+	x) xfs_size=$OPTARG ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -129,7 +136,8 @@ for w in "${list[@]}"; do
 	copyup | 5) want_wl[copyup]=1 ;;
 	dirs | 6) want_wl[dirs]=1 ;;
 	write | 7) want_wl[write]=1 ;;
-	*) die "-W: unknown workload '$w' (known: ${ALL_WORKLOADS[*]} or 1-7)" ;;
+	copyupns | 8) want_wl[copyupns]=1 ;;
+	*) die "-W: unknown workload '$w' (known: ${ALL_WORKLOADS[*]} or 1-8)" ;;
 	esac
 done
 systems=()
@@ -181,7 +189,17 @@ else
 fi
 
 keep_work=true
-if [ -z "$work" ]; then
+xfs_image=
+if [ -n "$xfs_size" ]; then
+	[ -z "$work" ] || die "-x and -w exclude each other"
+	command -v mkfs.xfs >/dev/null || die "-x needs mkfs.xfs (apt-get install xfsprogs)"
+	work=$(mktemp -d "${TMPDIR:-/tmp}/compare-mounts.XXXXXX")
+	xfs_image=$work.xfs
+	truncate -s "$xfs_size" "$xfs_image" || die "-x: cannot make a file of $xfs_size"
+	mkfs.xfs -q -m reflink=1 "$xfs_image" || die "mkfs.xfs failed"
+	mount -o loop "$xfs_image" "$work" || die "cannot mount $xfs_image"
+	keep_work=false
+elif [ -z "$work" ]; then
 	work=$(mktemp -d "${TMPDIR:-/tmp}/compare-mounts.XXXXXX")
 	keep_work=false
 else
@@ -206,6 +224,8 @@ cleanup() {
 	# --one-file-system: should an unmount have failed, never delete through a mount.
 	if $keep_work; then
 		rm -rf --one-file-system "$work/lower" "$work/rw" "$work/mnt"
+	elif [ -n "$xfs_image" ]; then
+		umount "$work" && rm -f "$xfs_image" && rmdir "$work" || rc=1
 	else
 		rm -rf --one-file-system "$work"
 	fi
@@ -331,6 +351,7 @@ seqread() { dd if="$mnt/bench/big" of=/dev/null bs=1M status=none; }
 # conv=fsync: kernel overlayfs fsyncs what it copies up, so every system must make the
 # copied-up file durable within the timed span for the results to be comparable.
 copyup() { dd if=/dev/zero of="$mnt/bench/big" bs=4k count=1 conv=notrunc,fsync status=none; }
+copyup_nosync() { dd if=/dev/zero of="$mnt/bench/big" bs=4k count=1 conv=notrunc status=none; }
 mkdirs() { (cd "$mnt/bench/tmpdir" && seq 10000 | xargs mkdir -p); }
 rmdirs() { (cd "$mnt/bench/tmpdir" && find . -mindepth 1 -delete); }
 write1g() { dd if=/dev/zero of="$mnt/new" bs=1M count=1024 conv=fsync status=none; }
@@ -346,6 +367,11 @@ wl_seqread() { timed seqread-512m seqread; }
 wl_copyup() {
 	timed copyup-512m copyup
 	# Untimed: the write landed and the rest of the file is still there.
+	[ "$(stat -c %s "$mnt/bench/big")" -eq $((512 << 20)) ] && cmp -s -n 4096 "$mnt/bench/big" /dev/zero ||
+		die "$sys: bench/big is wrong after the copy-up write"
+}
+wl_copyupns() {
+	timed copyup-nosync copyup_nosync
 	[ "$(stat -c %s "$mnt/bench/big")" -eq $((512 << 20)) ] && cmp -s -n 4096 "$mnt/bench/big" /dev/zero ||
 		die "$sys: bench/big is wrong after the copy-up write"
 }
@@ -368,6 +394,7 @@ cases_of() {
 	copyup) echo copyup-512m ;;
 	dirs) echo mkdir-10k rmdir-10k ;;
 	write) echo write-1g ;;
+	copyupns) echo copyup-nosync ;;
 	esac
 }
 
