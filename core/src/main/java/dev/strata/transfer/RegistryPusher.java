@@ -54,8 +54,8 @@ final class RegistryPusher {
         t.setDaemon(true);
         return t;
       });
+      List<Future<Void>> uploads = new ArrayList<>();
       try {
-        List<Future<Void>> uploads = new ArrayList<>();
         for (Descriptor d : order) {
           uploads.add(pool.submit(() -> {
             pushBlob(store, dest, client, progress, d);
@@ -66,11 +66,13 @@ final class RegistryPusher {
           Pusher.await(upload);
         }
       } finally {
-        // One upload failed (or all are done): stop the others and wait for them, so that no
-        // request of this push reaches the registry after it returns.
-        pool.shutdownNow();
+        // One upload failed (or all are done): drop the uploads not yet started and let the
+        // running ones end. Not interrupted: an interrupted send leaves its request in flight,
+        // and it would reach the registry after this push has returned.
+        uploads.forEach(u -> u.cancel(false));
+        pool.shutdown();
         try {
-          pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+          pool.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
