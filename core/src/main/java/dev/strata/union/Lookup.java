@@ -18,6 +18,8 @@ final class Lookup {
   static final int NAME_MAX = Names.NAME_MAX;
 
   private final Stack stack;
+  /** The roots of the lower layers, read once (see {@link #lowerRoots}). */
+  private volatile List<LowerRef> roots;
 
   Lookup(Stack stack) {
     this.stack = stack;
@@ -140,93 +142,190 @@ final class Lookup {
   }
 
   /**
-   * Walks the layers of a directory's chain top-down for a name: a whiteout ends the walk with
-   * nothing; a non-directory ends it with itself, unless directories above hide it; directories
-   * merge until an opaque one. Only lower layers are read, so the answer never changes.
+   * Walks the layers of a directory's chain top-down for a name (ovl_lookup's loop over the
+   * lower layers): a whiteout ends the walk with nothing; a non-directory ends it with itself,
+   * unless directories above hide it; directories merge until an opaque one. A redirect (the
+   * upper's, or one met on the way) changes what the layers below are asked for. Only lower
+   * layers are read, so the answer never changes.
    */
   private LowerCache.Below below(List<LowerRef> chain, String name, String redirect) throws IOException {
+    Wanted wanted = new Wanted(redirect == null ? name : Wanted.checked(redirect));
+    boolean fromRoots = wanted.absolute();
+    List<LowerRef> layers = fromRoots ? lowerRoots(-1) : chain;
     List<LowerRef> found = new ArrayList<>();
-    List<LowerRef> layers = chain;
-    if (redirect != null && redirect.startsWith("/")) {
-      // An absolute redirect is looked up from the root of every layer, not only in the layers
-      // that hold the new parent (ovl_lookup switches to the root's lower stack).
-      layers = rootLayersBelow(-1);
-    }
-    // Layers mostly hold a directory at the same path: build the child's path once and reuse
-    // it (and its cached hash) for every layer that shares the parent's path.
-    String lastParent = null;
-    String lastRedirect = null;
-    String lowerPath = null;
-    for (int i = 0; i < layers.size(); i++) {
+    for (int i = 0; i < layers.size() && !wanted.stop; i++) {
       LowerRef dir = layers.get(i);
-      if (lowerPath == null || !dir.path().equals(lastParent) || !java.util.Objects.equals(redirect, lastRedirect)) {
-        lowerPath = lowerPath(dir.path(), name, redirect);
-        lastParent = dir.path();
-        lastRedirect = redirect;
-      }
-      LowerEntry e = stack.lowers.get(dir.layer()).statChecked(lowerPath);
-      if (e == null) {
-        continue;
-      }
-      if (e.type() == FileType.WHITEOUT) {
-        break;
-      }
-      if (!e.isDirectory()) {
-        if (found.isEmpty()) {
-          return new LowerCache.Below(new LowerRef(dir.layer(), lowerPath, e), List.of());
+      LowerRef here = find(dir.layer(), dir.path(), wanted);
+      if (here != null) {
+        if (!here.entry().isDirectory()) {
+          return new LowerCache.Below(here, List.of());
         }
-        break; // a file below a directory is hidden by it
+        found.add(here);
       }
-      found.add(new LowerRef(dir.layer(), lowerPath, e));
-      if (e.opaque()) {
-        break;
-      }
-      if (e.redirect() != null) {
-        redirect = e.redirect();
-        if (redirect.startsWith("/")) {
-          layers = rootLayersBelow(dir.layer());
-          i = -1;
-        }
+      if (!fromRoots && wanted.absolute()) {
+        // An absolute redirect is looked up from the roots of the layers below, not only in the
+        // layers that hold the parent (ovl_lookup switches to the root's lower stack).
+        fromRoots = true;
+        layers = lowerRoots(dir.layer());
+        i = -1;
       }
     }
     return found.isEmpty() ? LowerCache.Below.NOTHING : new LowerCache.Below(null, List.copyOf(found));
   }
 
-  /** The root's directories in the layers below {@code layer}, top first. */
-  private List<LowerRef> rootLayersBelow(int layer) throws IOException {
-    List<LowerRef> out = new ArrayList<>();
-    for (LowerRef r : root().lowers()) {
-      if (r.layer() > layer) {
-        out.add(r);
-      }
+  /**
+   * Looks in one layer for what a lookup wants (ovl_lookup_layer): a name in the directory
+   * {@code dir}, or an absolute path from the layer's root one component at a time, so that
+   * what the layer holds on the way counts (a whiteout or a file ends the search, an opaque
+   * directory ends it below this layer, a redirected one rewrites the path for the layers
+   * below). Returns what the layer holds there, or null.
+   */
+  private LowerRef find(int layer, String dir, Wanted wanted) throws IOException {
+    LowerLayer lower = stack.lowers.get(layer);
+    if (!wanted.absolute()) {
+      String path = wanted.in(dir);
+      LowerEntry e = lower.statChecked(path);
+      return e == null ? null : meet(layer, path, e, wanted, 0, wanted.name.length(), true);
     }
-    return out;
+    String at = "";
+    int start = 1;
+    while (true) {
+      int slash = wanted.name.indexOf('/', start);
+      int end = slash < 0 ? wanted.name.length() : slash;
+      // Counted from the end: a redirect on the way rewrites what comes before, never after.
+      int after = wanted.name.length() - end;
+      String component = wanted.name.substring(start, end);
+      String path = at.isEmpty() ? component : at + "/" + component;
+      LowerEntry e = lower.statChecked(path);
+      LowerRef here = e == null ? null : meet(layer, path, e, wanted, start, end, slash < 0);
+      if (slash < 0 || here == null) {
+        return here;
+      }
+      at = path;
+      start = wanted.name.length() - after + 1;
+    }
   }
 
-  /** The data origin of a metacopy upper file: the same name (or its redirect) below. */
-  private List<LowerRef> lowerFile(Node parent, String name, String redirect) throws IOException {
-    for (LowerRef dir : parent.lowers) {
-      String lowerPath = lowerPath(dir.path(), name, redirect);
-      LowerEntry e = stack.lowers.get(dir.layer()).stat(lowerPath);
-      if (e == null) {
-        continue;
-      }
-      if (e.type() == FileType.REGULAR) {
-        return List.of(new LowerRef(dir.layer(), lowerPath, e));
-      }
-      break;
+  /**
+   * What one entry of a layer means for a lookup (ovl_lookup_single); {@code start} and
+   * {@code end} delimit its component in the wanted name.
+   */
+  private static LowerRef meet(int layer, String path, LowerEntry e, Wanted wanted, int start, int end, boolean last)
+      throws ErrnoException {
+    if (e.type() == FileType.WHITEOUT) {
+      wanted.stop = true;
+      return null;
     }
-    if (redirect != null && redirect.startsWith("/")) {
-      // An absolute redirect names the origin wherever it is, not only under this parent.
-      String abs = redirect.substring(1);
-      for (int layer = 0; layer < stack.lowers.size(); layer++) {
-        LowerEntry e = stack.lowers.get(layer).stat(abs);
-        if (e != null && e.type() == FileType.REGULAR) {
-          return List.of(new LowerRef(layer, abs, e));
+    if (!e.isDirectory()) {
+      if (wanted.dir || !last) {
+        // A file below a directory is hidden by it; a file on the way holds nothing below.
+        wanted.stop = true;
+        return null;
+      }
+      return new LowerRef(layer, path, e);
+    }
+    if (last) {
+      wanted.dir = true;
+    }
+    if (e.opaque()) {
+      wanted.stop = true;
+    } else if (e.redirect() != null) {
+      wanted.redirect(e.redirect(), start, end);
+    }
+    return new LowerRef(layer, path, e);
+  }
+
+  /**
+   * What a lookup asks each layer for on its way down (the kernel's ovl_lookup_data): a name in
+   * the directories of the parent's chain or, after an absolute redirect, a path from the roots
+   * of the layers; the redirects it meets rewrite it for the layers below.
+   */
+  private static final class Wanted {
+    String name;
+    /** Nothing below can show: a whiteout, an opaque directory or a file was met. */
+    boolean stop;
+    /** A directory was found: a non-directory below it is hidden. */
+    boolean dir;
+    private String parent;
+    private String path;
+
+    Wanted(String name) {
+      this.name = name;
+    }
+
+    boolean absolute() {
+      return name.startsWith("/");
+    }
+
+    /**
+     * The wanted name in {@code dir}: layers mostly hold a directory at the same path, so the
+     * path is built once and reused (with its cached hash) while they share it.
+     */
+    String in(String dir) {
+      if (path == null || !dir.equals(parent)) {
+        path = dir.isEmpty() ? name : dir + "/" + name;
+        parent = dir;
+      }
+      return path;
+    }
+
+    /**
+     * Follows a redirect met at the component [start, end) of the name (ovl_check_redirect): an
+     * absolute one replaces everything up to it, a relative one the component alone.
+     */
+    void redirect(String to, int start, int end) throws ErrnoException {
+      checked(to);
+      if (to.startsWith("/")) {
+        name = to + name.substring(end);
+        // Below an opaque directory met on the way, an absolute redirect still reaches down.
+        stop = false;
+      } else {
+        name = name.substring(0, start) + to + name.substring(end);
+      }
+      path = null;
+    }
+
+    /** A redirect is a name, or a path from the root ("/a/b"); anything else is refused (EIO). */
+    static String checked(String redirect) throws ErrnoException {
+      if (!LowerPaths.isRedirect(redirect)) {
+        throw new ErrnoException(Errno.EIO, "invalid overlay redirect '" + Names.printable(redirect) + "'");
+      }
+      return redirect;
+    }
+  }
+
+  /** The roots of the layers below {@code layer}, top first, down to an opaque one. */
+  private List<LowerRef> lowerRoots(int layer) throws IOException {
+    List<LowerRef> all = roots;
+    if (all == null) {
+      List<LowerRef> found = new ArrayList<>();
+      for (int i = 0; i < stack.lowers.size(); i++) {
+        LowerEntry e = stack.lowers.get(i).stat("");
+        if (e == null || !e.isDirectory()) {
+          continue;
+        }
+        found.add(new LowerRef(i, "", e));
+        if (e.opaque()) {
+          break;
         }
       }
+      all = List.copyOf(found);
+      roots = all; // the layers never change: racing threads build equal lists
     }
-    return List.of();
+    int from = 0;
+    while (from < all.size() && all.get(from).layer() <= layer) {
+      from++;
+    }
+    return from == 0 ? all : all.subList(from, all.size());
+  }
+
+  /** The data origin of a metacopy upper file: what the same name (or its redirect) is below. */
+  private List<LowerRef> lowerFile(Node parent, String name, String redirect) throws IOException {
+    LowerCache.Below below = redirect == null
+        ? stack.lowerCache.below(parent.lowers, name, this::below)
+        : below(parent.lowers, name, redirect);
+    LowerRef file = below.file();
+    return file != null && file.entry().type() == FileType.REGULAR ? List.of(file) : List.of();
   }
 
   /** The path of a child in a lower layer, following a redirect (absolute, or a sibling name). */
@@ -243,20 +342,9 @@ final class Lookup {
   /** Resolves the root: the upper root and every lower root down to an opaque one. */
   Resolved root() throws IOException {
     Stat attrs = stack.upper == null ? null : stack.upper.stat("");
-    List<LowerRef> found = new ArrayList<>();
     if (attrs != null && stack.upper.isOpaque("")) {
       return new Resolved(FileType.DIRECTORY, true, false, List.of(), attrs);
     }
-    for (int layer = 0; layer < stack.lowers.size(); layer++) {
-      LowerEntry e = stack.lowers.get(layer).stat("");
-      if (e == null || !e.isDirectory()) {
-        continue;
-      }
-      found.add(new LowerRef(layer, "", e));
-      if (e.opaque()) {
-        break;
-      }
-    }
-    return new Resolved(FileType.DIRECTORY, attrs != null, false, List.copyOf(found), attrs);
+    return new Resolved(FileType.DIRECTORY, attrs != null, false, lowerRoots(-1), attrs);
   }
 }

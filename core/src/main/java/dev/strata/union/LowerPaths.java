@@ -37,6 +37,23 @@ final class LowerPaths {
     return path;
   }
 
+  /**
+   * Returns whether {@code redirect} is one the kernel follows: a path from the union's root
+   * ("/a/b") or one name (the entry's old name in the same directory).
+   */
+  static boolean isRedirect(String redirect) {
+    String path = redirect.startsWith("/") ? redirect.substring(1) : redirect;
+    if (path.isEmpty() || (!redirect.startsWith("/") && path.indexOf('/') >= 0)) {
+      return false;
+    }
+    try {
+      check(path);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   /** Returns whether {@code name} is an overlay-private xattr. */
   static boolean isOverlayXattr(String name) {
     return name.startsWith(TRUSTED_OVERLAY) || name.startsWith(USER_OVERLAY);
