@@ -33,7 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       with the xattr {@code overlay.whiteout};
  *   <li>opaque directories: the xattr {@code overlay.opaque} = "y", or a {@code .wh..wh..opq}
  *       file inside (never listed);
- *   <li>renamed directories: the xattr {@code overlay.redirect}.
+ *   <li>renamed directories: the xattr {@code overlay.redirect};
+ *   <li>metadata-only files (an upper's metacopy files): the xattr {@code overlay.metacopy},
+ *       with {@code overlay.redirect} if the file was renamed; the union reads their data from
+ *       the layers below (see {@link #metacopy}).
  * </ul>
  *
  * Overlay xattrs are read in both conventions, {@code trusted.overlay.*} and
@@ -191,6 +194,24 @@ public final class HostDirLayer implements LowerLayer {
       default -> throw new ErrnoException(Errno.EINVAL, path + ": not a regular file");
     }
     return new HostFileContent(dir.open(path, HostFile.O_RDONLY, 0), e.size());
+  }
+
+  /**
+   * Only a regular file's xattrs are read, and only here: a walk (stat, list) never pays for
+   * this, and a metacopy file's own size and metadata are what the union shows.
+   */
+  @Override
+  public Metacopy metacopy(String path) throws IOException {
+    if (existing(path).type() != FileType.REGULAR) {
+      return null;
+    }
+    List<String> names = dir.listxattr(path);
+    boolean marked = names.contains(LowerPaths.TRUSTED_OVERLAY + "metacopy")
+        || names.contains(LowerPaths.USER_OVERLAY + "metacopy");
+    if (!marked) {
+      return null;
+    }
+    return new Metacopy(overlayXattr(path, names, "redirect"));
   }
 
   @Override

@@ -236,6 +236,36 @@ final class Lookup {
   }
 
   /**
+   * Where the data of a metadata-only file lies (a kernel metacopy file, at {@code path} of
+   * layer {@code layer}, with its redirect or null): the kernel's lookup goes on below such a
+   * file, to the path its redirect names or else to its own, and takes the first regular file
+   * there (itself metadata-only, maybe: its own layer then looks further). EIO if a whiteout, a
+   * directory or nothing is there instead, as the kernel answers.
+   */
+  LowerRef lowerData(int layer, String path, String redirect) throws IOException {
+    // Walked from the root of its own layer, the file's path picks up the redirects of its
+    // directories there, as the lookup that reached the file did.
+    Wanted wanted = new Wanted("/" + path);
+    LowerRef self = find(layer, "", wanted);
+    if (self != null && self.entry().type() == FileType.REGULAR) {
+      if (redirect != null) {
+        wanted.redirect(redirect, wanted.name.lastIndexOf('/') + 1, wanted.name.length());
+      }
+      for (int below = layer + 1; below < stack.lowers.size() && !wanted.stop; below++) {
+        LowerRef data = find(below, "", wanted);
+        if (data != null) {
+          if (data.entry().type() == FileType.REGULAR) {
+            return data;
+          }
+          break;
+        }
+      }
+    }
+    throw new ErrnoException(Errno.EIO, "/" + path + " in " + stack.lowers.get(layer).describe()
+        + " holds metadata only and no lower layer holds its data");
+  }
+
+  /**
    * What a lookup asks each layer for on its way down (the kernel's ovl_lookup_data): a name in
    * the directories of the parent's chain or, after an absolute redirect, a path from the roots
    * of the layers; the redirects it meets rewrite it for the layers below.

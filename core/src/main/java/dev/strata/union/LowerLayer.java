@@ -36,6 +36,21 @@ public interface LowerLayer extends Closeable {
   /** Opens the regular file at {@code path}. */
   FileContent open(String path) throws IOException;
 
+  /**
+   * Returns what a regular file that holds metadata only says of its data (a kernel metacopy
+   * file, as an earlier upper leaves it: its data is in the layers below), or null for a file
+   * that holds its own. Asked when the file is opened, never on a walk.
+   */
+  default Metacopy metacopy(String path) throws IOException {
+    return null;
+  }
+
+  /**
+   * A metadata-only file's pointer to its data: its redirect ("/a/b" from the union's root, or
+   * a name in the same directory), or null when the data is at its own path below.
+   */
+  record Metacopy(String redirect) {}
+
   /** Returns the target of the symlink at {@code path}, as stored: never resolved. */
   String readlink(String path) throws IOException;
 

@@ -21,7 +21,8 @@ final class Stack {
   final ReentrantReadWriteLock namespace = new ReentrantReadWriteLock();
 
   Stack(ImmutableList<LowerLayer> lowers, UpperDir upper, UnionOptions options) {
-    this.lowers = lowers;
+    // A metacopy file's data is in the layers below it: only the stack knows them.
+    this.lowers = StackedLayer.of(lowers, this);
     this.upper = upper;
     this.options = options;
   }

@@ -119,6 +119,30 @@ class HostDirLayerTest {
   }
 
   @Test
+  void metacopyMarksInEitherConventionAndOnRegularFilesOnly() throws IOException {
+    Path moved = Files.write(root.resolve("moved"), new byte[0]);
+    HostPaths.setxattr(moved, "user.overlay.metacopy", new byte[0]);
+    HostPaths.setxattr(moved, "user.overlay.redirect", "/old".getBytes(UTF_8));
+    Path kept = Files.write(root.resolve("kept"), new byte[] {1, 2});
+    HostPaths.setxattr(kept, "trusted.overlay.metacopy", new byte[0]);
+    HostPaths.setxattr(kept, "trusted.overlay.origin", new byte[] {0, (byte) 0xfb});
+    HostPaths.setxattr(kept, "user.mine", "m".getBytes(UTF_8));
+    Path dir = Files.createDirectory(root.resolve("dir"));
+    HostPaths.setxattr(dir, "user.overlay.metacopy", new byte[0]);
+    Files.write(root.resolve("plain"), new byte[] {1});
+
+    HostDirLayer layer = layer();
+
+    assertThat(layer.metacopy("moved")).isEqualTo(new LowerLayer.Metacopy("/old"));
+    assertThat(layer.metacopy("kept")).isEqualTo(new LowerLayer.Metacopy(null));
+    assertThat(layer.metacopy("dir")).isNull();
+    assertThat(layer.metacopy("plain")).isNull();
+    assertThat(layer.stat("kept").size()).as("its own size and metadata").isEqualTo(2);
+    assertThat(layer.xattrs("kept")).containsOnlyKeys("user.mine");
+    LowerLayerConformanceTest.assertErrno(() -> layer.metacopy("nope"), Errno.ENOENT);
+  }
+
+  @Test
   void symlinksAreNeverFollowedNotEvenAmongAncestors() throws IOException {
     Path outside = Files.createDirectory(dir.resolve("outside"));
     Files.write(outside.resolve("secret"), "secret".getBytes(UTF_8));

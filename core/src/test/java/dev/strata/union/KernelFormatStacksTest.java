@@ -1,14 +1,18 @@
 package dev.strata.union;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.hash.Hashing;
+import dev.strata.host.Errno;
+import dev.strata.host.ErrnoException;
 import dev.strata.host.HostPaths;
 import dev.strata.host.Privileges;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -24,9 +28,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Stacks of host directories in the kernel's format, as uppers of earlier unions leave them:
- * absolute and relative redirects, redirected directories on the way of an absolute lookup,
- * opaque directories, whiteouts. Each stack is
+ * Stacks of host directories in the kernel's full format, as uppers of earlier unions leave
+ * them: metacopy files whose data lies layers down, absolute and relative redirects, redirected
+ * directories on the way of an absolute lookup, opaque directories, whiteouts. Each stack is
  * written twice: with {@code trusted.overlay.*} marks and char 0/0 whiteouts for kernel
  * overlayfs, the oracle, which mounts it read-only; and in the convention under test for the
  * engine (the {@code user.overlay.*} one with {@code .wh.} whiteout files, as rootless uppers
@@ -41,6 +45,31 @@ class KernelFormatStacksTest {
     for (Path m : mounts) {
       run("umount", m.toString());
     }
+  }
+
+  /** A renamed file renamed again in each later upper: its data is at the bottom. */
+  @ParameterizedTest
+  @ValueSource(strings = {"trusted.overlay.", "user.overlay."})
+  void metacopyFilesReadTheirDataThroughAChainOfRedirects(String convention) throws Exception {
+    Layers s = new Layers(convention, 3);
+    s.file(2, "a", "data of a\n");
+    s.file(2, "big", "big ".repeat(30_000));
+    s.dir(1, "d");
+    s.metacopy(1, "d/a2", 10, "/a");
+    s.whiteout(1, "a");
+    s.metacopy(1, "big2", 120_000, "big");
+    s.whiteout(1, "big");
+    s.dir(0, "e");
+    s.opaque(0, "e");
+    // An absolute redirect reaches down even from an opaque directory.
+    s.metacopy(0, "e/a3", 10, "/d/a2");
+    s.whiteout(0, "d/a2");
+    s.metacopy(0, "big3", 120_000, "big2");
+    s.whiteout(0, "big2");
+    // Metadata only, no redirect: the same path below, whose own redirect then counts.
+    s.metacopy(0, "d/kept", 6, null);
+    s.file(1, "d/kept", "kept!\n");
+    assertSameTree(s);
   }
 
   /**
@@ -58,6 +87,7 @@ class KernelFormatStacksTest {
     s.whiteout(1, "p/r");
     s.dir(0, "n");
     s.redirect(0, "n", "/p/q");
+    s.metacopy(0, "n/moved", 5, "/p/q/file");
     assertSameTree(s);
   }
 
@@ -76,12 +106,88 @@ class KernelFormatStacksTest {
     s.whiteout(1, "z");
     s.dir(0, "n");
     s.redirect(0, "n", "/p/q");
+    s.metacopy(0, "f", 8, "/p/q/file");
     // What the layer on the way holds itself ends the lookup there: a whiteout, a file.
     s.dir(0, "w");
     s.redirect(0, "w", "/p/gone/q");
     s.whiteout(1, "p/gone");
     s.file(2, "z/gone/q/hidden", "hidden\n");
     assertSameTree(s);
+  }
+
+  /** The kernel refuses a metacopy file without data below; the engine refuses to open it. */
+  @ParameterizedTest
+  @ValueSource(strings = {"trusted.overlay.", "user.overlay."})
+  void aMetacopyFileWithoutDataBelowCannotBeRead(String convention) throws Exception {
+    Layers s = new Layers(convention, 3);
+    s.file(2, "gone", "old!");
+    s.whiteout(1, "gone");
+    s.metacopy(0, "whited-out", 4, "/gone");
+    s.file(2, "dir/x", "x\n");
+    s.metacopy(0, "over-a-directory", 4, "/dir");
+    s.metacopy(0, "over-nothing", 4, "/nothing");
+    s.metacopy(2, "at-the-bottom", 4, null);
+    Path kernel = s.mountKernel();
+    try (UnionFs fs = s.openEngine()) {
+      for (String name : List.of("whited-out", "over-a-directory", "over-nothing", "at-the-bottom")) {
+        assertThatThrownBy(() -> Files.readAllBytes(kernel.resolve(name))).as("kernel: %s", name)
+            .isInstanceOf(FileSystemException.class).hasMessageContaining("Input/output error");
+        long node = fs.lookup(UnionFs.ROOT, name);
+        assertThatThrownBy(() -> fs.open(node, 0)).as("engine: %s", name)
+            .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
+      }
+    }
+  }
+
+  /**
+   * An upper the kernel wrote, read alone as a layer: each part of the format is what the
+   * kernel means by it, and none of the kernel's own xattrs shows.
+   */
+  @org.junit.jupiter.api.Test
+  void anUpperTheKernelWroteReadsAsALayer() throws Exception {
+    Path lower = Files.createDirectories(dir.resolve("lower"));
+    Files.writeString(lower.resolve("a"), "data of a\n");
+    Files.writeString(lower.resolve("b"), "one file, two names\n");
+    Files.createDirectories(lower.resolve("d/sub"));
+    Files.createLink(lower.resolve("d/b2"), lower.resolve("b"));
+    Files.writeString(lower.resolve("gone"), "deleted\n");
+    Path upper = Files.createDirectories(dir.resolve("upper"));
+    Path at = Files.createDirectories(dir.resolve("mnt"));
+    run("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir="
+        + Files.createDirectories(dir.resolve("work")) + ",redirect_dir=on,index=on,metacopy=on", at.toString());
+    try {
+      HostPaths.chmod(at.resolve("a"), 0600);
+      Files.move(at.resolve("a"), at.resolve("d/a2"));
+      Files.move(at.resolve("d/sub"), at.resolve("d/sub2"));
+      HostPaths.lchown(at.resolve("b"), 1000, 1000);
+      Files.createLink(at.resolve("b3"), at.resolve("d/b2"));
+      Files.delete(at.resolve("gone"));
+      Files.createDirectory(at.resolve("gone"));
+    } finally {
+      run("umount", at.toString());
+    }
+
+    try (HostDirLayer layer = HostDirLayer.open(upper)) {
+      LowerEntry moved = layer.stat("d/a2");
+      assertThat(moved.type()).isEqualTo(FileType.REGULAR);
+      assertThat(moved.mode()).isEqualTo(0600);
+      assertThat(moved.size()).as("a metacopy file has its data's size").isEqualTo(10);
+      assertThat(layer.metacopy("d/a2")).isEqualTo(new LowerLayer.Metacopy("/a"));
+      assertThat(layer.stat("a").type()).isEqualTo(FileType.WHITEOUT);
+      assertThat(layer.stat("d/sub2").redirect()).isEqualTo("sub");
+      assertThat(layer.stat("d/sub").type()).isEqualTo(FileType.WHITEOUT);
+      assertThat(layer.stat("gone").opaque()).as("a directory made over a whiteout").isTrue();
+      // Linked through the index: three names, and the link count has the index's own too.
+      assertThat(layer.stat("b3").identity()).isEqualTo(layer.stat("b").identity()).isEqualTo(layer.stat("d/b2").identity());
+      assertThat(layer.stat("b").uid()).isEqualTo(1000);
+      assertThat(layer.stat("b").nlink()).isEqualTo(4);
+      assertThat(layer.metacopy("b")).as("linked as metadata only").isNotNull();
+      assertThat(layer.metacopy("d/sub2")).isNull();
+      for (String path : List.of("", "d", "d/a2", "d/sub2", "b", "b3", "gone")) {
+        assertThat(layer.xattrs(path).keySet()).as(path).noneMatch(LowerPaths::isOverlayXattr);
+      }
+      assertThat(layer.list("")).extracting(LowerEntry::name).containsExactlyInAnyOrder("a", "b", "b3", "d", "gone");
+    }
   }
 
   private void assertSameTree(Layers s) throws Exception {
@@ -205,6 +311,22 @@ class KernelFormatStacksTest {
 
     void redirect(int layer, String path, String to) throws IOException {
       mark(layer, path, "redirect", to);
+    }
+
+    /** A metadata-only file of {@code size} bytes, all of them a hole, as the kernel leaves it. */
+    void metacopy(int layer, String path, long size, String redirect) throws IOException {
+      for (Path root : List.of(kernel.get(layer), engine.get(layer))) {
+        Path p = root.resolve(path);
+        Files.createDirectories(p.getParent());
+        Files.write(p, new byte[0]);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+          f.setLength(size);
+        }
+      }
+      mark(layer, path, "metacopy", "");
+      if (redirect != null) {
+        redirect(layer, path, redirect);
+      }
     }
 
     private void mark(int layer, String path, String key, String value) throws IOException {

@@ -260,6 +260,15 @@ abstract class LowerLayerConformanceTest {
   }
 
   @Test
+  void everyFileHoldsItsOwnData() throws IOException {
+    for (Item i : fixture.items()) {
+      if (i.kind() == Kind.FILE || i.kind() == Kind.HARDLINK) {
+        assertThat(layer.metacopy(i.path())).as(i.path()).isNull();
+      }
+    }
+  }
+
+  @Test
   void symlinksReadAsStored() throws IOException {
     for (Item i : fixture.items()) {
       if (i.kind() == Kind.SYMLINK) {
