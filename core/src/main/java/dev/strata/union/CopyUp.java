@@ -164,7 +164,7 @@ final class CopyUp {
         case REGULAR -> { }
         default -> stack.upper.makeNode(temp, node.type.modeBits() | (e.mode() & 07777), e.rdevMajor(), e.rdevMinor());
       }
-      copyMetadata(node, temp, metacopy, !origin.path().equals(path));
+      copyMetadata(node, temp, metacopy);
       long[] parentTimes = times(target.parent());
       stack.upper.removeWhiteout(path);
       temp.rename(target, HostDir.RENAME_NOREPLACE);
@@ -235,7 +235,7 @@ final class CopyUp {
     }
     HostPath data = staged != null ? staged : stage(node, true);
     try {
-      copyMetadata(node, data, false, false);
+      copyMetadata(node, data, false);
       stack.upper.setUnionNlink(data, origin.entry().nlink());
       if (!index.parent().exists()) {
         index.parent().mkdir(0700);
@@ -367,7 +367,7 @@ final class CopyUp {
   }
 
   /** Copies owner, then xattrs, mode and times of {@code node}'s origin onto {@code temp}. */
-  private void copyMetadata(Node node, HostPath temp, boolean metacopy, boolean moved) throws IOException {
+  private void copyMetadata(Node node, HostPath temp, boolean metacopy) throws IOException {
     LowerRef origin = node.lowers.get(0);
     LowerEntry e = attrSource(node);
     // Owner first: chown(2) from userspace drops setuid bits and security.capability, which
@@ -387,10 +387,9 @@ final class CopyUp {
       }
     }
     if (metacopy) {
+      // No redirect, as the kernel writes none: the parent's layers lead to the data, and a
+      // path spelled in the origin's layer would miss what the layers between hold there.
       stack.upper.setMetacopy(temp);
-      if (moved) {
-        stack.upper.setRedirect(temp, "/" + origin.path());
-      }
     }
     if (node.type != FileType.SYMLINK) {
       stack.upper.setMode(temp, e.mode() & 07777);

@@ -301,7 +301,7 @@ final class DirOps {
     copyUp.copyUpLocked(node, false);
     if ((node.isDirectory() && node.hasLowers()) || node.metacopy) {
       if (stack.upper.redirect(node.path()) == null || !stack.upper.redirect(node.path()).startsWith("/")) {
-        stack.upper.setRedirect(stack.upper.path(node.path()), "/" + node.lowers.get(0).path());
+        stack.upper.setRedirect(stack.upper.path(node.path()), lookup.redirectOf(node));
       }
     }
   }

@@ -358,6 +358,25 @@ final class Lookup {
     return file != null && file.entry().type() == FileType.REGULAR ? List.of(file) : List.of();
   }
 
+  /**
+   * The absolute redirect that names {@code node} for the layers below once it moves, as the
+   * kernel writes it (ovl_get_redirect): its path in the union, each name the upper holds with a
+   * redirect standing for that redirect. A lower layer's redirects stay out: a lookup from the
+   * roots meets them on its way down, and a path spelled past them would miss whatever a layer
+   * between holds there (the whiteout a rename left, say).
+   */
+  String redirectOf(Node node) throws IOException {
+    StringBuilder path = new StringBuilder();
+    for (Node n = node; n.parent != null; n = n.parent) {
+      String redirect = n.upper && stack.upper != null ? stack.upper.redirect(n.path()) : null;
+      if (redirect != null && redirect.startsWith("/")) {
+        return redirect + path;
+      }
+      path.insert(0, "/" + (redirect != null ? redirect : n.name));
+    }
+    return path.toString();
+  }
+
   /** The path of a child in a lower layer, following a redirect (absolute, or a sibling name). */
   static String lowerPath(String parentInLayer, String name, String redirect) {
     if (redirect != null) {

@@ -134,7 +134,7 @@ class KernelDifferentialTest {
         op(Op.Kind.FCHMOD, null, null, 2, 0700), op(Op.Kind.FREAD, null, null, 0, 100)));
   }
 
-  private static Op op(Op.Kind kind, String path, String path2, long a, long b) {
+  static Op op(Op.Kind kind, String path, String path2, long a, long b) {
     return new Op(kind, path, path2, a, b, (int) (kind == Op.Kind.RENAME ? a : 0), "some data".getBytes(StandardCharsets.UTF_8));
   }
 
