@@ -1,7 +1,6 @@
 package dev.strata.layer;
 
 import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableSortedMap;
 import dev.strata.blob.ObjectBatch;
 import dev.strata.digest.Digest;
 import dev.strata.digest.DigestingInputStream;
@@ -81,14 +80,14 @@ public final class LayerIngest {
     TarHeaderGuard guard = new TarHeaderGuard(stream, limits.maxHeaderBytes());
     try {
       // ISO-8859-1: one char per byte, so a name from a ustar or GNU header keeps its bytes (see
-      // text()); PAX values are taken from the raw header.
+      // text()); PAX values are taken from the raw header the guard keeps.
       TarArchiveInputStream reader = new TarArchiveInputStream(guard, StandardCharsets.ISO_8859_1.name());
       TarArchiveEntry tarEntry;
       while ((tarEntry = reader.getNextEntry()) != null) {
         if (entries.size() >= limits.maxEntries()) {
           throw new UnsafeLayerException("layer has more than " + limits.maxEntries() + " entries, the configured limit");
         }
-        add(tarEntry, reader, guard.currentPax());
+        add(tarEntry, reader, guard.currentRecords());
       }
       // The DiffID covers the whole uncompressed stream, end-of-archive padding included.
       stream.transferTo(OutputStreamHolder.NULL);
@@ -113,12 +112,12 @@ public final class LayerIngest {
     return new Result(digesting.digest(), digesting.count(), ImmutableList.copyOf(entries));
   }
 
-  private void add(TarArchiveEntry t, TarArchiveInputStream reader, byte[] pax) throws IOException {
-    Map<String, byte[]> records = PaxRecords.parse(pax);
-    String raw = text(records, "path", t.getName());
+  private void add(TarArchiveEntry t, TarArchiveInputStream reader, Map<String, byte[]> records) throws IOException {
+    // A sparse file of PAX format 0.1 or 1.0 has a made-up path; its name is GNU.sparse.name.
+    String raw = text(records, records.containsKey("GNU.sparse.name") ? "GNU.sparse.name" : "path", t.getName());
     String path = EntryNames.normalize(raw);
     if (positions.containsKey(path)) {
-      throw UnsafeLayerException.entry(raw, "duplicate entry for path '" + path + "'");
+      throw UnsafeLayerException.entry(raw, "duplicate entry for path '" + UnsafeLayerException.printable(path) + "'");
     }
     EntryKind kind = kindOf(t, raw, path);
     checkParents(raw, path, kind.isWhiteout());
@@ -190,7 +189,7 @@ public final class LayerIngest {
         text(records, "uname", t.getUserName()), text(records, "gname", t.getGroupName()), instant.getEpochSecond(), instant.getNano(), size, link,
         (kind == EntryKind.CHAR_DEVICE || kind == EntryKind.BLOCK_DEVICE) ? t.getDevMajor() : 0,
         (kind == EntryKind.CHAR_DEVICE || kind == EntryKind.BLOCK_DEVICE) ? t.getDevMinor() : 0,
-        object, group, xattrs(raw, t, records));
+        object, group, PaxRecords.xattrs(records));
     positions.put(path, entries.size());
     entries.add(entry);
   }
@@ -245,7 +244,7 @@ public final class LayerIngest {
       return EntryKind.FILE;
     }
     throw UnsafeLayerException.entry(raw, "unsupported tar entry type '"
-        + UnsafeLayerException.printable(String.valueOf((char) (type & 0xff))) + "'");
+        + UnsafeLayerException.printable(Names.decode(new byte[] {type})) + "'");
   }
 
   /**
@@ -259,13 +258,14 @@ public final class LayerIngest {
       if (at != null) {
         EntryKind k = entries.get(at).kind();
         if (k == EntryKind.SYMLINK) {
-          throw UnsafeLayerException.entry(raw, "goes through the symlink '" + path.substring(0, slash)
-              + "' of the same layer");
+          throw UnsafeLayerException.entry(raw, "goes through the symlink '"
+              + UnsafeLayerException.printable(path.substring(0, slash)) + "' of the same layer");
         }
         // umoci writes the whiteouts of a directory's old children after the file that replaced
         // it; they delete nothing new, and refusing them would refuse umoci's own images.
         if (k != EntryKind.DIRECTORY && !whiteout) {
-          throw UnsafeLayerException.entry(raw, "parent '" + path.substring(0, slash) + "' is not a directory");
+          throw UnsafeLayerException.entry(raw, "parent '" + UnsafeLayerException.printable(path.substring(0, slash))
+              + "' is not a directory");
         }
       }
       slash = path.indexOf('/', slash + 1);
@@ -280,13 +280,15 @@ public final class LayerIngest {
     if (at != null) {
       LayerEntry target = entries.get(at);
       if (target.kind() != EntryKind.FILE && target.kind() != EntryKind.HARDLINK) {
-        throw UnsafeLayerException.entry(raw, "hard link to '" + link + "', which is a " + target.kind().name().toLowerCase());
+        throw UnsafeLayerException.entry(raw, "hard link to '" + UnsafeLayerException.printable(link) + "', which is a "
+            + target.kind().name().toLowerCase());
       }
       return target;
     }
     LayerEntry below = lower.regularFile(link);
     if (below == null) {
-      throw UnsafeLayerException.entry(raw, "hard link to '" + link + "', which no earlier entry or lower layer holds");
+      throw UnsafeLayerException.entry(raw, "hard link to '" + UnsafeLayerException.printable(link)
+          + "', which no earlier entry or lower layer holds");
     }
     return below;
   }
@@ -308,27 +310,6 @@ public final class LayerIngest {
       return Names.decode(pax);
     }
     return fromHeader == null ? null : Names.decode(fromHeader.getBytes(StandardCharsets.ISO_8859_1));
-  }
-
-  private static ImmutableSortedMap<String, Bytes> xattrs(String raw, TarArchiveEntry t, Map<String, byte[]> records)
-      throws UnsafeLayerException {
-    ImmutableSortedMap<String, Bytes> exact = PaxRecords.xattrs(records);
-    // The guard keeps the raw header; should it have lost track of the blocks, fall back to the
-    // reader's UTF-8 decoded values, refusing any that decoding has damaged.
-    Map<String, Bytes> merged = null;
-    for (Map.Entry<String, String> h : t.getExtraPaxHeaders().entrySet()) {
-      if (h.getKey().startsWith("SCHILY.xattr.")) {
-        String name = h.getKey().substring("SCHILY.xattr.".length());
-        if (!exact.containsKey(name)) {
-          if (h.getValue().indexOf('\uFFFD') >= 0) {
-            throw UnsafeLayerException.entry(raw, "xattr " + name + " has a binary value that could not be read exactly");
-          }
-          merged = merged == null ? new java.util.TreeMap<>(exact) : merged;
-          merged.put(name, Bytes.copyOf(h.getValue().getBytes(StandardCharsets.UTF_8)));
-        }
-      }
-    }
-    return merged == null ? exact : ImmutableSortedMap.copyOf(merged);
   }
 
   /** Holder for a discarding stream. */

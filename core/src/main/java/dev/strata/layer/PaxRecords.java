@@ -2,7 +2,6 @@ package dev.strata.layer;
 
 import com.google.common.collect.ImmutableSortedMap;
 import dev.strata.host.Names;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
@@ -14,7 +13,8 @@ import java.util.TreeMap;
  * The records of a raw PAX extended header, "LENGTH KEY=VALUE\n", with their values as the
  * bytes the header holds: the tar library decodes every value as UTF-8, which corrupts binary
  * xattr values such as {@code security.capability} and names that are not UTF-8 (a
- * {@code path} under {@code hdrcharset=BINARY}, or written by a tool that does not convert).
+ * {@code path} under {@code hdrcharset=BINARY}, or written by a tool that does not convert:
+ * GNU tar and Go's archive/tar write a name's bytes as they are, and read them so).
  */
 final class PaxRecords {
   private static final String SCHILY = "SCHILY.xattr.";
@@ -74,7 +74,7 @@ final class PaxRecords {
       String key = r.getKey();
       if (key.startsWith(LIBARCHIVE)) {
         try {
-          String name = URLDecoder.decode(key.substring(LIBARCHIVE.length()), StandardCharsets.UTF_8);
+          String name = percentDecoded(key.substring(LIBARCHIVE.length()));
           out.putIfAbsent(name, Bytes.copyOf(Base64.getDecoder().decode(r.getValue())));
         } catch (IllegalArgumentException e) {
           // Not valid base64: skip this one attribute rather than the layer.
@@ -82,6 +82,28 @@ final class PaxRecords {
       }
     }
     return ImmutableSortedMap.copyOf(out);
+  }
+
+  /**
+   * Returns the name libarchive wrote with each byte outside 33..126, {@code %} and {@code =} as
+   * {@code %XX}: the escapes are bytes, and no other character is one ({@code +} stays a plus, as
+   * libarchive's reader keeps it).
+   */
+  private static String percentDecoded(String escaped) {
+    byte[] in = Names.encode(escaped);
+    byte[] out = new byte[in.length];
+    int n = 0;
+    for (int i = 0; i < in.length; i++) {
+      int hi = i + 2 < in.length && in[i] == '%' ? Character.digit(in[i + 1], 16) : -1;
+      int lo = hi >= 0 ? Character.digit(in[i + 2], 16) : -1;
+      if (lo >= 0) {
+        out[n++] = (byte) (hi << 4 | lo);
+        i += 2;
+      } else {
+        out[n++] = in[i];
+      }
+    }
+    return Names.decode(out, 0, n);
   }
 
   private static int indexOf(byte[] a, byte b, int from) {

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -93,6 +94,15 @@ class HostileLayerTest {
         refused("a hard link to a name of 256 bytes", t -> t.hardlink("l", "n".repeat(256)), "a name of 256 bytes"),
         refused("a symlink target of 4096 bytes", t -> t.symlink("s", "t".repeat(4096)),
             "symlink target of 4096 bytes, longer than 4095"),
+        refused("two PAX headers for one entry",
+            t -> t.pax('x', Map.of("path", "a".getBytes(UTF_8))).paxRecord("path", "b").file("b", "x"),
+            "two PAX headers for one tar entry"),
+        refused("a global PAX header that sizes every entry",
+            t -> t.pax('g', Map.of("size", "1".getBytes(UTF_8))).file("a", "x"),
+            "a global PAX header sets the size of every entry"),
+        refused("paths in other messages are escaped too",
+            t -> t.file("e\u001b]0;x\u0007", "1").file("e\u001b]0;x\u0007", "2"),
+            "duplicate entry for path 'e\\033]0;x\\a'"),
         refused("control characters in the name are escaped",
             t -> t.file("evil\u001b[2J/../x", "x"), "entry 'evil\\033[2J/../x'"));
   }
@@ -120,6 +130,16 @@ class HostileLayerTest {
     } catch (UnsafeLayerException e) {
       assertThat(e).hasMessageContaining("absolute path");
     }
+  }
+
+  @Test
+  void aHeaderBlockWithABadChecksumIsRefusedNotSkipped() throws IOException {
+    // The tar reader does not check; GNU tar skips the block and fails at the end.
+    byte[] tar = new TarBuilder().file("innocent", "x").file("second", "y").toBytes();
+    tar[1024 + 1] ^= 1;
+
+    assertRefused(new ByteArrayInputStream(tar), IngestLimits.DEFAULT,
+        "corrupt tar header block at byte 1024: its checksum does not match");
   }
 
   @Test

@@ -7,14 +7,17 @@ import com.google.common.collect.ImmutableSortedMap;
 import dev.strata.blob.ContentStore;
 import dev.strata.blob.ObjectBatch;
 import dev.strata.digest.Digest;
+import dev.strata.host.Names;
 import dev.strata.image.Compression;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -321,6 +324,51 @@ class LayerIngestTest {
 
     assertThat(e.xattrs().get("security.capability").toArray()).isEqualTo(CAPABILITY);
     assertThat(e.xattrs().get("user.with space").toArray()).isEqualTo("v".getBytes(UTF_8));
+  }
+
+  @Test
+  void libarchiveXattrNamesArePercentEscapedBytes() throws IOException {
+    byte[] tar = new TarBuilder()
+        .paxRecord("LIBARCHIVE.xattr.user.a%FFb+c%3D", Base64.getEncoder().encodeToString("v".getBytes(UTF_8)))
+        .file("bsdtar", "x").toBytes();
+
+    LayerEntry e = entry(ingest(tar), "bsdtar");
+
+    assertThat(e.xattrs()).containsOnlyKeys(Names.decode(new byte[] {'u', 's', 'e', 'r', '.', 'a', (byte) 0xff, 'b',
+        '+', 'c', '='}));
+  }
+
+  @Test
+  void aPaxSizeRecordSizesTheEntryAndLaterNamesKeepTheirBytes() throws IOException {
+    // Files past 8 GiB need it: the header's own size field then says 0 (Python, Go) or less.
+    byte[] content = "sized by PAX".getBytes(UTF_8);
+    byte[] tar = new TarBuilder()
+        .pax('x', Map.of("size", Integer.toString(content.length).getBytes(UTF_8)))
+        .header("big", '0', 0).bytes(Arrays.copyOf(content, 512))
+        .paxRecord("path", new byte[] {'n', (byte) 0xe9, 'w'}).file("new", "x")
+        .toBytes();
+
+    LayerIngest.Result result = ingest(tar);
+
+    assertThat(entry(result, "big").object()).isEqualTo(Digest.sha256(content));
+    assertThat(result.entries().stream().map(e -> Names.printable(e.path()))).containsExactly("big", "n\\351w");
+  }
+
+  @Test
+  void globalPaxRecordsApplyToEveryLaterEntryUnlessItsOwnOverride() throws IOException {
+    byte[] tar = new TarBuilder()
+        .file("before", "x")
+        .pax('g', Map.of("SCHILY.xattr.user.g", "global".getBytes(UTF_8), "uname", new byte[] {(byte) 0xff}))
+        .file("after", "y")
+        .xattr("user.g", "own").file("own", "z")
+        .toBytes();
+
+    LayerIngest.Result result = ingest(tar);
+
+    assertThat(entry(result, "before").xattrs()).isEmpty();
+    assertThat(entry(result, "after").xattrs().get("user.g").toArray()).isEqualTo("global".getBytes(UTF_8));
+    assertThat(entry(result, "after").uname()).isEqualTo(Names.decode(new byte[] {(byte) 0xff}));
+    assertThat(entry(result, "own").xattrs().get("user.g").toArray()).isEqualTo("own".getBytes(UTF_8));
   }
 
   @Test

@@ -150,6 +150,20 @@ public final class TarBuilder {
     return this;
   }
 
+  /**
+   * Adds a PAX header of its own, an entry's ('x', applying to the next entry) or a global one
+   * ('g'), holding exactly {@code records}: for headers where no writer puts them.
+   */
+  public TarBuilder pax(char type, Map<String, byte[]> records) {
+    chunks.add(out -> {
+      byte[] body = encodeRecords(new LinkedHashMap<>(records));
+      out.write(ustarHeader(type == 'g' ? "pax_global_header" : "PaxHeaders/next", type, body.length));
+      out.write(body);
+      out.write(new byte[padded(body.length) - body.length]);
+    });
+    return this;
+  }
+
   /** Appends bytes as they are, with no block padding. */
   public TarBuilder bytes(byte[] bytes) {
     byte[] copy = bytes.clone();
