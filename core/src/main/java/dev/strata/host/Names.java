@@ -3,6 +3,8 @@ package dev.strata.host;
 import java.nio.charset.Charset;
 import java.nio.charset.CharsetEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Comparator;
 
 /**
  * File names as Linux has them: any bytes but {@code /} and NUL, whatever the locale. Strata
@@ -26,7 +28,55 @@ public final class Names {
 
   private static final int ESCAPE = 0xDC00;
 
+  /**
+   * Names in the order of their bytes, unsigned, as {@code strcmp}, {@code LC_ALL=C ls} and GNU
+   * tar's {@code --sort=name} sort them. A string's own order differs once names hold
+   * characters past U+E000 or bytes that are not UTF-8: it sorts UTF-16 code units.
+   */
+  public static final Comparator<String> BYTE_ORDER = Names::compare;
+
   private Names() {}
+
+  /** Compares {@code a} and {@code b} by their bytes, unsigned. */
+  public static int compare(String a, String b) {
+    int n = Math.min(a.length(), b.length());
+    int i = 0;
+    while (i < n && a.charAt(i) == b.charAt(i)) {
+      i++;
+    }
+    if (i == n) {
+      return Integer.compare(a.length(), b.length());
+    }
+    if (i > 0 && Character.isHighSurrogate(a.charAt(i - 1))) {
+      i--; // the low halves of two pairs differ: compare the characters whole
+    }
+    int x = a.codePointAt(i);
+    int y = b.codePointAt(i);
+    boolean escapedX = x <= 0xffff && isEscape((char) x);
+    boolean escapedY = y <= 0xffff && isEscape((char) y);
+    if (escapedX == escapedY) {
+      // UTF-8 keeps the order of code points; two escapes are their bytes.
+      return Integer.compare(x, y);
+    }
+    int lead = Integer.compare(escapedX ? x & 0xff : leadByte(x), escapedY ? y & 0xff : leadByte(y));
+    if (lead != 0) {
+      return lead;
+    }
+    // A byte that is not UTF-8 against a character starting with it: rare enough to encode.
+    // Encoding is character by character, so the equal prefix has equal bytes.
+    return Arrays.compareUnsigned(encode(a.substring(i)), encode(b.substring(i)));
+  }
+
+  private static int leadByte(int cp) {
+    if (cp < 0x80) {
+      return cp;
+    } else if (cp < 0x800) {
+      return 0xc0 | cp >> 6;
+    } else if (cp < 0x10000) {
+      return 0xe0 | cp >> 12;
+    }
+    return 0xf0 | cp >> 18;
+  }
 
   /** Returns the name of {@code bytes}. */
   public static String decode(byte[] bytes) {

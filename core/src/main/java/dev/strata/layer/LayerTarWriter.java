@@ -16,9 +16,19 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Writes a layer tar that any OCI tool reads and that is the same bytes every time for the
- * same content: PAX format, names and link targets of any length and of any bytes (written as
- * they are: a name that is not UTF-8 under {@code hdrcharset=BINARY}), mtimes to the
- * nanosecond, xattrs byte for byte, no user or group names.
+ * same content (entries in the order they are given: callers walk directories in
+ * {@link Names#BYTE_ORDER}): PAX format, names and link targets of any length and of any bytes,
+ * mtimes to the nanosecond, xattrs byte for byte, no user or group names.
+ *
+ * <p>A name is written as its bytes ({@link Names#encode}): in the ustar header when it is ASCII
+ * and fits, else in a PAX {@code path} or {@code linkpath} record, with an ASCII stand-in in the
+ * header as Go's archive/tar writes one. A name that is not UTF-8 is marked
+ * {@code hdrcharset=BINARY}, POSIX's word that the records are bytes and not UTF-8: Python's
+ * tarfile then decodes them as file names, and libarchive (bsdtar 3.6, in a UTF-8 locale) keeps
+ * them, where without the mark it says "Pathname can't be converted from UTF-8" and exits 1.
+ * Go's archive/tar (umoci, containerd) keeps PAX names as bytes whatever the mark; GNU tar 1.34
+ * does too, and prints "Ignoring unknown extended header keyword 'hdrcharset'" for each entry
+ * that has it.
  *
  * <p>The tar library frames the archive; the PAX extended header of each entry is written
  * here, because the library writes PAX values as UTF-8 text (a binary
@@ -92,8 +102,7 @@ public final class LayerTarWriter implements Closeable {
       headerLink = placeholder(link);
     }
     if (!Names.isUtf8(name) || (link != null && !Names.isUtf8(link))) {
-      // POSIX's word that path and linkpath are bytes, not UTF-8: GNU tar and Python's tarfile
-      // then keep them as they are (Go's archive/tar always does).
+      // POSIX's word that path and linkpath are bytes, not UTF-8 (see the class comment).
       pax.put("hdrcharset", utf8("BINARY"));
     }
     if (meta.mtimeNanos() != 0 || meta.mtimeSeconds() < 0 || meta.mtimeSeconds() > USTAR_SIZE_MAX) {
@@ -133,7 +142,7 @@ public final class LayerTarWriter implements Closeable {
     if (content != null) {
       long copied = content.transferTo(tar);
       if (copied != size) {
-        throw new IOException(name + ": expected " + size + " bytes, got " + copied);
+        throw new IOException(Names.printable(name) + ": expected " + size + " bytes, got " + copied);
       }
     }
     tar.closeArchiveEntry();

@@ -31,6 +31,27 @@ class NamesTest {
     assertThat(Names.isUtf8(strict)).isTrue();
   }
 
+  @Property(tries = 3000)
+  void byteOrderIsTheOrderOfTheBytes(@ForAll("bytes") byte[] a, @ForAll("bytes") byte[] b) {
+    assertThat(Integer.signum(Names.compare(Names.decode(a), Names.decode(b))))
+        .isEqualTo(Integer.signum(Arrays.compareUnsigned(a, b)));
+  }
+
+  @Test
+  void byteOrderIsNotTheStringOrder() {
+    String escaped = Names.decode(new byte[] {(byte) 0x80}); // U+DC80, byte 0x80
+    String han = "\u4e2d"; // E4 B8 AD
+    String emoji = "\ud83d\ude00"; // F0 9F 98 80
+    assertThat(Names.compare(escaped, han)).isNegative();
+    assertThat(escaped.compareTo(han)).isPositive();
+    assertThat(Names.compare("\ufffd", emoji)).isNegative();
+    assertThat("\ufffd".compareTo(emoji)).isPositive();
+    // A byte that is not UTF-8 against a character whose first byte it is: the next bytes decide.
+    assertThat(Names.compare(Names.decode(new byte[] {(byte) 0xc3}), "ü")).isNegative(); // C3 < C3 BC
+    assertThat(Names.compare(Names.decode(new byte[] {(byte) 0xc3, 'A'}), "ü")).isNegative();
+    assertThat(Names.compare(Names.decode(new byte[] {(byte) 0xc3, (byte) 0xff}), "ü")).isPositive();
+  }
+
   @Property(tries = 2000)
   void printableNamesOfDifferentBytesDiffer(@ForAll("bytes") byte[] a, @ForAll("bytes") byte[] b) {
     if (!Arrays.equals(a, b)) {
