@@ -186,8 +186,11 @@ final class CopyUp {
   /**
    * Copy-up of a node whose name is gone, used through an open descriptor. Its upper file (or
    * index entry) is kept and changed in place; a metacopy file gets its data there. A lower
-   * file that never was copied up has no name to be copied up to: the kernel's overlay answers
-   * EEXIST (ENOTDIR for a directory) there, and so does this.
+   * file that never was copied up has no name to be copied up to, and the kernel's overlay
+   * answers what its copy-up meets at the old name in the parent's upper directory: a link of
+   * the copy there is EEXIST (a whiteout or a new file holds the name), a rename of a directory
+   * copy is ENOTDIR onto a whiteout or file and ENOTEMPTY onto a directory, and either is
+   * ENOENT once that parent was removed too (its upper directory is dead).
    */
   private void copyUpRemoved(Node node, boolean withData) throws IOException {
     if (node.upper && node.metacopy && withData) {
@@ -205,8 +208,17 @@ final class CopyUp {
     if (node.upper || node.index != null) {
       return;
     }
-    throw new ErrnoException(node.isDirectory() ? Errno.ENOTDIR : Errno.EEXIST,
-        "/" + node.path() + ": its name was removed before it was copied up");
+    String why = "/" + node.path() + ": its name was removed before it was copied up";
+    if (node.parent != null && node.parent.removed) {
+      throw new ErrnoException(Errno.ENOENT, why + ", and then its directory");
+    }
+    if (!node.isDirectory()) {
+      throw new ErrnoException(Errno.EEXIST, why);
+    }
+    // The kernel's rename would replace a directory there that its host holds empty, leaving
+    // the union showing one directory and its upper another; refused here instead.
+    Stat there = stack.upper.path(node.path()).stat();
+    throw new ErrnoException(there != null && there.isDirectory() ? Errno.ENOTEMPTY : Errno.ENOTDIR, why);
   }
 
   /**

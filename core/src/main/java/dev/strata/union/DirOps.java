@@ -164,13 +164,13 @@ final class DirOps {
   }
 
   /**
-   * Keeps the upper file of a node whose name goes: the kernel may still use it through an open
-   * descriptor (fstat, ftruncate, fchmod, f*xattr), as the kernel's overlay keeps its real
-   * inode. Let go when the kernel forgets the node.
+   * Keeps the upper file (or index entry) of a node whose name goes: the kernel may still use
+   * it through an open descriptor (fstat, ftruncate, fchmod, f*xattr), as the kernel's overlay
+   * keeps its real inode. Let go when the kernel forgets the node.
    */
   private void pin(Node node) throws IOException {
-    if (node.pin == null) {
-      node.pin = stack.upper.path(node.path()).pin();
+    if (node.pin == null && (node.upper || node.index != null)) {
+      node.pin = stack.upperOf(node).pin();
     }
   }
 
@@ -195,10 +195,9 @@ final class DirOps {
     if (union < 0) {
       return;
     }
+    // The removed name keeps the index entry's inode, whatever becomes of the other names.
+    pin(node);
     if (union <= 1 && node.index != null) {
-      if (!node.upper) {
-        node.pin = node.index.pin(); // the last name of the file: an open descriptor keeps it
-      }
       node.index.deleteIfExists();
     } else {
       stack.upper.setUnionNlink(live, union - 1);
@@ -272,17 +271,27 @@ final class DirOps {
       swap(parent, name, newParent, newName, source, target);
       return;
     }
+    int replace = HostDir.RENAME_NOREPLACE;
     if (target != null) {
       dropLink(target);
       if (target.upper) {
         pin(target);
-        deleteTree(stack.upper.path(to));
+        HostPath old = stack.upper.path(to);
+        if (target.isDirectory() && old.list().isEmpty()) {
+          // Renamed over, as the kernel's overlay does when the host directory holds nothing
+          // to clear: a descriptor of it then shows the host's size of a replaced directory,
+          // not that of a removed one.
+          stack.inodes.forget(new InodeTable.UpperKey(old.stat().ino()));
+          replace = 0;
+        } else {
+          deleteTree(old);
+        }
       }
       detach(newParent, target);
       target.removed = true;
     }
     stack.upper.removeWhiteout(to);
-    stack.upper.path(from).rename(stack.upper.path(to), HostDir.RENAME_NOREPLACE);
+    stack.upper.path(from).rename(stack.upper.path(to), replace);
     markOpaqueIfExposed(source, targetLower, to);
     if (sourceLower) {
       stack.upper.whiteout(from);

@@ -109,7 +109,8 @@ final class InodeOps {
       if (a == null) {
         throw new ErrnoException(Errno.ENOENT, index + " vanished from the index");
       }
-      return UpperDir.attr(a, node.ino).withNlink(stack.upper.unionNlink(index));
+      // No name left on the host: every name of the file is gone, as an unlinked file shows.
+      return UpperDir.attr(a, node.ino).withNlink(a.nlink() == 0 ? 0 : stack.upper.unionNlink(index));
     }
     if (node.upper) {
       Stat a = stack.upper.stat(stack.upperOf(node));
@@ -118,7 +119,7 @@ final class InodeOps {
       }
       Attr attr = UpperDir.attr(a, node.ino);
       // A removed name of an indexed file may be its pinned index entry's last host link.
-      if (node.type == FileType.REGULAR && (a.nlink() > 1 || node.removed)) {
+      if (node.type == FileType.REGULAR && (a.nlink() > 1 || (node.removed && a.nlink() > 0))) {
         int union = stack.upper.unionNlink(stack.upperOf(node));
         if (union >= 0) {
           attr = attr.withNlink(union);

@@ -52,7 +52,7 @@ final class Stack {
    * removed, the file itself, kept by a descriptor.
    */
   HostPath upperOf(Node node) {
-    if (node.pin != null) {
+    if (node.removed && node.pin != null) {
       return new HostPath(node.pin, "");
     }
     return node.upper || node.index == null ? upper.path(node.path()) : node.index;

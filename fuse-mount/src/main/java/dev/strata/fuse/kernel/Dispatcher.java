@@ -443,13 +443,9 @@ final class Dispatcher {
         newMode = cur & 07777 & ~kill;
       }
     }
-    Attr a;
-    if (newMode == null && newUid == null && newGid == null && newSize == null && newAtime == null
-        && newMtime == null) {
-      a = fs.getattr(e);
-    } else {
-      a = fs.setattr(e, new SetAttr(newMode, newUid, newGid, newSize, newAtime, newMtime));
-    }
+    // A change of nothing (chown(-1, -1) sends one) still copies up: the kernel's overlay copies
+    // up before every attribute change, and a lower file whose name is gone then fails.
+    Attr a = fs.setattr(e, new SetAttr(newMode, newUid, newGid, newSize, newAtime, newMtime));
     putAttrOut(rp.body(), attrTimeout, a);
     return rp.ok();
   }

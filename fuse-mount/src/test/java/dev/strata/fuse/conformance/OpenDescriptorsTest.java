@@ -4,221 +4,187 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.fuse.TestHost;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Descriptors held while their names go: each scenario opens a file or directory, removes its
- * name (unlink, a rename over it, rmdir), and then works through the descriptor alone (fstat,
- * read, write, ftruncate, fchmod, fchown, futimens, f*xattr, fsync, getdents), as root and as
- * uid 1000. The same script runs on kernel overlayfs and on the FUSE mount under test over the
- * same lowers, and the two traces must be equal line for line: the kernel is the oracle.
+ * Descriptors held while their names go: each scenario of descriptors.py opens a file or
+ * directory, removes its name (unlink, a rename over it, rmdir, its directory's removal), and
+ * then works through the descriptor alone (fstat, read, write, ftruncate, fchmod, fchown,
+ * futimens, f*xattr, fsync, getdents, *at calls), for files only the upper holds, copied-up,
+ * lower-only and hard-linked ones, as root and as uid 1000. The same script runs on kernel
+ * overlayfs and on the FUSE mount under test over the same lowers, and the two traces must be
+ * equal line for line: the kernel is the oracle. After the unmount the two uppers must hold
+ * the same names, and the FUSE mount's work directory nothing: a removed file lives on in no
+ * directory, so neither a commit nor the next mount finds it.
  */
 class OpenDescriptorsTest {
   @TempDir
   Path dir;
   private final List<Runnable> unmounts = new ArrayList<>();
 
-  /** The scenarios, each a function of the script below. */
+  /** The scenarios, each a branch of descriptors.py. */
   @ParameterizedTest
-  @ValueSource(strings = {"new_file", "lower_read_only", "lower_read_write", "metacopy_then_write",
-      "renamed_over", "hard_linked_lower", "new_directory", "lower_directory", "as_user_own_file",
-      "as_user_lower_file"})
+  @ValueSource(strings = {"new_file", "new_file_in_removed_directory", "new_hard_links", "o_path_descriptor",
+      "lower_read_only", "lower_read_write", "copied_up_then_opened_read_only", "lower_reopened_for_writing",
+      "lower_name_made_again", "lower_in_removed_directory", "lower_read_write_in_removed_directory",
+      "lower_in_renamed_directory", "metacopy_then_write", "two_descriptors", "renamed_over",
+      "lower_read_only_renamed_over", "hard_linked_lower", "hard_linked_lower_every_name_gone",
+      "hard_linked_lower_other_name_first", "chown_to_nothing_copies_up", "new_directory", "lower_directory",
+      "copied_up_directory", "merged_directory", "new_directory_renamed_over", "copied_up_directory_renamed_over",
+      "emptied_lower_directory_renamed_over", "lower_directory_name_made_again", "working_directory_removed",
+      "as_user_own_file", "as_user_lower_file", "as_user_lower_file_read_only", "as_user_roots_file",
+      "as_user_setuid_file", "as_user_own_directory"})
   void theDescriptorAnswersAsTheKernelsOverlayDoes(String scenario) throws Exception {
-    List<String> kernel = trace(Overlay.KERNEL, scenario);
-    List<String> fuse = trace(Overlay.FUSE, scenario);
-    assertThat(kernel).as("the kernel's trace").isNotEmpty();
-    assertThat(String.join("\n", fuse)).as("the FUSE mount's trace, against the kernel's")
-        .isEqualTo(String.join("\n", kernel));
+    Run kernel = run(Overlay.KERNEL, scenario);
+    Run fuse = run(Overlay.FUSE, scenario);
+    assertThat(kernel.trace()).as("the kernel's trace").isNotEmpty();
+    assertThat(String.join("\n", fuse.trace())).as("the FUSE mount's trace, against the kernel's")
+        .isEqualTo(String.join("\n", kernel.trace()));
+    TreeMap<String, String> expected = new TreeMap<>(kernel.upper());
+    if (!Overlay.fuseIsFuseOverlayfs()) {
+      expected.putAll(UPPER_EXTRAS.getOrDefault(scenario, Map.of()));
+    }
+    assertThat(fuse.upper()).as("the FUSE mount's upper after the unmount, against the kernel's")
+        .isEqualTo(expected);
+    if (!Overlay.fuseIsFuseOverlayfs()) {
+      assertThat(fuse.work()).as("what the FUSE mount left in its work directory").isEmpty();
+    }
   }
 
-  private List<String> trace(Overlay overlay, String scenario) throws Exception {
+  /**
+   * Names Strata's upper holds where the kernel's does not. A change through a descriptor of a
+   * removed name of a hard-linked lower file reaches Strata as a change of the file's inode,
+   * which FUSE names by node id alone, so a name that is left serves it and is linked into the
+   * upper, as a change through that name is on the kernel's overlay; the union shows the same.
+   */
+  private static final Map<String, Map<String, String>> UPPER_EXTRAS =
+      Map.of("hard_linked_lower", Map.of("hd", "4", "hd/h2", "10"));
+
+  /** What one mount answered, and the names its upper and work directory held after it ended. */
+  private record Run(List<String> trace, TreeMap<String, String> upper, List<String> work) {}
+
+  private Run run(Overlay overlay, String scenario) throws Exception {
     Path base = Files.createDirectories(dir.resolve(overlay.name().toLowerCase()));
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
-    ConformanceLowers lowers = ConformanceLowers.build(base, TestHost.ofProcess());
-    // A directory uid 1000 may write in, and a lower file it owns, for the scenarios run as it.
+    TestHost host = TestHost.ofProcess();
+    ConformanceLowers lowers = ConformanceLowers.build(base, host);
+    // A directory uid 1000 may write in, with a lower file of its own, one of root's that
+    // anyone may write and a setuid one, for the scenarios run as uid 1000.
     Path shared = Files.createDirectories(lowers.top().resolve("shared"));
     Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
     Files.writeString(shared.resolve("theirs"), "owned by 1000\n");
-    TestHost.ofProcess().lchown(shared.resolve("theirs"), AsUser.ALICE, AsUser.ALICE);
+    host.lchown(shared.resolve("theirs"), AsUser.ALICE, AsUser.ALICE);
+    Files.writeString(shared.resolve("rootfile"), "root's, anyone may write\n");
+    host.chmod(shared.resolve("rootfile"), 0666);
+    Files.writeString(shared.resolve("setuid"), "setuid root\n");
+    host.chmod(shared.resolve("setuid"), 06777);
     Files.createDirectories(lowers.top().resolve("empty"));
+    Files.createDirectories(lowers.middle().resolve("empty2"));
     Path upper = Files.createDirectories(base.resolve("upper"));
     Path work = Files.createDirectories(base.resolve("work"));
     Path mnt = Files.createDirectories(base.resolve("mnt"));
     overlay.mount(lowers.topFirst(), upper, work, mnt);
-    unmounts.add(() -> {
+    Runnable unmount = () -> {
       try {
         overlay.unmount(mnt);
       } catch (IOException | InterruptedException e) {
         throw new AssertionError(e);
       }
-    });
-    Path script = Files.writeString(dir.resolve("descriptors.py"), SCRIPT);
+    };
+    unmounts.add(unmount);
+    Path script = dir.resolve("descriptors.py");
+    try (InputStream in = OpenDescriptorsTest.class.getResourceAsStream("descriptors.py")) {
+      Files.write(script, in.readAllBytes());
+    }
     List<String> command = new ArrayList<>();
     if (scenario.startsWith("as_user")) {
       command.addAll(List.of("setpriv", "--reuid=" + AsUser.ALICE, "--regid=" + AsUser.ALICE, "--clear-groups", "--"));
     }
     command.addAll(List.of("/usr/bin/python3", script.toString(), mnt.toString(), scenario));
-    Command run = Command.run(command);
-    assertThat(run.status()).as(run.output()).isZero();
-    List<String> lines = new ArrayList<>(List.of(run.output().split("\n")));
+    Command ran = Command.run(command);
+    unmounts.remove(unmount);
+    unmount.run();
+    assertThat(ran.status()).as(ran.output()).isZero();
+    List<String> lines = new ArrayList<>(List.of(ran.output().split("\n")));
     lines.removeIf(String::isBlank);
-    return lines;
+    return new Run(lines, tree(upper), leftInWork(work));
+  }
+
+  /** Every path below {@code root} with its type (d, f, l or the mode's type bits). */
+  private static TreeMap<String, String> tree(Path root) throws IOException {
+    TreeMap<String, String> out = new TreeMap<>();
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.toList()) {
+        if (!p.equals(root)) {
+          out.put(root.relativize(p).toString(), Integer.toOctalString(mode(p) >> 12));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Whatever a work directory holds besides directories, Strata's index (the link counts of
+   * hard-linked lower files with names left, as the kernel's index holds them) and an empty
+   * log, which the server removes as it ends; a log with anything in it is shown.
+   */
+  private static List<String> leftInWork(Path work) throws IOException {
+    List<String> left = new ArrayList<>();
+    List<Path> all;
+    try (Stream<Path> s = Files.list(work)) {
+      all = s.toList();
+    }
+    for (Path p : all) {
+      if (p.getFileName().toString().endsWith(".log")) {
+        String log = readIfThere(p);
+        if (!log.isEmpty()) {
+          left.add(p.getFileName() + ": " + log);
+        }
+      } else if (p.getFileName().toString().equals("strata-index")) {
+        continue;
+      } else if (mode(p) >> 12 == 4) {
+        tree(p).forEach((path, type) -> {
+          if (!type.equals("4")) {
+            left.add(p.getFileName() + "/" + path);
+          }
+        });
+      } else {
+        left.add(p.getFileName().toString());
+      }
+    }
+    return left;
+  }
+
+  private static int mode(Path p) throws IOException {
+    return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** A file's text, or "" if it is gone (the server may remove its empty log meanwhile). */
+  private static String readIfThere(Path p) throws IOException {
+    try {
+      return Files.readString(p);
+    } catch (NoSuchFileException e) {
+      return "";
+    }
   }
 
   @AfterEach
   void unmount() {
     unmounts.forEach(Runnable::run);
   }
-
-  /** One function per scenario; every step prints its result or the errno's name. */
-  private static final String SCRIPT = """
-      import errno, os, sys
-
-      m, scenario = sys.argv[1], sys.argv[2]
-
-      def step(label, call):
-          try:
-              r = call()
-              print(label, 'ok' if r is None else r)
-          except OSError as e:
-              print(label, errno.errorcode.get(e.errno, e.errno))
-
-      def stat(fd):
-          s = os.fstat(fd)
-          return 'type=%o mode=%o size=%d nlink=%d uid=%d gid=%d' % (
-              s.st_mode >> 12, s.st_mode & 0o7777, s.st_size, s.st_nlink, s.st_uid, s.st_gid)
-
-      SET = (1500000000123456789, 1600000000987654321)
-
-      def times(fd):
-          s = os.fstat(fd)
-          return 'as set' if (s.st_atime_ns, s.st_mtime_ns) == SET else 'not as set'
-
-      def through(fd, writable=True, owner=(4321, 4321)):
-          step('fstat', lambda: stat(fd))
-          step('pread', lambda: os.pread(fd, 100, 0))
-          if writable:
-              step('pwrite', lambda: os.pwrite(fd, b'written', 2))
-              step('fstat after write', lambda: stat(fd))
-              step('ftruncate 5', lambda: os.ftruncate(fd, 5))
-              step('ftruncate 9', lambda: os.ftruncate(fd, 9))
-              step('pread after truncate', lambda: os.pread(fd, 100, 0))
-          else:
-              step('ftruncate read-only', lambda: os.ftruncate(fd, 1))
-          step('fchmod', lambda: os.fchmod(fd, 0o640))
-          step('fstat after chmod', lambda: stat(fd))
-          step('fchown', lambda: os.fchown(fd, *owner))
-          step('fstat after chown', lambda: stat(fd))
-          step('futimens', lambda: os.utime(fd, ns=SET))
-          step('times', lambda: times(fd))
-          step('fsetxattr', lambda: os.setxattr(fd, 'user.k', b'v'))
-          step('fgetxattr', lambda: os.getxattr(fd, 'user.k'))
-          step('flistxattr', lambda: sorted(n for n in os.listxattr(fd) if n.startswith('user.')))
-          step('fremovexattr', lambda: os.removexattr(fd, 'user.k'))
-          step('fsync', lambda: os.fsync(fd))
-          step('pread at the end', lambda: os.pread(fd, 100, 0))
-          step('fstat at the end', lambda: stat(fd))
-
-      def after(name):
-          step('name gone', lambda: os.path.lexists(os.path.join(m, name)))
-          step('listing', lambda: sorted(os.listdir(m)))
-
-      if scenario == 'new_file':
-          fd = os.open(m + '/new', os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-          os.write(fd, b'new file\\n')
-          step('unlink', lambda: os.unlink(m + '/new'))
-          through(fd)
-          os.close(fd)
-          after('new')
-      elif scenario == 'lower_read_only':
-          fd = os.open(m + '/a', os.O_RDONLY)
-          step('unlink', lambda: os.unlink(m + '/a'))
-          through(fd, writable=False)
-          os.close(fd)
-          after('a')
-      elif scenario == 'lower_read_write':
-          fd = os.open(m + '/a', os.O_RDWR)
-          step('unlink', lambda: os.unlink(m + '/a'))
-          through(fd)
-          os.close(fd)
-          after('a')
-      elif scenario == 'metacopy_then_write':
-          os.chmod(m + '/big', 0o600)
-          fd = os.open(m + '/big', os.O_RDONLY)
-          step('unlink', lambda: os.unlink(m + '/big'))
-          step('fstat', lambda: stat(fd))
-          step('pread', lambda: len(os.pread(fd, 1000000, 0)))
-          try:
-              fd2 = os.open('/proc/self/fd/%d' % fd, os.O_RDWR)
-              step('reopened', lambda: stat(fd2))
-              step('pwrite through the reopen', lambda: os.pwrite(fd2, b'x', 0))
-              step('pread first bytes', lambda: os.pread(fd, 4, 0))
-              step('fstat after', lambda: stat(fd2))
-              os.close(fd2)
-          except OSError as e:
-              print('reopen for writing', errno.errorcode.get(e.errno, e.errno))
-          os.close(fd)
-          after('big')
-      elif scenario == 'renamed_over':
-          fd = os.open(m + '/a', os.O_RDWR)
-          step('rename c over a', lambda: os.rename(m + '/c', m + '/a'))
-          through(fd)
-          step('a by name', lambda: open(m + '/a', 'rb').read())
-          os.close(fd)
-          after('c')
-      elif scenario == 'hard_linked_lower':
-          fd = os.open(m + '/h1', os.O_RDWR)
-          step('unlink', lambda: os.unlink(m + '/h1'))
-          step('fstat', lambda: stat(fd))
-          step('pwrite', lambda: os.pwrite(fd, b'TWO', 0))
-          step('other name', lambda: open(m + '/hd/h2', 'rb').read())
-          step('other name stat', lambda: os.stat(m + '/hd/h2').st_nlink)
-          step('fchmod', lambda: os.fchmod(fd, 0o600))
-          step('other name mode', lambda: '%o' % (os.stat(m + '/hd/h2').st_mode & 0o7777))
-          os.close(fd)
-          after('h1')
-      elif scenario in ('new_directory', 'lower_directory'):
-          name = 'dd' if scenario == 'new_directory' else 'empty'
-          if name == 'dd':
-              os.mkdir(m + '/dd', 0o755)
-          fd = os.open(m + '/' + name, os.O_RDONLY | os.O_DIRECTORY)
-          step('rmdir', lambda: os.rmdir(m + '/' + name))
-          step('fstat', lambda: stat(fd))
-          step('getdents', lambda: os.listdir(fd))
-          step('fchmod', lambda: os.fchmod(fd, 0o700))
-          step('fstat after chmod', lambda: stat(fd))
-          step('fchown', lambda: os.fchown(fd, 4321, 4321))
-          step('fstat after chown', lambda: stat(fd))
-          step('fsetxattr', lambda: os.setxattr(fd, 'user.k', b'v'))
-          step('fgetxattr', lambda: os.getxattr(fd, 'user.k'))
-          step('mkdirat', lambda: os.mkdir('x', dir_fd=fd))
-          step('fsync', lambda: os.fsync(fd))
-          os.close(fd)
-          after(name)
-      elif scenario == 'as_user_own_file':
-          fd = os.open(m + '/shared/mine', os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-          os.write(fd, b'mine\\n')
-          step('unlink', lambda: os.unlink(m + '/shared/mine'))
-          through(fd, owner=(0, 0))
-          os.close(fd)
-          step('listing', lambda: sorted(os.listdir(m + '/shared')))
-      elif scenario == 'as_user_lower_file':
-          fd = os.open(m + '/shared/theirs', os.O_RDWR)
-          step('unlink', lambda: os.unlink(m + '/shared/theirs'))
-          through(fd, owner=(1000, 0))
-          os.close(fd)
-          step('listing', lambda: sorted(os.listdir(m + '/shared')))
-      else:
-          raise SystemExit('no scenario ' + scenario)
-      """;
 }
