@@ -53,4 +53,9 @@ final class InodeTable {
   synchronized void remove(Node node) {
     nodes.remove(node.id);
   }
+
+  /** Returns the nodes known now. */
+  synchronized java.util.List<Node> all() {
+    return java.util.List.copyOf(nodes.values());
+  }
 }

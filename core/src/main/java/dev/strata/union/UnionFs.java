@@ -376,6 +376,18 @@ public final class UnionFs implements Closeable {
 
   @Override
   public void close() throws IOException {
+    // Removed files the kernel never forgot (an unmount does not always say): now they go.
+    stack.namespace.writeLock().lock();
+    try {
+      for (Node n : stack.inodes.all()) {
+        if (n.pin != null) {
+          n.pin.close();
+          n.pin = null;
+        }
+      }
+    } finally {
+      stack.namespace.writeLock().unlock();
+    }
     if (stack.upper != null) {
       stack.upper.close();
     }

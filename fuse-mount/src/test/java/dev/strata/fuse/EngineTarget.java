@@ -26,6 +26,9 @@ import java.util.TreeMap;
 final class EngineTarget implements Target {
   private static final int O_WRONLY = 1;
   private static final int O_APPEND = 02000;
+  /** What a permission check asks for: the bits of a mode's triplet. */
+  private static final int MAY_WRITE = 2;
+  private static final int MAY_EXEC = 1;
 
   private final UnionFs fs;
   /** What each descriptor slot holds: the node (one lookup held, as the kernel holds an open file's inode). */
@@ -38,8 +41,16 @@ final class EngineTarget implements Target {
     this.fs = fs;
   }
 
-  /** Resolves the parent directory of {@code path}; returns {parentNode, name}. */
+  /** Resolves the parent directory of {@code path} for root. */
   private long parent(String path) throws IOException {
+    return parent(path, Ctx.ROOT);
+  }
+
+  /**
+   * Resolves the parent directory of {@code path} for {@code caller}, who must be allowed to
+   * search every directory on the way, the parent too (the VFS asks before each name).
+   */
+  private long parent(String path, Ctx caller) throws IOException {
     long node = UnionFs.ROOT;
     String[] parts = path.split("/");
     for (int i = 0; i < parts.length - 1; i++) {
@@ -47,15 +58,53 @@ final class EngineTarget implements Target {
       if (a.type() != FileType.DIRECTORY) {
         throw new ErrnoException(Errno.ENOTDIR, path);
       }
+      check(a, caller, MAY_EXEC, path);
       node = fs.lookup(node, parts[i]);
       if (fs.getattr(node).type() == FileType.SYMLINK) {
         throw new ErrnoException(Errno.ENOENT, path + " (through a dangling symlink)");
       }
     }
-    if (fs.getattr(node).type() != FileType.DIRECTORY) {
+    Attr a = fs.getattr(node);
+    if (a.type() != FileType.DIRECTORY) {
       throw new ErrnoException(Errno.ENOTDIR, path);
     }
+    check(a, caller, MAY_EXEC, path);
     return node;
+  }
+
+  /**
+   * The parent of a name {@code caller} makes, with the VFS's checks in its order: the walk,
+   * then EEXIST for a name that is there, then write and search permission on the parent.
+   */
+  private long parentToMakeIn(String path, Ctx caller) throws IOException {
+    long parent = parent(path, caller);
+    if (caller.uid() != 0) {
+      try {
+        fs.forget(fs.lookup(parent, name(path)), 1);
+        throw new ErrnoException(Errno.EEXIST, path);
+      } catch (ErrnoException e) {
+        if (e.errno() != Errno.ENOENT) {
+          throw e;
+        }
+      }
+      check(fs.getattr(parent), caller, MAY_WRITE | MAY_EXEC, path);
+    }
+    return parent;
+  }
+
+  /** generic_permission without ACLs: the owner's, the group's or the others' bits; root passes. */
+  private static void check(Attr a, Ctx caller, int mask, String path) throws ErrnoException {
+    if (caller.uid() == 0) {
+      return;
+    }
+    int bits = caller.uid() == a.uid() ? a.mode() >> 6 : caller.gid() == a.gid() ? a.mode() >> 3 : a.mode();
+    if ((bits & mask) != mask) {
+      throw new ErrnoException(Errno.EACCES, path + " for uid " + caller.uid());
+    }
+  }
+
+  private static Ctx caller(Op op) {
+    return op.uid() == 0 ? Ctx.ROOT : new Ctx(op.uid(), op.uid());
   }
 
   private static String name(String path) {
@@ -143,7 +192,7 @@ final class EngineTarget implements Target {
           yield Outcome.ok("");
         }
         case SYMLINK -> {
-          fs.symlink(parent(op.path2()), name(op.path2()), "/nowhere/" + op.a(), Ctx.ROOT);
+          fs.symlink(parentToMakeIn(op.path2(), caller(op)), name(op.path2()), "/nowhere/" + op.a(), caller(op));
           yield Outcome.ok("");
         }
         case UNLINK -> {
@@ -151,8 +200,16 @@ final class EngineTarget implements Target {
           yield Outcome.ok("");
         }
         case MKDIR -> {
-          fs.mkdir(parent(op.path()), name(op.path()), 0755, Ctx.ROOT);
+          fs.mkdir(parentToMakeIn(op.path(), caller(op)), name(op.path()), 0755, caller(op));
           yield Outcome.ok("");
+        }
+        case CREATE -> {
+          long fh = fs.create(parentToMakeIn(op.path(), caller(op)), name(op.path()), 0644, O_WRONLY, caller(op))[1];
+          try {
+            yield Outcome.ok(Integer.toString(fs.write(fh, 0, ByteBuffer.wrap(op.data()))));
+          } finally {
+            fs.release(fh);
+          }
         }
         case RMDIR -> {
           fs.rmdir(parent(op.path()), name(op.path()));

@@ -134,11 +134,26 @@ class KernelDifferentialTest {
         op(Op.Kind.FCHMOD, null, null, 2, 0700), op(Op.Kind.FREAD, null, null, 0, 100)));
   }
 
+  @org.junit.jupiter.api.Test
+  void whatAnotherUserMakesIsTheirsWhereTheyMayWrite() throws Exception {
+    long user = Op.USER;
+    compare(-12, List.of(op(Op.Kind.MKDIR, "k", null, 0, 0).by(user), op(Op.Kind.CREATE, "d1/m", null, 0, 0).by(user),
+        op(Op.Kind.CHOWN, "d1", null, 1, 1), op(Op.Kind.CREATE, "d1/f", null, 0, 0).by(user),
+        op(Op.Kind.CREATE, "d1/m", null, 0, 0).by(user), op(Op.Kind.MKDIR, "d1/k", null, 0, 0).by(user),
+        op(Op.Kind.SYMLINK, null, "d1/s2", 1, 0).by(user), op(Op.Kind.CHMOD, "d1", null, 0, 0700),
+        op(Op.Kind.CHOWN, "d1", null, 0, 2), op(Op.Kind.CREATE, "d1/k/n", null, 0, 0).by(user),
+        op(Op.Kind.CHMOD, "d1", null, 0, 02777), op(Op.Kind.MKDIR, "d1/g", null, 0, 0).by(user),
+        op(Op.Kind.CREATE, "d1/g/h", null, 0, 0).by(user), op(Op.Kind.STAT, "d1/g", null, 0, 0),
+        op(Op.Kind.STAT, "d1/g/h", null, 0, 0), op(Op.Kind.STAT, "d1/k", null, 0, 0), op(Op.Kind.STAT, "d1/m", null, 0, 0)));
+  }
+
   static Op op(Op.Kind kind, String path, String path2, long a, long b) {
-    return new Op(kind, path, path2, a, b, (int) (kind == Op.Kind.RENAME ? a : 0), "some data".getBytes(StandardCharsets.UTF_8));
+    return new Op(kind, path, path2, a, b, (int) (kind == Op.Kind.RENAME ? a : 0), "some data".getBytes(StandardCharsets.UTF_8), 0);
   }
 
   private void compare(long seed, List<Op> ops) throws Exception {
+    // Another user reaches the mount: the kernel's side makes files as uid 1000 too.
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Path l1 = dir.resolve("l1");
     Path l2 = dir.resolve("l2");
     Path l3 = dir.resolve("l3");
@@ -163,6 +178,9 @@ class KernelDifferentialTest {
         log.add(i + ": " + op + " -> " + k);
         assertThat(e).as("seed %d op %d: %s%nlast ops:%n%s", seed, i, op, tail(log)).isEqualTo(k);
       }
+      // Files still open after their names went live in no directory: a commit made while the
+      // descriptors are held is the one made after they are closed.
+      byte[] whileOpen = commit(fs);
       kernel.closeAll();
       engine.closeAll();
       Map<String, String> kernelTree = kernel.snapshot();
@@ -173,6 +191,8 @@ class KernelDifferentialTest {
       // and committing twice gives the same layer.
       byte[] layer = commit(fs);
       assertThat(dev.strata.digest.Digest.sha256(commit(fs))).isEqualTo(dev.strata.digest.Digest.sha256(layer));
+      assertThat(dev.strata.digest.Digest.sha256(whileOpen)).as("a commit with descriptors held, seed %d", seed)
+          .isEqualTo(dev.strata.digest.Digest.sha256(layer));
       try (UnionFs stacked = UnionFs.open(List.of(storeLayer(layer), HostDirLayer.open(l1),
           HostDirLayer.open(l2), HostDirLayer.open(l3)), null, null, UnionOptions.defaults(host.privileges()))) {
         // Link counts aside: the union counts, as the kernel does, names of a lower hard-linked

@@ -16,6 +16,7 @@ final class KernelTarget implements Target {
   private static final int O_RDONLY = 0;
   private static final int O_WRONLY = 1;
   private static final int O_CREAT = 0100;
+  private static final int O_EXCL = 0200;
   private static final int O_APPEND = 02000;
   private static final int O_NOFOLLOW = 0400000;
 
@@ -108,9 +109,21 @@ final class KernelTarget implements Target {
           yield had ? Outcome.ok("") : Outcome.error(dev.strata.host.Errno.ENODATA);
         }
         case LINK -> result(libc.link(c(op.path()), c(op.path2())));
-        case SYMLINK -> result(libc.symlink(Syscalls.c("/nowhere/" + op.a()), c(op.path2())));
+        case SYMLINK -> as(op.uid(), () -> result(libc.symlink(Syscalls.c("/nowhere/" + op.a()), c(op.path2()))));
         case UNLINK -> result(libc.unlink(c(op.path())));
-        case MKDIR -> result(libc.mkdir(c(op.path()), 0755));
+        case MKDIR -> as(op.uid(), () -> result(libc.mkdir(c(op.path()), 0755)));
+        case CREATE -> as(op.uid(), () -> {
+          int fd = libc.open(c(op.path()), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+          if (fd < 0) {
+            return Outcome.errno(Syscalls.errno());
+          }
+          try {
+            long n = libc.pwrite(fd, op.data(), op.data().length, 0);
+            return n < 0 ? Outcome.errno(Syscalls.errno()) : Outcome.ok(Long.toString(n));
+          } finally {
+            libc.close(fd);
+          }
+        });
         case RMDIR -> result(libc.rmdir(c(op.path())));
         case RENAME -> result(libc.renameat2(-100, c(op.path()), -100, c(op.path2()), op.flags()));
         case READDIR -> {
@@ -209,6 +222,37 @@ final class KernelTarget implements Target {
   public void closeAll() {
     for (int i = 0; i < fds.length; i++) {
       closeSlot(i);
+    }
+  }
+
+  /**
+   * Runs {@code call} as uid {@code uid} with group {@code uid} and no other groups, as the
+   * kernel checks and owns what a caller makes: by this thread's filesystem ids and groups
+   * alone, which leaves the rest of the process root (and the filesystem capabilities come
+   * back with fsuid 0).
+   */
+  private Outcome as(long uid, java.util.function.Supplier<Outcome> call) {
+    if (uid == 0) {
+      return call.get();
+    }
+    int[] groups = new int[256];
+    int count = libc.getgroups(groups.length, groups);
+    if (count < 0 || libc.syscall(Syscalls.SYS_SETGROUPS, 0, new int[0]) != 0) {
+      throw new IllegalStateException("setgroups: errno " + Syscalls.errno());
+    }
+    libc.setfsgid((int) uid);
+    libc.setfsuid((int) uid);
+    try {
+      if (libc.setfsuid(-1) != uid || libc.setfsgid(-1) != uid) {
+        throw new IllegalStateException("could not act as uid " + uid);
+      }
+      return call.get();
+    } finally {
+      libc.setfsuid(0);
+      libc.setfsgid(0);
+      if (libc.syscall(Syscalls.SYS_SETGROUPS, count, java.util.Arrays.copyOf(groups, count)) != 0) {
+        throw new IllegalStateException("setgroups back: errno " + Syscalls.errno());
+      }
     }
   }
 

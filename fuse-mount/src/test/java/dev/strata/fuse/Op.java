@@ -3,11 +3,20 @@ package dev.strata.fuse;
 import java.util.List;
 import java.util.Random;
 
-/** One operation of a differential run, drawn from a seeded generator over a small namespace. */
-record Op(Kind kind, String path, String path2, long a, long b, int flags, byte[] data) {
+/**
+ * One operation of a differential run, drawn from a seeded generator over a small namespace.
+ * {@code uid} is the caller (its group the same number, no other groups): 0, or {@link #USER}
+ * for the operations that make a file, whose owner the engine takes from its caller.
+ */
+record Op(Kind kind, String path, String path2, long a, long b, int flags, byte[] data, long uid) {
+  /** The other caller: an unprivileged user. */
+  static final long USER = 1000;
+
   enum Kind {
     STAT, READ, WRITE, APPEND, TRUNCATE, CHMOD, CHOWN, UTIMES, SETXATTR, REMOVEXATTR, LINK, SYMLINK,
     UNLINK, MKDIR, RMDIR, RENAME, READDIR, READLINK,
+    /** open(2) with O_CREAT | O_EXCL, then a write of {@code data}. */
+    CREATE,
     /** Open {@code path} into descriptor slot {@code a % SLOTS}, read-only, write-only or both ({@code b % 3}). */
     OPEN,
     /** Through the descriptor in slot {@code a % SLOTS}, whatever became of its name since. */
@@ -33,7 +42,14 @@ record Op(Kind kind, String path, String path2, long a, long b, int flags, byte[
       case 1 -> 2; // RENAME_EXCHANGE
       default -> 0;
     };
-    return new Op(k, p, q, a, b, flags, data);
+    boolean makes = k == Kind.MKDIR || k == Kind.SYMLINK || k == Kind.CREATE;
+    long uid = r.nextInt(3) == 0 && makes ? USER : 0;
+    return new Op(k, p, q, a, b, flags, data, uid);
+  }
+
+  /** This operation, made by {@code caller}. */
+  Op by(long caller) {
+    return new Op(kind, path, path2, a, b, flags, data, caller);
   }
 
   private static String path(Random r) {
@@ -56,6 +72,6 @@ record Op(Kind kind, String path, String path2, long a, long b, int flags, byte[
   @Override
   public String toString() {
     return kind + " " + path + (kind == Kind.LINK || kind == Kind.SYMLINK || kind == Kind.RENAME ? " " + path2 : "")
-        + " a=" + a + " b=" + b + " flags=" + flags + " data=" + data.length;
+        + " a=" + a + " b=" + b + " flags=" + flags + " data=" + data.length + (uid == 0 ? "" : " by uid " + uid);
   }
 }

@@ -69,6 +69,19 @@ public final class Syscalls {
 
     @SaveError int fsetxattr(int fd, @In byte[] name, @In byte[] value, @size_t long size, int flags);
 
+    /** Sets this thread's filesystem uid; returns the one before (an id of -1 only asks). */
+    int setfsuid(int uid);
+
+    int setfsgid(int gid);
+
+    @SaveError int getgroups(int size, @Out int[] list);
+
+    /**
+     * syscall(2), for setgroups by number ({@link #SYS_SETGROUPS}): the kernel's call changes
+     * the calling thread's groups alone, where glibc's wrapper changes every thread's.
+     */
+    @SaveError @Variadic(fixedCount = 1) long syscall(long number, long count, @In int[] groups);
+
     @SaveError Pointer opendir(@In byte[] path);
 
     /** The next {@code struct dirent64} of {@code dir}, or null at the end (or on error). */
@@ -76,6 +89,9 @@ public final class Syscalls {
 
     @SaveError int closedir(Pointer dir);
   }
+
+  /** setgroups' number on x86-64. */
+  public static final long SYS_SETGROUPS = 116;
 
   public static byte[] c(String path) {
     byte[] b = path.getBytes(StandardCharsets.UTF_8);

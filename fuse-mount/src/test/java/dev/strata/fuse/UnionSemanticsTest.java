@@ -502,6 +502,42 @@ class UnionSemanticsTest {
     }
 
     @Test
+    void aRemovedFileLivesOnUntilItsNodeIsForgottenOrTheUnionCloses() throws IOException {
+      union();
+      long[] f = fs.create(UnionFs.ROOT, "f", 0644, O_RDWR, Ctx.ROOT);
+      long[] g = fs.create(UnionFs.ROOT, "g", 0644, O_RDWR, Ctx.ROOT);
+      fs.release(f[1]);
+      fs.release(g[1]);
+      fs.unlink(UnionFs.ROOT, "f");
+      fs.unlink(UnionFs.ROOT, "g");
+
+      assertThat(fs.getattr(f[0]).nlink()).isZero();
+      assertThat(descriptorsOf(upper.resolve("f"))).as("f's file, nameless").isEqualTo(1);
+      fs.forget(f[0], 1);
+      assertThat(descriptorsOf(upper.resolve("f"))).as("f's file after the forget").isZero();
+      assertThat(descriptorsOf(upper.resolve("g"))).as("g's file, never forgotten").isEqualTo(1);
+      fs.close();
+      fs = null;
+      assertThat(descriptorsOf(upper.resolve("g"))).as("g's file after the union closed").isZero();
+    }
+
+    /** How many of this process's descriptors hold the removed file that was {@code path}. */
+    private long descriptorsOf(Path path) throws IOException {
+      String removed = path + " (deleted)";
+      long n = 0;
+      try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+        for (Path fd : fds.toList()) {
+          try {
+            n += Files.readSymbolicLink(fd).toString().equals(removed) ? 1 : 0;
+          } catch (java.nio.file.NoSuchFileException e) {
+            // closed meanwhile (the listing's own descriptor among them)
+          }
+        }
+      }
+      return n;
+    }
+
+    @Test
     void mkdirOverAWhiteoutMakesAnOpaqueDirectory() throws IOException {
       l1.file("d/x", "x\n");
       union();
