@@ -357,7 +357,10 @@ public final class StoreLayer implements LowerLayer {
         default -> 0;
       };
       boolean device = type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE;
-      LowerEntry entry = new LowerEntry(Paths.name(path), type, shown.mode() & 07777, shown.uid(), shown.gid(), size,
+      // A symlink is 0777 whatever its tar header says, as symlink(2) makes every one (what
+      // umoci unpacks and the kernel's overlay shows).
+      int mode = type == FileType.SYMLINK ? 0777 : shown.mode() & 07777;
+      LowerEntry entry = new LowerEntry(Paths.name(path), type, mode, shown.uid(), shown.gid(), size,
           shown.mtimeSeconds(), shown.mtimeNanos(), shown.mtimeSeconds(), shown.mtimeNanos(), device ? e.devMajor() : 0, device ? e.devMinor() : 0, identity,
           nlink, type == FileType.DIRECTORY && opaque.contains(path), false, null);
       // A symlink shows its own target; every other name of an inode shows the inode's entry.

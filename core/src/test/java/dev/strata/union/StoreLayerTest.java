@@ -57,6 +57,15 @@ class StoreLayerTest {
   }
 
   @Test
+  void aSymlinkIs0777WhateverItsHeaderSays() throws IOException {
+    // symlink(2) makes every link 0777: what umoci unpacks and the kernel's overlay shows.
+    StoreLayer layer = layer(new TarBuilder().mode(0644).symlink("s", "t"));
+
+    assertThat(layer.stat("s").type()).isEqualTo(FileType.SYMLINK);
+    assertThat(layer.stat("s").mode()).isEqualTo(0777);
+  }
+
+  @Test
   void aLinkToALowerFileAndANewFileOfTheSamePathAreTwoInodes() throws IOException {
     LayerIndex lower = LayerFixture.ingest(store, new TarBuilder().file("x", "old").toBytes(), LowerFiles.NONE);
     byte[] upper = new TarBuilder().hardlink("y", "x").file("x", "new!").hardlink("z", "x").toBytes();
