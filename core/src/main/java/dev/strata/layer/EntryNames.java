@@ -17,14 +17,28 @@ final class EntryNames {
    * umoci and GNU tar cannot extract it.
    */
   static String normalize(String raw) throws UnsafeLayerException {
+    return normalize(raw, raw, "");
+  }
+
+  /**
+   * Returns the target of hard link {@code entry} normalized as {@link #normalize(String)}
+   * normalizes a name (it names a file of the layer), refused for the same reasons, the error
+   * naming the link's entry and then its target.
+   */
+  static String normalizeLinkTarget(String entry, String target) throws UnsafeLayerException {
+    String what = "hard link target '" + UnsafeLayerException.printable(String.valueOf(target)) + "': ";
+    return normalize(target, entry, what);
+  }
+
+  private static String normalize(String raw, String entry, String what) throws UnsafeLayerException {
     if (raw == null || raw.isEmpty()) {
-      throw UnsafeLayerException.entry(String.valueOf(raw), "empty name");
+      throw UnsafeLayerException.entry(String.valueOf(entry), what + "empty name");
     }
     if (raw.indexOf('\0') >= 0) {
-      throw UnsafeLayerException.entry(raw, "name contains a NUL byte");
+      throw UnsafeLayerException.entry(entry, what + "name contains a NUL byte");
     }
     if (raw.startsWith("/")) {
-      throw UnsafeLayerException.entry(raw, "absolute path");
+      throw UnsafeLayerException.entry(entry, what + "absolute path");
     }
     StringBuilder out = new StringBuilder(raw.length());
     int start = 0;
@@ -33,13 +47,13 @@ final class EntryNames {
       int end = slash < 0 ? raw.length() : slash;
       String part = raw.substring(start, end);
       if (part.equals("..")) {
-        throw UnsafeLayerException.entry(raw, "path contains '..'");
+        throw UnsafeLayerException.entry(entry, what + "path contains '..'");
       }
       int length = Names.length(part);
       if (length > Names.NAME_MAX && !(slash < 0 && part.startsWith(LayerEntry.WHITEOUT_PREFIX)
           && length - LayerEntry.WHITEOUT_PREFIX.length() <= Names.NAME_MAX)) {
-        throw UnsafeLayerException.entry(raw, "a name of " + length + " bytes, longer than the " + Names.NAME_MAX
-            + " a Linux filesystem holds");
+        throw UnsafeLayerException.entry(entry, what + "a name of " + length + " bytes, longer than the "
+            + Names.NAME_MAX + " a Linux filesystem holds");
       }
       if (!part.isEmpty() && !part.equals(".")) {
         if (out.length() > 0) {

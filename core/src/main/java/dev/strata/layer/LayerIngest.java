@@ -159,7 +159,7 @@ public final class LayerIngest {
         }
       }
       case HARDLINK -> {
-        link = EntryNames.normalize(text(records, "linkpath", t.getLinkName()));
+        link = EntryNames.normalizeLinkTarget(raw, text(records, "linkpath", t.getLinkName()));
         checkParents(raw, link, false);
         LayerEntry target = linkTarget(raw, link);
         object = target.object();

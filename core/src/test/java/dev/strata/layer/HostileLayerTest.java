@@ -91,7 +91,11 @@ class HostileLayerTest {
             "a name of 256 bytes, longer than the 255 a Linux filesystem holds"),
         refused("a directory name of 300 bytes", t -> t.dir("d".repeat(300)), "a name of 300 bytes"),
         refused("a name of 128 two-byte characters", t -> t.file("\u00fc".repeat(128), "x"), "a name of 256 bytes"),
-        refused("a hard link to a name of 256 bytes", t -> t.hardlink("l", "n".repeat(256)), "a name of 256 bytes"),
+        refused("a hard link to a name of 256 bytes", t -> t.hardlink("l", "n".repeat(256)),
+            "entry 'l': hard link target '" + "n".repeat(256) + "': a name of 256 bytes"),
+        refused("a whiteout of a name of 256 bytes", t -> t.whiteout("d/" + "n".repeat(256)), "a name of 260 bytes"),
+        refused("a name of 256 bytes above others", t -> t.file("a/" + "n".repeat(256) + "/b", "x"),
+            "a name of 256 bytes"),
         refused("a symlink target of 4096 bytes", t -> t.symlink("s", "t".repeat(4096)),
             "symlink target of 4096 bytes, longer than 4095"),
         refused("two PAX headers for one entry",
@@ -140,6 +144,25 @@ class HostileLayerTest {
 
     assertRefused(new ByteArrayInputStream(tar), IngestLimits.DEFAULT,
         "corrupt tar header block at byte 1024: its checksum does not match");
+  }
+
+  @Test
+  void namesAndLinkTargetsUpToTheKernelsLimitsAreAccepted() throws IOException {
+    // What umoci unpacks through the kernel: names of NAME_MAX bytes, a whiteout of one, a
+    // symlink target of PATH_MAX - 1 bytes, and one whose components are longer than a name
+    // (a symlink's target is not a name: symlink(2) takes it whole).
+    String longest = "n".repeat(255);
+    byte[] tar = new TarBuilder().file("d/" + longest, "x").hardlink("l", "d/" + longest).whiteout("w/" + longest)
+        .symlink("s", "t".repeat(4095)).symlink("c", "a/" + "t".repeat(300)).toBytes();
+
+    try (ObjectBatch batch = objects.batch()) {
+      LayerIngest.Result r = LayerIngest.ingest(new ByteArrayInputStream(tar), batch, LowerFiles.NONE,
+          IngestLimits.DEFAULT);
+      assertThat(r.entries()).extracting(LayerEntry::path)
+          .contains("d/" + longest, "l", "w/.wh." + longest, "s", "c");
+      assertThat(r.entries()).filteredOn(e -> e.path().equals("s")).extracting(LayerEntry::linkTarget)
+          .containsExactly("t".repeat(4095));
+    }
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.blob.ContentStore;
 import dev.strata.image.MediaType;
+import dev.strata.image.json.ImageJson;
 import dev.strata.layout.Store;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,8 +13,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Bad images through the command line: a clear error, exit 1, no image by that name, and
@@ -34,17 +39,76 @@ class HostileImageTest {
 
   @Test
   void pathTraversalIsRefusedAndNothingLandsOutside() throws Exception {
-    Map<String, String> entries = new LinkedHashMap<>();
-    entries.put("ok.txt", "fine");
-    entries.put("../../escaped.txt", "gotcha");
+    pullFails(OciLayouts.pathTraversal(dir.resolve("img"), "bad"), "path contains '..'");
+    assertThat(OciLayouts.escaped(dir)).isEmpty();
+  }
+
+  /**
+   * Layers with a name or link target past the kernel's limits, each refused by umoci (which
+   * makes every entry through the kernel: ENAMETOOLONG) and by a pull, which names the layer and
+   * the entry.
+   */
+  static Stream<Arguments> overLongNames() {
+    String over = "n".repeat(256);
+    return Stream.of(
+        Arguments.of(Named.of("a file name of 256 bytes", Map.of("d/" + over, "x")), "d/" + over,
+            "a name of 256 bytes, longer than the 255 a Linux filesystem holds"),
+        Arguments.of(Named.of("a directory name of 300 bytes", Map.of("d".repeat(300) + "/f", "x")), "d".repeat(300),
+            "a name of 300 bytes"),
+        Arguments.of(Named.of("a symlink target of 4096 bytes", Map.of("s", "->" + "t".repeat(4096))), "s",
+            "symlink target of 4096 bytes, longer than 4095"),
+        Arguments.of(Named.of("a hard link to a name of 256 bytes", Map.of("l", "=>" + over)), "l",
+            "hard link target '" + over + "': a name of 256 bytes"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("overLongNames")
+  void overLongNamesAreRefusedAsUmociRefusesThem(Map<String, String> entries, String entry, String problem)
+      throws Exception {
     Path layout = OciLayouts.write(dir.resolve("img"), "bad", List.of(OciLayouts.tar(entries)));
-    pullFails(layout, "path contains '..'");
-    // Everything under the test's directory, and the directory beside it: not the rest of /tmp,
-    // where other programs' mounts may not answer.
-    try (Stream<Path> all = Files.walk(dir)) {
-      assertThat(all.filter(p -> p.getFileName().toString().equals("escaped.txt"))).isEmpty();
+    Commands.Result umoci = Commands.exec(List.of("umoci", "unpack", "--image", layout + ":bad",
+        dir.resolve("bundle").toString()), Map.of());
+    assertThat(umoci.exit()).as("umoci unpack").isNotZero();
+    assertThat(umoci.err()).contains("file name too long");
+
+    // The message names the layer and the entry (a name past 300 characters is cut short).
+    Strata.Run pull = pullFails(layout, "layer " + layerOf(layout) + ": entry '" + entry);
+    assertThat(pull.err()).contains(problem);
+  }
+
+  @Test
+  void namesAndLinkTargetsUpToTheKernelsLimitsMountAsUmociUnpacksThem() throws Exception {
+    // A symlink's target is not a name: symlink(2) takes up to PATH_MAX - 1 bytes, whatever the
+    // length of its components. A hard link's target is a name of the layer.
+    String longest = "n".repeat(255);
+    Map<String, String> entries = new LinkedHashMap<>();
+    entries.put("d/" + longest, "x");
+    entries.put("l", "=>d/" + longest);
+    entries.put("s", "->" + "t".repeat(4095));
+    entries.put("c", "->a/" + "t".repeat(300));
+    Path layout = OciLayouts.write(dir.resolve("img"), "edge", List.of(OciLayouts.tar(entries)));
+    Path bundle = dir.resolve("bundle");
+    Commands.run(List.of("umoci", "unpack", "--image", layout + ":edge", bundle.toString()));
+
+    Path store = dir.resolve("store");
+    Strata.run(store, "pull", "oci:" + layout + ":edge", "edge").assertOk();
+    Path mp = Files.createDirectories(dir.resolve("mnt"));
+    Strata.run(store, "mount", "--read-only", "edge", mp.toString()).assertOk();
+    List<String> seen;
+    try {
+      seen = RootListing.of(mp);
+    } finally {
+      Strata.run(store, "umount", mp.toString()).assertOk();
     }
-    assertThat(dir.resolveSibling("escaped.txt")).doesNotExist();
+    assertThat(seen).isEqualTo(RootListing.of(bundle.resolve("rootfs"))).hasSize(5);
+  }
+
+  /** The digest of the one layer of the image of {@code layout}. */
+  private static String layerOf(Path layout) throws Exception {
+    ContentStore blobs = ContentStore.flat(layout.resolve("blobs"), layout.resolve("tmp"));
+    var index = ImageJson.parseIndex(Files.readAllBytes(layout.resolve("index.json")));
+    return ImageJson.parseManifest(blobs.readAllBytes(index.manifests().get(0).digest())).layers().get(0).digest()
+        .toString();
   }
 
   @Test

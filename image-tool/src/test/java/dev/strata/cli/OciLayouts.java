@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -26,15 +27,19 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 final class OciLayouts {
   private OciLayouts() {}
 
-  /** A tar of regular files (name → content) and symlinks (name → "->target"). */
+  /**
+   * A tar of regular files (name → content), symlinks (name → "->target") and hard links
+   * (name → "=>target"); names and link targets of any length go in PAX records.
+   */
   static byte[] tar(Map<String, String> entries) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       for (var e : entries.entrySet()) {
         TarArchiveEntry t;
-        if (e.getValue().startsWith("->")) {
-          t = new TarArchiveEntry(e.getKey(), TarArchiveEntry.LF_SYMLINK);
+        if (e.getValue().startsWith("->") || e.getValue().startsWith("=>")) {
+          t = new TarArchiveEntry(e.getKey(), e.getValue().startsWith("->") ? TarArchiveEntry.LF_SYMLINK
+              : TarArchiveEntry.LF_LINK);
           t.setLinkName(e.getValue().substring(2));
           tar.putArchiveEntry(t);
         } else {
@@ -57,6 +62,29 @@ final class OciLayouts {
       gz.write(data);
     }
     return out.toByteArray();
+  }
+
+  /** Writes an image whose one layer holds a file and a file at {@code ../../escaped.txt}. */
+  static Path pathTraversal(Path dir, String tag) throws IOException {
+    Map<String, String> entries = new LinkedHashMap<>();
+    entries.put("ok.txt", "fine");
+    entries.put("../../escaped.txt", "gotcha");
+    return write(dir, tag, List.of(tar(entries)));
+  }
+
+  /**
+   * Returns the files a layer of {@link #pathTraversal} wrote outside a store in {@code dir}:
+   * named escaped.txt, in {@code dir} or beside it (its name climbs two directories).
+   */
+  static List<Path> escaped(Path dir) throws IOException {
+    List<Path> found = new ArrayList<>();
+    if (Files.exists(dir.resolveSibling("escaped.txt"))) {
+      found.add(dir.resolveSibling("escaped.txt"));
+    }
+    try (Stream<Path> all = Files.walk(dir)) {
+      all.filter(p -> p.getFileName().toString().equals("escaped.txt")).forEach(found::add);
+    }
+    return found;
   }
 
   /** Writes an image of gzip layers made from {@code tars} to {@code dir} as {@code tag}. */
