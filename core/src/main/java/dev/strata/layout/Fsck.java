@@ -98,14 +98,15 @@ public final class Fsck {
   private static String checkImage(Store store, String name) {
     try {
       StoredImage image = StoredImage.load(store, name);
+      String unmountable = image.unmountable(store);
+      if (unmountable != null) {
+        return "cannot be mounted: " + unmountable;
+      }
+      // A layer with its blob but no index yet is fine (another tool wrote the image into the
+      // store; its first mount indexes it); an index without its blob cannot be pushed.
       for (Descriptor layer : image.manifest().layers()) {
         if (!store.blobs().contains(layer.digest())) {
           return "layer blob " + layer.digest() + " is missing";
-        }
-      }
-      for (Digest diffId : image.config().diffIds()) {
-        if (!store.layers().contains(diffId)) {
-          return "layer index " + diffId + " is missing (pull again to rebuild it)";
         }
       }
       return null;

@@ -137,6 +137,17 @@ public final class Store {
     return held::close;
   }
 
+  /**
+   * Takes the lock on indexing layer {@code diffId} from its blob, exclusively: of two processes
+   * that find the same layer without an index, the second waits and then finds the index
+   * written. Taken under the shared store lock, so its file in {@code tmp/} outlives it until gc.
+   */
+  public Lock indexing(Digest diffId) throws IOException {
+    StoreLock.Held held = StoreLock.of(tmp.resolve("index-" + diffId.algorithm() + "-" + diffId.hex() + ".lock"))
+        .exclusive(notices);
+    return held::close;
+  }
+
   /** Checks that {@code name} can be a tag. */
   public static String checkTag(String name) {
     checkArgument(name != null && TAG.matcher(name).matches(),

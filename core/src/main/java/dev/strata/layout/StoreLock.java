@@ -15,14 +15,16 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Processes meet through an fcntl lock on a file; threads of one JVM meet through a
  * ReentrantReadWriteLock first, because the JVM refuses a second OS lock on a file it already
- * locks. The first shared holder in a JVM takes the OS lock for all of them.
+ * locks. The first shared holder in a JVM takes the OS lock for all of them. The file is opened
+ * by the first holder and closed by the last: a lock file removed meanwhile (gc empties
+ * {@code tmp/}, where the indexing locks are) is then made again, never locked through a
+ * descriptor of the removed one that other processes cannot meet.
  */
 final class StoreLock {
   private static final ConcurrentHashMap<Path, StoreLock> LOCKS = new ConcurrentHashMap<>();
 
   private final Path file;
   private final ReentrantReadWriteLock threads = new ReentrantReadWriteLock();
-  private FileChannel channel;
   private FileLock shared;
   private int sharedHolders;
 
@@ -86,22 +88,27 @@ final class StoreLock {
   }
 
   private FileLock acquire(boolean isShared, PrintStream waitingNotice) throws IOException {
-    if (channel == null || !channel.isOpen()) {
-      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    }
-    FileLock lock = channel.tryLock(0, Long.MAX_VALUE, isShared);
-    if (lock == null) {
-      if (waitingNotice != null) {
-        waitingNotice.println("waiting for another strata process to release " + file);
+    FileChannel opened = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+        StandardOpenOption.WRITE);
+    try {
+      FileLock lock = opened.tryLock(0, Long.MAX_VALUE, isShared);
+      if (lock == null) {
+        if (waitingNotice != null) {
+          waitingNotice.println("waiting for another strata process to release " + file);
+        }
+        lock = opened.lock(0, Long.MAX_VALUE, isShared);
       }
-      lock = channel.lock(0, Long.MAX_VALUE, isShared);
+      return lock;
+    } catch (IOException | RuntimeException e) {
+      opened.close();
+      throw e;
     }
-    return lock;
   }
 
   private static void release(FileLock lock) {
     try {
       lock.release();
+      lock.acquiredBy().close();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot release store lock", e);
     }

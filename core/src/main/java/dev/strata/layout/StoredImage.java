@@ -8,6 +8,7 @@ import dev.strata.image.MediaType;
 import dev.strata.image.json.ImageJson;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 
 /**
  * An image as the store holds it: its manifest descriptor, manifest, config (parsed and raw).
@@ -50,14 +51,30 @@ public record StoredImage(String name, Descriptor descriptor, Manifest manifest,
 
   /**
    * Returns why this image cannot be mounted from {@code store}, or null if it can: a layer
-   * needs its index (and objects) or, to be indexed at its first mount, its blob.
+   * needs its index (and objects) or, to be indexed at its first mount, its blob, whole and of
+   * a media type Strata reads.
    */
   public String unmountable(Store store) throws IOException {
-    for (int i = 0; i < manifest.layers().size(); i++) {
-      Descriptor layer = manifest.layers().get(i);
-      if (!store.layers().contains(config.diffIds().get(i))
-          && !(store.blobs().contains(layer.digest()) && store.blobs().size(layer.digest()) == layer.size())) {
-        return "layer " + (i + 1) + " (" + layer.digest() + ") has neither an index nor its blob in the store";
+    List<Descriptor> layers = manifest.layers();
+    if (config.diffIds().size() != layers.size()) {
+      return "the config lists " + config.diffIds().size() + " diff_ids but the manifest has " + layers.size()
+          + " layers";
+    }
+    for (int i = 0; i < layers.size(); i++) {
+      Descriptor layer = layers.get(i);
+      if (store.layers().contains(config.diffIds().get(i))) {
+        continue;
+      }
+      String which = "layer " + (i + 1) + " (" + layer.digest() + ")";
+      if (!store.blobs().contains(layer.digest())) {
+        return which + " has neither an index nor its blob in the store";
+      }
+      if (store.blobs().size(layer.digest()) != layer.size()) {
+        return which + " has no index, and its blob is " + store.blobs().size(layer.digest())
+            + " bytes where the manifest says " + layer.size();
+      }
+      if (!MediaType.isLayer(layer.mediaType())) {
+        return which + " has no index, and its media type " + layer.mediaType() + " is not a layer Strata reads";
       }
     }
     return null;

@@ -107,30 +107,44 @@ public final class Puller {
   /**
    * Indexes the layers of {@code image} that have a blob in the store but no index: an image
    * another tool wrote into the store (skopeo copy to {@code oci:STORE}, umoci) is mountable
-   * once its layers are indexed, as a pull would have indexed them. The caller holds the store's
-   * lock (shared, as a pull holds it); two processes indexing one layer at once write the same
-   * objects and the same index. Returns the layers indexed, in order.
+   * once its layers are indexed, as a pull would have indexed them. Takes the store's lock shared,
+   * as a pull does, and each such layer's indexing lock, looking again under it: a process that
+   * indexed it meanwhile leaves nothing to do. Returns the layers this call indexed, in order.
    */
   public List<LayerEvent> indexStored(StoredImage image) throws IOException {
-    List<LayerEvent> done = new ArrayList<>();
-    List<LayerIndex> below = new ArrayList<>();
     List<Descriptor> layers = image.manifest().layers();
-    for (int i = 0; i < layers.size(); i++) {
-      Descriptor layer = layers.get(i);
-      Digest diffId = image.config().diffIds().get(i);
-      if (store.layers().contains(diffId)) {
-        below.add(store.layers().read(diffId));
-        continue;
-      }
-      if (!hasBlob(layer)) {
-        throw new IOException("image '" + image.name() + "': layer " + (i + 1) + " (" + layer.digest()
-            + ") has neither an index nor its blob in the store; pull the image again");
-      }
-      LayerEvent event = pullLayer(null, layer, diffId, i, layers.size(), below);
-      done.add(event);
-      events.accept(event);
+    List<Digest> diffIds = image.config().diffIds();
+    if (diffIds.size() != layers.size()) {
+      throw new IOException("image '" + image.name() + "': the config lists " + diffIds.size()
+          + " diff_ids but the manifest has " + layers.size() + " layers");
     }
-    return done;
+    if (diffIds.stream().allMatch(store.layers()::contains)) {
+      return List.of();
+    }
+    try (Store.Lock lock = store.shared()) {
+      List<LayerEvent> done = new ArrayList<>();
+      List<LayerIndex> below = new ArrayList<>();
+      for (int i = 0; i < layers.size(); i++) {
+        Descriptor layer = layers.get(i);
+        Digest diffId = diffIds.get(i);
+        if (!store.layers().contains(diffId)) {
+          try (Store.Lock indexing = store.indexing(diffId)) {
+            if (!store.layers().contains(diffId)) {
+              if (!hasBlob(layer)) {
+                throw new IOException("image '" + image.name() + "': layer " + (i + 1) + " (" + layer.digest()
+                    + ") has neither an index nor its blob in the store; pull the image again");
+              }
+              LayerEvent event = pullLayer(null, layer, diffId, i, layers.size(), below);
+              done.add(event);
+              events.accept(event);
+              continue;
+            }
+          }
+        }
+        below.add(store.layers().read(diffId));
+      }
+      return done;
+    }
   }
 
   private byte[] fetchSmall(ImageSource source, Descriptor d, String what) throws IOException {

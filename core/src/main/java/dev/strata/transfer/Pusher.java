@@ -10,6 +10,7 @@ import dev.strata.image.ImageIndex;
 import dev.strata.image.MediaType;
 import dev.strata.image.json.ImageJson;
 import dev.strata.image.json.ImageJson.DockerArchiveEntry;
+import dev.strata.layer.IngestLimits;
 import dev.strata.layer.LayerStreams;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
@@ -183,6 +184,9 @@ public final class Pusher {
     Digest configDigest = image.manifest().config().digest();
     String configName = configDigest.hex() + ".json";
     List<String> layerNames = new ArrayList<>();
+    // A tar entry's size comes first, so each layer's tar size is taken from its index: an image
+    // another tool wrote into the store has its layers indexed here, at their first use.
+    new Puller(store, IngestLimits.DEFAULT, e -> { }).indexStored(image);
     writeArchive(file, tar -> {
       add(tar, configName, image.configBytes());
       for (int i = 0; i < image.manifest().layers().size(); i++) {

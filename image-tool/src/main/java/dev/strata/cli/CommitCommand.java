@@ -26,7 +26,7 @@ final class CommitCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Store.checkTag(newName);
     Store store = root.openStore();
-    try (ContainerMount m = ContainerMount.open(store, null, container, true)) {
+    try (ContainerMount m = ContainerMount.open(store, null, container, true, spec.commandLine().getErr())) {
       Committer.Result r = new Committer(store, e -> { }).commit(m.fs, m.image, newName,
           "strata commit " + container);
       spec.commandLine().getOut().printf("committed %s as %s: %s (layer %s, %s)%n", container, newName,

@@ -12,6 +12,7 @@ import dev.strata.union.StoreLayer;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 
 /**
@@ -37,9 +38,11 @@ final class ContainerMount implements AutoCloseable {
 
   /**
    * Opens the union of container {@code name} (made from {@code imageName} if new), or of the
-   * image alone when {@code name} is null. {@code readOnly}: no change reaches the upper.
+   * image alone when {@code name} is null. {@code readOnly}: no change reaches the upper. Layers
+   * the store has no index of yet are indexed first, each said on {@code err}.
    */
-  static ContainerMount open(Store store, String imageName, String name, boolean readOnly) throws IOException {
+  static ContainerMount open(Store store, String imageName, String name, boolean readOnly, PrintWriter err)
+      throws IOException {
     Store.Lock lock = store.shared();
     Containers.InUse inUse = null;
     try {
@@ -58,7 +61,7 @@ final class ContainerMount implements AutoCloseable {
       if (c != null) {
         inUse = containers.use(c);
       }
-      indexStored(store, image);
+      indexStored(store, image, err);
       UnionOptions options = new UnionOptions(Privileges.ofProcess(), readOnly, true, true);
       UnionFs fs = UnionFs.open(StoreLayer.ofImage(store, image), c == null ? null : c.upper(),
           c == null ? null : c.work(), options);
@@ -74,16 +77,12 @@ final class ContainerMount implements AutoCloseable {
 
   /**
    * Indexes the layers of an image that another tool wrote into the store (skopeo, umoci: the
-   * store is an OCI layout), saying so on stderr, so that such an image mounts like a pulled one.
+   * store is an OCI layout), saying so on {@code err}, so that such an image mounts like a
+   * pulled one.
    */
-  private static void indexStored(Store store, StoredImage image) throws IOException {
-    for (var diffId : image.config().diffIds()) {
-      if (!store.layers().contains(diffId)) {
-        new Puller(store, IngestLimits.DEFAULT, e -> System.err.printf("indexed layer %d/%d %s (%s entries)%n",
-            e.index() + 1, e.count(), e.layer().digest(), e.result().entries().size())).indexStored(image);
-        return;
-      }
-    }
+  private static void indexStored(Store store, StoredImage image, PrintWriter err) throws IOException {
+    new Puller(store, IngestLimits.DEFAULT, e -> err.printf("indexed layer %d/%d %s (%d entries)%n",
+        e.index() + 1, e.count(), e.layer().digest(), e.result().entries().size())).indexStored(image);
   }
 
   /**

@@ -22,7 +22,8 @@ final class ImagesCommand implements Callable<Integer> {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
 
-  @Option(names = "--json", description = "Print a JSON array of {name, digest, layers, size, created, platform}.")
+  @Option(names = "--json", description = "Print a JSON array of {name, digest, layers, size, created, platform},"
+      + " with error saying why when an image cannot be mounted.")
   boolean json;
 
   @Override
@@ -43,7 +44,7 @@ final class ImagesCommand implements Callable<Integer> {
         row.put("platform", image.config().os() + "/" + image.config().architecture());
         String unmountable = image.unmountable(store);
         if (unmountable != null) {
-          row.put("error", "cannot be mounted: " + unmountable + "; pull the image again");
+          row.put("error", "cannot be mounted: " + unmountable);
         }
       } catch (IOException e) {
         row.put("error", e.getMessage());

@@ -58,8 +58,9 @@ final class InspectCommand implements Callable<Integer> {
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> layers = (List<Map<String, Object>>) info.get("layers");
     for (Map<String, Object> l : layers) {
-      out.printf("  %s %10s  %s%n      diff id %s, %s entries%s%n", l.get("digest"), Sizes.human((Long) l.get("size")),
-          l.get("mediaType"), l.get("diffId"), l.get("entries"),
+      // A layer another tool wrote into the store has no index until its first mount.
+      out.printf("  %s %10s  %s%n      diff id %s, %s%s%n", l.get("digest"), Sizes.human((Long) l.get("size")),
+          l.get("mediaType"), l.get("diffId"), l.get("entries") == null ? "not indexed yet" : l.get("entries") + " entries",
           l.get("createdBy") == null ? "" : "\n      created by: " + l.get("createdBy"));
     }
     return 0;

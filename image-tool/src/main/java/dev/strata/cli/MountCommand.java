@@ -45,7 +45,7 @@ final class MountCommand implements Callable<Integer> {
     String container = readOnly ? null : Containers.checkName(name != null ? name : Containers.nameFor(image));
     Path mp = mountPoint.toAbsolutePath().normalize();
     if (foreground) {
-      try (ContainerMount m = ContainerMount.open(store, image, container, readOnly)) {
+      try (ContainerMount m = ContainerMount.open(store, image, container, readOnly, spec.commandLine().getErr())) {
         m.serve(mp, readOnly);
       }
       return 0;
@@ -53,7 +53,7 @@ final class MountCommand implements Callable<Integer> {
     // Open once here for the checks the server would make, so that a mistake gets a plain
     // message rather than a line in the server's log; the server takes the container itself.
     Path log;
-    try (ContainerMount m = ContainerMount.open(store, image, container, readOnly)) {
+    try (ContainerMount m = ContainerMount.open(store, image, container, readOnly, spec.commandLine().getErr())) {
       log = container != null ? m.container.dir().resolve("mount.log") : store.tmp().resolve("mount-ro.log");
     }
     List<String> args = new ArrayList<>(List.of("--store", store.root().toString(), "mount", image, mp.toString(),

@@ -55,7 +55,7 @@ final class RunCommand implements Callable<Integer> {
         : Containers.checkName(name != null ? name : "run-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
     Path mp = Files.createTempDirectory(store.tmp(), "run-");
     int code;
-    try (ContainerMount m = ContainerMount.open(store, image, container, readOnly)) {
+    try (ContainerMount m = ContainerMount.open(store, image, container, readOnly, spec.commandLine().getErr())) {
       List<String> argv = bwrap(mp, m.image.config(), container != null ? container : "strata");
       FuseMount mount = FuseMount.start(m.fs, mp, m.mountOptions(readOnly));
       try {
