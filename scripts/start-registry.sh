@@ -9,10 +9,10 @@
 #   auth    http with basic auth: user testuser, password testpass
 #   tls     https with basic auth (as auth); a certificate for 127.0.0.1 and localhost,
 #           signed by a CA made for DIR: trust DIR/certs/ca.crt (e.g. --cert-dir DIR/certs)
-# DIR holds everything the registry has (config.yml, storage/, htpasswd, certs/, registry.log);
-# it is created if missing and kept between starts, so a registry started again on the same
-# DIR serves what it served before. Prints the registry's pid (also in DIR/registry.pid) once
-# it answers; stop it with: kill "$(cat DIR/registry.pid)".
+# DIR holds everything the registry has (config.yml, storage/, htpasswd, certs/, tls/ with the
+# keys, registry.log); it is created if missing and kept between starts, so a registry started
+# again on the same DIR serves what it served before. Prints the registry's pid (also in
+# DIR/registry.pid) once it answers; stop it with: kill "$(cat DIR/registry.pid)".
 # Packages (scripts/setup.sh installs them): docker-registry, apache2-utils, openssl, curl.
 set -euo pipefail
 
@@ -31,20 +31,23 @@ users() {
 }
 
 # A CA of this directory's own and a server certificate it signs, so that clients are tested
-# the way they meet real registries: trusting a CA, not a self-signed leaf.
+# the way they meet real registries: trusting a CA, not a self-signed leaf. certs/ holds the
+# CA's certificate alone, so that it serves as a client's --cert-dir as it is (skopeo and
+# podman take a .key there for a client key and want its .cert); the keys stay in tls/.
 certificates() {
-  local c=$dir/certs
-  mkdir -p "$c"
-  if [ ! -s "$c/server.crt" ]; then
+  local t=$dir/tls
+  mkdir -p "$t" "$dir/certs"
+  if [ ! -s "$t/server.crt" ]; then
     openssl req -x509 -new -nodes -newkey rsa:2048 -days 3650 -subj "/CN=strata test CA" \
-      -keyout "$c/ca.key" -out "$c/ca.crt" 2>/dev/null
+      -keyout "$t/ca.key" -out "$t/ca.crt" 2>/dev/null
     openssl req -new -nodes -newkey rsa:2048 -subj "/CN=127.0.0.1" \
-      -keyout "$c/server.key" -out "$c/server.csr" 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$c/server.ext"
-    openssl x509 -req -in "$c/server.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial -days 3650 \
-      -extfile "$c/server.ext" -out "$c/server.crt" 2>/dev/null
+      -keyout "$t/server.key" -out "$t/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$t/server.ext"
+    openssl x509 -req -in "$t/server.csr" -CA "$t/ca.crt" -CAkey "$t/ca.key" -CAcreateserial -days 3650 \
+      -extfile "$t/server.ext" -out "$t/server.crt" 2>/dev/null
+    cp "$t/ca.crt" "$dir/certs/ca.crt"
   fi
-  printf '  tls:\n    certificate: %s\n    key: %s\n' "$c/server.crt" "$c/server.key"
+  printf '  tls:\n    certificate: %s\n    key: %s\n' "$t/server.crt" "$t/server.key"
 }
 
 case "$mode" in
