@@ -7,11 +7,11 @@ import java.util.List;
  * How a union is served through FUSE: the options given to libfuse.
  *
  * <p>Always on: {@code use_ino} (st_ino and d_ino are the engine's stable numbers),
- * {@code hard_remove} (an unlinked open file stays usable by handle instead of being renamed
- * to {@code .fuse_hidden*}, which a commit would pick up), {@code big_writes} (128 KiB write
- * requests instead of 4 KiB) and {@code auto_cache} (the page cache of a file survives opens
- * unless its size or mtime changed; {@code kernel_cache} would keep stale pages for the other
- * names of a hard-linked file, which libfuse's path API makes separate kernel inodes).
+ * {@code big_writes} (128 KiB write requests instead of 4 KiB) and {@code auto_cache} (the page
+ * cache of a file survives opens unless its size or mtime changed; {@code kernel_cache} would
+ * keep stale pages for the other names of a hard-linked file, which libfuse's path API makes
+ * separate kernel inodes). Not {@code hard_remove}: without it libfuse keeps a path to a file
+ * unlinked while open, which the union answers with no file in the upper ({@link HiddenNames}).
  *
  * @param fsName the source column of the mount table
  * @param readOnly mount read-only ({@code ro})
@@ -93,7 +93,7 @@ public record MountOptions(FuseMount.Transport transport, String fsName, boolean
     // A comma would end the option: libfuse reads a backslash-escaped one as part of the value.
     o.add("fsname=" + fsName.replace("\\", "\\\\").replace(",", "\\,"));
     o.add("subtype=strata");
-    o.addAll(List.of("use_ino", "hard_remove", "big_writes", "auto_cache"));
+    o.addAll(List.of("use_ino", "big_writes", "auto_cache"));
     o.add("attr_timeout=" + attrTimeout);
     o.add("entry_timeout=" + entryTimeout);
     o.add("negative_timeout=" + entryTimeout);

@@ -32,8 +32,12 @@ import ru.serce.jnrfuse.struct.Timespec;
  *
  * <p>libfuse never tells a path filesystem that the kernel forgot a name, so nodes are held by
  * path ({@link UnionFs#resolve}) and let go when their name goes away. Files are open by
- * engine handle; with {@code hard_remove} and {@code nullpath_ok} an unlinked open file keeps
- * working by handle alone, as it does on the kernel's overlay.
+ * engine handle, and with {@code nullpath_ok} reads, writes and fgetattr of a file need no
+ * path; a file unlinked or renamed over while open keeps a path of libfuse's own (see
+ * {@link HiddenNames}), so that fstat, fchmod, fchown, futimens and f*xattr reach it too.
+ * What the path API cannot give: a directory removed while open, and a file whose directory
+ * was removed after it, have no path left, and every call on them but read, write and fsync
+ * answers ENOENT; an O_PATH descriptor is no open file to libfuse, so its file is not kept.
  */
 final class UnionFuseFs extends FuseStubFS {
   private static final System.Logger LOG = System.getLogger(UnionFuseFs.class.getName());
@@ -55,6 +59,13 @@ final class UnionFuseFs extends FuseStubFS {
    * release, as the kernel forgets an unlinked inode only once its last file is closed.
    */
   private final java.util.Set<Long> goneWhileOpen = new java.util.HashSet<>();
+  private final HiddenNames hidden = new HiddenNames();
+  /**
+   * Whether this thread's last attribute change succeeded: libfuse answers a setattr with the
+   * getattr that follows its changes, and takes one link off a hidden file's count in a
+   * getattr of its own but not in that one.
+   */
+  private static final ThreadLocal<Boolean> CHANGED = ThreadLocal.withInitial(() -> false);
 
   /** Files are created as the caller, as the kernel's overlay creates them. */
   UnionFuseFs(UnionFs fs) {
@@ -142,7 +153,41 @@ final class UnionFuseFs extends FuseStubFS {
     if (path == null) {
       throw new ErrnoException(Errno.EBADF, "no path and no open file");
     }
+    return resolve(path);
+  }
+
+  /** The node at {@code path}, a hidden name of a removed open file included. */
+  private long resolve(String path) throws IOException {
+    String name = nameOf(path);
+    if (HiddenNames.isHiddenName(name)) {
+      Long n = hidden.node(fs.resolve(parentOf(path)), name);
+      if (n != null) {
+        return n;
+      }
+    }
     return fs.resolve(path);
+  }
+
+  /**
+   * Fills in the attributes of {@code node} as libfuse is to pass them on: in a getattr of its
+   * own it counts a hidden file's name off the links, so one more is given for it there.
+   */
+  private void fillShown(FileStat stat, long node) throws IOException {
+    boolean afterChange = CHANGED.get();
+    CHANGED.set(false);
+    Attr a = fs.getattr(node);
+    fill(stat, a);
+    if (!afterChange && a.nlink() > 0 && hidden.isHidden(node)) {
+      stat.st_nlink.set(a.nlink() + 1);
+    }
+  }
+
+  /** Runs an attribute change, noting for {@link #shown} whether it succeeded. */
+  private int change(String op, String path, Call body) {
+    CHANGED.set(false);
+    int r = call(op, path, body);
+    CHANGED.set(r == 0);
+    return r;
   }
 
   // --- attributes --------------------------------------------------------------------------
@@ -150,13 +195,17 @@ final class UnionFuseFs extends FuseStubFS {
   @Override
   public int getattr(String jnrPath, FileStat stat) {
     String path = fromJnr(jnrPath);
-    return call("getattr", path, () -> fill(stat, fs.getattr(fs.resolve(path))));
+    return call("getattr", path, () -> {
+      fillShown(stat, resolve(path));
+    });
   }
 
   @Override
   public int fgetattr(String jnrPath, FileStat stat, FuseFileInfo fi) {
     String path = fromJnr(jnrPath);
-    return call("fgetattr", path, () -> fill(stat, fs.getattr(node(path, fi))));
+    return call("fgetattr", path, () -> {
+      fillShown(stat, node(path, fi));
+    });
   }
 
   private static void fill(FileStat st, Attr a) {
@@ -195,7 +244,7 @@ final class UnionFuseFs extends FuseStubFS {
   @Override
   public int chmod(String jnrPath, long mode) {
     String path = fromJnr(jnrPath);
-    return call("chmod", path, () -> fs.setattr(fs.resolve(path), SetAttr.mode((int) mode & 07777)));
+    return change("chmod", path, () -> fs.setattr(resolve(path), SetAttr.mode((int) mode & 07777)));
   }
 
   @Override
@@ -204,28 +253,28 @@ final class UnionFuseFs extends FuseStubFS {
     Long u = (uid & NO_ID) == NO_ID ? null : uid;
     Long g = (gid & NO_ID) == NO_ID ? null : gid;
     if (u == null && g == null) {
-      return call("chown", path, () -> fs.resolve(path));
+      return change("chown", path, () -> resolve(path));
     }
-    return call("chown", path, () -> fs.setattr(fs.resolve(path), new SetAttr(null, u, g, null, null, null)));
+    return change("chown", path, () -> fs.setattr(resolve(path), new SetAttr(null, u, g, null, null, null)));
   }
 
   @Override
   public int truncate(String jnrPath, long size) {
     String path = fromJnr(jnrPath);
-    return call("truncate", path, () -> fs.setattr(fs.resolve(path), SetAttr.size(size)));
+    return change("truncate", path, () -> fs.setattr(resolve(path), SetAttr.size(size)));
   }
 
   @Override
   public int ftruncate(String jnrPath, long size, FuseFileInfo fi) {
     String path = fromJnr(jnrPath);
-    return call("ftruncate", path, () -> fs.setattr(node(path, fi), SetAttr.size(size)));
+    return change("ftruncate", path, () -> fs.setattr(node(path, fi), SetAttr.size(size)));
   }
 
   @Override
   public int utimens(String jnrPath, Timespec[] timespec) {
     String path = fromJnr(jnrPath);
-    return call("utimens", path, () -> {
-      long node = fs.resolve(path);
+    return change("utimens", path, () -> {
+      long node = resolve(path);
       Long atime = utime(timespec[0]);
       Long mtime = utime(timespec[1]);
       if (atime != null || mtime != null) {
@@ -251,14 +300,14 @@ final class UnionFuseFs extends FuseStubFS {
   public int access(String jnrPath, int mask) {
     String path = fromJnr(jnrPath);
     // default_permissions: the kernel checks modes itself; this answers only whether it exists.
-    return call("access", path, () -> fs.resolve(path));
+    return call("access", path, () -> resolve(path));
   }
 
   @Override
   public int readlink(String jnrPath, Pointer buf, long size) {
     String path = fromJnr(jnrPath);
     return call("readlink", path, () -> {
-      byte[] target = Names.encode(fs.readlink(fs.resolve(path)));
+      byte[] target = Names.encode(fs.readlink(resolve(path)));
       int n = (int) Math.min(target.length, size - 1);
       buf.put(0, target, 0, n);
       buf.putByte(n, (byte) 0);
@@ -291,13 +340,16 @@ final class UnionFuseFs extends FuseStubFS {
   public int link(String jnrExisting, String jnrPath) {
     String existing = fromJnr(jnrExisting);
     String path = fromJnr(jnrPath);
-    return call("link", path, () -> fs.holdCounted(fs.link(fs.resolve(existing), fs.resolve(parentOf(path)), nameOf(path))));
+    return call("link", path, () -> fs.holdCounted(fs.link(resolve(existing), fs.resolve(parentOf(path)), nameOf(path))));
   }
 
   @Override
   public int unlink(String jnrPath) {
     String path = fromJnr(jnrPath);
     return call("unlink", path, () -> {
+      if (HiddenNames.isHiddenName(nameOf(path)) && hidden.drop(fs.resolve(parentOf(path)), nameOf(path))) {
+        return; // libfuse lets go of a hidden name at the last close: the union removed it long ago
+      }
       long gone = fs.resolve(path);
       fs.unlink(fs.resolve(parentOf(path)), nameOf(path));
       letGo(gone);
@@ -321,6 +373,14 @@ final class UnionFuseFs extends FuseStubFS {
     return call("rename", oldpath, () -> {
       long replaced = existing(newpath);
       long moved = fs.resolve(oldpath);
+      if (replaced == 0 && HiddenNames.isHiddenName(nameOf(newpath)) && openFiles.containsValue(moved)) {
+        // libfuse hides a file unlinked or renamed over while open: remove the name as unlink
+        // does, and answer the hidden path with the removed node from now on.
+        fs.unlink(fs.resolve(parentOf(oldpath)), nameOf(oldpath));
+        hidden.hide(fs.resolve(parentOf(newpath)), nameOf(newpath), moved);
+        letGo(moved);
+        return;
+      }
       fs.rename(fs.resolve(parentOf(oldpath)), nameOf(oldpath), fs.resolve(parentOf(newpath)), nameOf(newpath), 0);
       if (replaced != 0 && replaced != moved) {
         letGo(replaced);
@@ -368,7 +428,7 @@ final class UnionFuseFs extends FuseStubFS {
   public int open(String jnrPath, FuseFileInfo fi) {
     String path = fromJnr(jnrPath);
     return call("open", path, () -> {
-      long node = fs.resolve(path);
+      long node = resolve(path);
       long handle = fs.open(node, fi.flags.get());
       openFiles.put(handle, node);
       fi.fh.set(handle);
@@ -434,6 +494,9 @@ final class UnionFuseFs extends FuseStubFS {
         last = node != null && !openFiles.containsValue(node) && goneWhileOpen.remove(node);
       }
       if (last) {
+        if (path == null) {
+          hidden.dropNode(node); // no path left to unlink: libfuse will not ask
+        }
         fs.unhold(node);
       }
     });
@@ -486,7 +549,7 @@ final class UnionFuseFs extends FuseStubFS {
     return call("setxattr", path, () -> {
       byte[] bytes = new byte[(int) size];
       value.get(0, bytes, 0, bytes.length);
-      fs.setxattr(fs.resolve(path), name, bytes, flags);
+      fs.setxattr(resolve(path), name, bytes, flags);
     });
   }
 
@@ -495,7 +558,7 @@ final class UnionFuseFs extends FuseStubFS {
     String path = fromJnr(jnrPath);
     String name = fromJnr(jnrName);
     try {
-      byte[] bytes = fs.getxattr(fs.resolve(path), name);
+      byte[] bytes = fs.getxattr(resolve(path), name);
       return copyOut(bytes, value, size);
     } catch (Throwable e) {
       return errno(e, "getxattr", path);
@@ -507,7 +570,7 @@ final class UnionFuseFs extends FuseStubFS {
     String path = fromJnr(jnrPath);
     try {
       java.io.ByteArrayOutputStream names = new java.io.ByteArrayOutputStream();
-      for (String n : fs.listxattr(fs.resolve(path))) {
+      for (String n : fs.listxattr(resolve(path))) {
         names.writeBytes(Names.encode(n));
         names.write(0);
       }
@@ -533,7 +596,7 @@ final class UnionFuseFs extends FuseStubFS {
   public int removexattr(String jnrPath, String jnrName) {
     String path = fromJnr(jnrPath);
     String name = fromJnr(jnrName);
-    return call("removexattr", path, () -> fs.removexattr(fs.resolve(path), name));
+    return call("removexattr", path, () -> fs.removexattr(resolve(path), name));
   }
 
   // --- the filesystem ----------------------------------------------------------------------

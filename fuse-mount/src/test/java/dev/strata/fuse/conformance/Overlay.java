@@ -37,12 +37,7 @@ enum Overlay {
   FUSE {
     @Override
     void mount(List<Path> lowers, Path upper, Path work, Path mountPoint) throws IOException, InterruptedException {
-      List<String> command = new ArrayList<>(Arrays.asList(COMMAND.trim().split("\\s+")));
-      command.add("-o");
-      command.add("lowerdir=" + join(lowers) + (upper == null ? "" : ",upperdir=" + upper + ",workdir=" + work)
-          + "," + FUSE_OPTIONS);
-      command.add(mountPoint.toString());
-      runMountProgram(command, Map.of(), mountPoint);
+      mountWith(Map.of(), lowers, upper, work, mountPoint);
     }
 
     @Override
@@ -91,6 +86,20 @@ enum Overlay {
       throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + Files.readString(log));
     }
     MountTable.await(mountPoint, MOUNT_TIMEOUT_MS);
+  }
+
+  /**
+   * Mounts with the FUSE mount program as {@link #FUSE} does, {@code env} added to its
+   * environment (strata-overlay's {@code STRATA_FUSE_TRANSPORT}, say).
+   */
+  static void mountWith(Map<String, String> env, List<Path> lowers, Path upper, Path work, Path mountPoint)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(Arrays.asList(COMMAND.trim().split("\\s+")));
+    command.add("-o");
+    command.add("lowerdir=" + join(lowers) + (upper == null ? "" : ",upperdir=" + upper + ",workdir=" + work)
+        + "," + FUSE_OPTIONS);
+    command.add(mountPoint.toString());
+    runMountProgram(command, env, mountPoint);
   }
 
   /** Mounts the lowers (top first); read-only when {@code upper} is null. */
