@@ -8,7 +8,8 @@ set -euo pipefail
 # real registry (docker-registry, with htpasswd and openssl for its auth and TLS modes).
 PACKAGES=(openjdk-17-jdk-headless maven umoci skopeo busybox-static debootstrap tar gzip zstd
   coreutils findutils curl ca-certificates attr xfsprogs libfuse2 fuse3 fuse-overlayfs bubblewrap
-  util-linux bsdutils diffutils mount jq docker-registry apache2-utils openssl)
+  util-linux bsdutils diffutils mount jq docker-registry apache2-utils openssl python3 e2fsprogs
+  btrfs-progs)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

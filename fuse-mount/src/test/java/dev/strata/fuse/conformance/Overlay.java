@@ -73,9 +73,21 @@ enum Overlay {
    */
   static void runMountProgram(List<String> command, Map<String, String> env, Path mountPoint)
       throws IOException, InterruptedException {
+    runMountProgram(command, env, false, mountPoint);
+  }
+
+  /**
+   * Runs a mount program as above; with {@code clearEnvironment}, {@code env} is all of its
+   * environment, as {@code env -i} starts it.
+   */
+  static void runMountProgram(List<String> command, Map<String, String> env, boolean clearEnvironment,
+      Path mountPoint) throws IOException, InterruptedException {
     // Output to a file, not a pipe: a daemon that keeps the pipe open would block the reader.
     Path log = Files.createTempFile(mountPoint.getParent(), "mount", ".log");
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    if (clearEnvironment) {
+      pb.environment().clear();
+    }
     pb.environment().putAll(env);
     Process p = pb.start();
     if (!p.waitFor(MOUNT_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
