@@ -1,6 +1,7 @@
 package dev.strata.inspect;
 
 import com.google.common.collect.ImmutableList;
+import dev.strata.host.Names;
 import dev.strata.layer.EntryKind;
 import dev.strata.layer.LayerIndex;
 import java.io.IOException;
@@ -67,7 +68,8 @@ public final class ImageReport {
     for (var e : wastedLayers.entrySet()) {
       files.add(new WastedFile(e.getKey(), ImmutableList.copyOf(e.getValue()), wastedBytesByPath.get(e.getKey())));
     }
-    files.sort(Comparator.comparingLong(WastedFile::bytes).reversed().thenComparing(WastedFile::path));
+    files.sort(Comparator.comparingLong(WastedFile::bytes).reversed()
+        .thenComparing(WastedFile::path, Names.BYTE_ORDER));
     return new ImageReport(image, reports.build(), ImmutableList.copyOf(files), tree);
   }
 

@@ -2,6 +2,7 @@ package dev.strata.inspect;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSortedMap;
+import dev.strata.host.Names;
 import dev.strata.layer.EntryKind;
 import dev.strata.layer.LayerEntry;
 import dev.strata.layer.LayerIndex;
@@ -20,7 +21,7 @@ import java.util.TreeMap;
  * over a directory merges with it.
  */
 public final class MergedTree {
-  private final TreeMap<String, TreeNode> nodes = new TreeMap<>();
+  private final TreeMap<String, TreeNode> nodes = new TreeMap<>(Names.BYTE_ORDER);
   private long nextInode = 1;
   private int layers;
 
@@ -40,7 +41,7 @@ public final class MergedTree {
     return tree;
   }
 
-  /** Returns the paths the tree shows, sorted. */
+  /** Returns the paths the tree shows, in the order of their bytes. */
   public ImmutableSortedMap<String, TreeNode> nodes() {
     return ImmutableSortedMap.copyOfSorted(nodes);
   }

@@ -35,7 +35,7 @@ final class DfCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(Output.json(json(u)));
+      Output.json(out, json(u));
       return 0;
     }
     Table images = new Table("IMAGE", ">LAYERS", ">SIZE", ">UNIQUE");

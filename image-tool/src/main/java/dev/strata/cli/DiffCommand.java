@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import dev.strata.host.Names;
 import dev.strata.inspect.MergedTree;
 import dev.strata.inspect.TreeDiff;
 import dev.strata.inspect.TreeNode;
@@ -61,10 +62,10 @@ final class DiffCommand implements Callable<Integer> {
       }
       m.put("changed", changed);
       m.put("deleted", diff.deleted().stream().map(Nodes::json).toList());
-      out.println(Output.json(m));
+      Output.json(out, m);
       return 0;
     }
-    Map<String, String> lines = new TreeMap<>();
+    Map<String, String> lines = new TreeMap<>(Names.BYTE_ORDER);
     for (TreeNode n : diff.added()) {
       lines.put(n.path(), "A " + Nodes.name(n));
     }

@@ -46,19 +46,17 @@ final class HistoryCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(Output.json(steps));
+      Output.json(out, steps);
       return 0;
     }
     Table table = new Table(">STEP", ">LAYER", "CREATED", ">SIZE", "CREATED BY", "COMMENT");
     for (Map<String, Object> s : steps) {
       @SuppressWarnings("unchecked")
       Map<String, Object> layer = (Map<String, Object>) s.get("layer");
-      String by = s.get("createdBy") == null ? "" : ((String) s.get("createdBy")).replace('\n', ' ');
-      if (!noTrunc && by.length() > 60) {
-        by = by.substring(0, 59) + "…";
-      }
+      String by = Output.oneLine((String) s.get("createdBy"), noTrunc ? -1 : 60);
       table.row(s.get("step"), layer == null ? "-" : layer.get("number"), s.get("created"),
-          layer == null ? "0 B" : Sizes.human((Long) layer.get("size")), by, s.get("comment"));
+          layer == null ? "0 B" : Sizes.human((Long) layer.get("size")), by,
+          Output.oneLine((String) s.get("comment"), -1));
     }
     table.print(out);
     return 0;

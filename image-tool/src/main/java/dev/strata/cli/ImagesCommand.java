@@ -52,7 +52,7 @@ final class ImagesCommand implements Callable<Integer> {
       rows.add(row);
     }
     if (json) {
-      out.println(Output.json(rows));
+      Output.json(out, rows);
       return 0;
     }
     out.printf("%-32s %-19s %6s %10s  %s%n", "NAME", "DIGEST", "LAYERS", "SIZE", "CREATED");

@@ -38,7 +38,7 @@ final class InspectCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Map<String, Object> info = describe(store, image);
     if (json) {
-      out.println(Output.json(info));
+      Output.json(out, info);
       return 0;
     }
     out.printf("Name:         %s%n", name);

@@ -68,7 +68,7 @@ final class LayersCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(Output.json(json(report)));
+      Output.json(out, json(report));
     } else {
       print(out, report);
     }
@@ -101,7 +101,7 @@ final class LayersCommand implements Callable<Integer> {
       table.row(l.number(), l.descriptor().digest().toString().substring(0, 19),
           l.index().diffId().toString().substring(0, 19), Sizes.human(l.descriptor().size()),
           Sizes.human(l.index().tarSize()), c.added().size(), c.modified().size(), c.deleted().size(),
-          Sizes.human(l.wastedBytes()), truncate(createdBy(l.history())));
+          Sizes.human(l.wastedBytes()), Output.oneLine(createdBy(l.history()), 60));
     }
     table.print(out);
     if (paths) {
@@ -134,11 +134,6 @@ final class LayersCommand implements Callable<Integer> {
 
   private static String createdBy(History h) {
     return h == null || h.createdBy() == null ? "" : h.createdBy();
-  }
-
-  private static String truncate(String s) {
-    String one = s.replace('\n', ' ').replace('\t', ' ');
-    return one.length() > 60 ? one.substring(0, 59) + "…" : one;
   }
 
   private Map<String, Object> json(ImageReport report) {

@@ -7,7 +7,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    int exit = run(args);
+    int exit = run(RawArguments.of(args));
     if (Boolean.getBoolean("strata.cds.preload")) {
       ClassPreload.run();
     }

@@ -99,8 +99,7 @@ final class ProgressBars implements TransferProgress {
       s.append("\r\033[2K").append(line(bar, t)).append('\n');
     }
     drawn = bars.size();
-    out.print(s);
-    out.flush();
+    Output.control(out, s.toString());
   }
 
   private static String line(Bar bar, long now) {

@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import dev.strata.host.Names;
 import dev.strata.inspect.LayerChanges;
 import dev.strata.inspect.MergedTree;
 import dev.strata.inspect.TreeNode;
@@ -49,7 +50,7 @@ final class TreeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--changes needs --layer N");
     }
     String prefix = normalize(path);
-    Map<String, Marked> rows = new TreeMap<>();
+    Map<String, Marked> rows = new TreeMap<>(Names.BYTE_ORDER);
     try (InspectTarget target = source.open(root.openStore(), name, false)) {
       int count = target.image().layerCount();
       if (layer != null && (layer < 1 || layer > count)) {
@@ -72,7 +73,8 @@ final class TreeCommand implements Callable<Integer> {
         mark(rows, c.dirsDeleted(), "D");
       }
       if (!prefix.isEmpty() && !rows.containsKey(prefix) && tree.get(prefix) == null) {
-        throw new IOException("no path /" + prefix + " in " + name + (layer == null ? "" : " through layer " + layer));
+        throw new IOException("no path /" + Output.name(prefix) + " in " + name
+            + (layer == null ? "" : " through layer " + layer));
       }
     }
     List<Marked> shown = new ArrayList<>();
@@ -109,7 +111,7 @@ final class TreeCommand implements Callable<Integer> {
         }
         list.add(j);
       }
-      out.println(Output.json(list));
+      Output.json(out, list);
       return;
     }
     Table table = layer == null

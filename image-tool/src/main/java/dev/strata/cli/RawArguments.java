@@ -1,0 +1,65 @@
+package dev.strata.cli;
+
+import dev.strata.host.Names;
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command line as the kernel gave it, in {@link Names}' form. The JVM decodes arguments in
+ * the locale's charset, which with {@code LANG} unset makes every byte beyond ASCII U+FFFD, so a
+ * path inside an image ({@code strata tree IMAGE /usr/share/ü}) could not be named; the bytes
+ * are in /proc/self/cmdline, the arguments its last entries.
+ */
+final class RawArguments {
+  private RawArguments() {}
+
+  /**
+   * Returns {@code args} with each argument's own bytes, or {@code args} as they are where the
+   * kernel's copy cannot be matched to them (no /proc, or a launcher that rewrote them).
+   */
+  static String[] of(String[] args) {
+    byte[] cmdline;
+    try {
+      cmdline = Files.readAllBytes(Path.of("/proc/self/cmdline"));
+    } catch (IOException | SecurityException e) {
+      return args;
+    }
+    List<byte[]> all = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < cmdline.length; i++) {
+      if (cmdline[i] == 0) {
+        byte[] arg = new byte[i - start];
+        System.arraycopy(cmdline, start, arg, 0, arg.length);
+        all.add(arg);
+        start = i + 1;
+      }
+    }
+    if (all.size() < args.length) {
+      return args;
+    }
+    Charset jvm = jvmCharset();
+    String[] raw = new String[args.length];
+    for (int i = 0; i < args.length; i++) {
+      byte[] bytes = all.get(all.size() - args.length + i);
+      if (jvm == null || !new String(bytes, jvm).equals(args[i])) {
+        return args; // not the arguments the JVM was given
+      }
+      raw[i] = Names.decode(bytes);
+    }
+    return raw;
+  }
+
+  /** The charset the JVM decoded its arguments in, or null if it cannot be told. */
+  private static Charset jvmCharset() {
+    String name = System.getProperty("sun.jnu.encoding");
+    try {
+      return name == null ? null : Charset.forName(name);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+}
