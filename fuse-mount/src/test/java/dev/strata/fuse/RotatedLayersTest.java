@@ -9,6 +9,7 @@ import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -172,6 +173,8 @@ class RotatedLayersTest {
    * upper on top.
    */
   private void rotate(String label, Writer writer, List<List<Op>> rounds) throws Exception {
+    // Some operations are uid 1000's (Op.random): it must reach the mounts to make them.
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     List<Path> lowers = new ArrayList<>(List.of(dir.resolve("l1"), dir.resolve("l2"), dir.resolve("l3")));
     LowerFixture.build(lowers.get(0), lowers.get(1), lowers.get(2), host);
     for (int round = 0; round < rounds.size(); round++) {
