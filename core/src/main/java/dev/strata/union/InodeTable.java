@@ -12,8 +12,22 @@ final class InodeTable {
   /** Identity of a file in a lower layer. */
   record LowerKey(int layer, long identity) {}
 
-  /** Identity of a file in the upper directory. */
-  record UpperKey(long hostIno) {}
+  /**
+   * Identity of a file in the upper directory. Its equals and hashCode are written out: a
+   * record's own are bootstrapped through method handles when first called, which a fresh mount
+   * server paid for in the middle of its first copy-up.
+   */
+  record UpperKey(long hostIno) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof UpperKey k && k.hostIno == hostIno;
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(hostIno);
+    }
+  }
 
   static final long ROOT_ID = 1;
 

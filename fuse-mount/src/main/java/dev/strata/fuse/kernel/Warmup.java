@@ -2,6 +2,7 @@ package dev.strata.fuse.kernel;
 
 import static dev.strata.fuse.kernel.Protocol.*;
 
+import dev.strata.host.HostFile;
 import dev.strata.host.Privileges;
 import dev.strata.union.HostDirLayer;
 import dev.strata.union.LowerLayer;
@@ -19,7 +20,8 @@ import java.util.stream.Stream;
 
 /**
  * Walks a small scratch union through a private dispatcher the way the kernel walks a fresh
- * mount: LOOKUP, OPENDIR, READDIRPLUS, RELEASEDIR, GETATTR, READLINK, FORGET.
+ * mount (LOOKUP, OPENDIR, READDIRPLUS, RELEASEDIR, GETATTR, READLINK, FORGET), then makes the
+ * changes a container's first writes make (a copy-up, names made, renamed and removed).
  *
  * <p>Why: the first requests of a mount load several hundred classes that no start-up code
  * touches (lambda forms, the engine's caches, the host calls' bindings). bin/strata records its
@@ -68,7 +70,9 @@ final class Warmup {
             layers.add(HostDirLayer.open(l));
           }
           try (UnionFs fs = UnionFs.open(layers, upper, work, new UnionOptions(privileges, false, true, true))) {
-            entries += new Warmup(new Dispatcher(fs, options), in, out).walk();
+            Warmup w = new Warmup(new Dispatcher(fs, options), in, out);
+            entries += w.walk();
+            w.change(round);
           }
         }
       }
@@ -113,6 +117,65 @@ final class Warmup {
       call(FORGET, node, b -> b.putLong(1));
     }
     return listed;
+  }
+
+  /**
+   * What a container's first writes ask: a lower file opened to write (its copy-up and its
+   * directory's, xattrs read), written, synced and closed; a directory and a file made, renamed
+   * and removed; a mode changed. Their answers are not checked: a failure (a user who may not
+   * chown, say) costs only the classes it did not load.
+   */
+  private void change(int round) {
+    long dir = lookup(ROOT_ID, "d" + round);
+    long file = lookup(dir, "f3");
+    if (file != 0) {
+      long fh = openReply(call(OPEN, file, b -> b.putInt(HostFile.O_RDWR).putInt(0)));
+      if (fh >= 0) {
+        byte[] data = "warm".getBytes(StandardCharsets.UTF_8);
+        call(WRITE, file, b -> b.putLong(fh).putLong(0).putInt(data.length).putInt(0).putLong(0).putInt(0).putInt(0)
+            .put(data));
+        call(FSYNC, file, b -> b.putLong(fh).putInt(0).putInt(0));
+        call(FLUSH, file, b -> b.putLong(fh).putInt(0).putInt(0).putLong(0));
+        call(RELEASE, file, b -> b.putLong(fh).putInt(0).putInt(0).putLong(0));
+      }
+      call(SETATTR, file, b -> b.putInt(FATTR_MODE).putInt(0).putLong(0).putLong(0).putLong(0).putLong(0)
+          .putLong(0).putLong(0).putInt(0).putInt(0).putInt(0).putInt(0100600).putInt(0).putInt(0).putInt(0)
+          .putInt(0));
+    }
+    if (dir != 0) {
+      call(MKDIR, dir, b -> b.putInt(0755).putInt(022).put(name("made")));
+      long fh = openReply(call(CREATE, dir, b -> b.putInt(HostFile.O_RDWR | HostFile.O_CREAT).putInt(0100644).putInt(022).putInt(0)
+          .put(name("new-file"))));
+      if (fh >= 0) {
+        call(RELEASE, dir, b -> b.putLong(fh).putInt(0).putInt(0).putLong(0));
+      }
+      call(RENAME, dir, b -> b.putLong(dir).put(name("new-file")).put(name("renamed")));
+      call(UNLINK, dir, b -> b.put(name("renamed")));
+      call(UNLINK, dir, b -> b.put(name("f5")));
+      call(RMDIR, dir, b -> b.put(name("made")));
+    }
+  }
+
+  /** The node of {@code name} in {@code parent}, 0 if the lookup failed. */
+  private long lookup(long parent, String name) {
+    int len = call(LOOKUP, parent, b -> b.put(name(name)));
+    return len > OUT_HEADER && out.getInt(4) == 0 ? out.getLong(OUT_HEADER) : 0;
+  }
+
+  /** The file handle of a successful OPEN or CREATE reply, -1 if it failed. */
+  private long openReply(int len) {
+    if (len <= OUT_HEADER || out.getInt(4) != 0) {
+      return -1;
+    }
+    // CREATE answers an entry before the open_out.
+    return len >= OUT_HEADER + ENTRY_OUT + OPEN_OUT ? out.getLong(OUT_HEADER + ENTRY_OUT) : out.getLong(OUT_HEADER);
+  }
+
+  private static byte[] name(String name) {
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    byte[] z = new byte[bytes.length + 1];
+    System.arraycopy(bytes, 0, z, 0, bytes.length);
+    return z;
   }
 
   /** Lists one directory as the kernel does on a fresh mount, and walks into its directories. */

@@ -11,8 +11,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The warm-up walk must really walk: a protocol or engine change that made its requests fail
- * would only be logged by a server, and the first walk of every mount would be slow again.
+ * The warm-up must really walk and change: a protocol or engine change that made its requests
+ * fail would only be logged by a server, and the first requests of every mount would be slow
+ * again.
  */
 class WarmupTest {
   /** Each directory: the files of both lowers once, a symlink from each lower, "sub", the upper's "new". */
@@ -31,7 +32,9 @@ class WarmupTest {
   private static void assertWalks(Privileges privileges) throws IOException {
     List<Path> before = scratchTrees();
     int entries = Warmup.run(privileges, KernelMountOptions.defaults("warmup-test"));
-    assertThat(entries).isEqualTo(Warmup.ROUNDS * ENTRIES_PER_WALK);
+    // Each round's changes (a copy-up, names made, renamed and removed) leave one lower file
+    // of its directory removed, which the next round's walk no longer lists.
+    assertThat(entries).isEqualTo(Warmup.ROUNDS * ENTRIES_PER_WALK - (Warmup.ROUNDS - 1));
     assertThat(scratchTrees()).as("scratch trees left behind").isSubsetOf(before);
   }
 
