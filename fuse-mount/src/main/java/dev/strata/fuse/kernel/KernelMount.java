@@ -97,6 +97,11 @@ public final class KernelMount implements Closeable {
       m.close();
       throw new IOException("interrupted while mounting " + mp, e);
     }
+    if (Boolean.parseBoolean(System.getProperty("strata.warmup", "true"))) {
+      Thread w = new Thread(() -> Warmup.run(Privileges.ofProcess(), options), "strata-warmup");
+      w.setDaemon(true);
+      w.start();
+    }
     return m;
   }
 
