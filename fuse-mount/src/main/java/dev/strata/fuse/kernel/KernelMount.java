@@ -38,6 +38,9 @@ public final class KernelMount implements Closeable {
   private volatile Throwable failure;
   private volatile boolean closed;
 
+  /** The warm-up started once the mount was live, or null. */
+  private Thread warmup;
+
   private KernelMount(UnionFs fs, Path mountPoint, FuseDevice device, Dispatcher dispatcher) {
     this.fs = fs;
     this.mountPoint = mountPoint;
@@ -98,9 +101,11 @@ public final class KernelMount implements Closeable {
       throw new IOException("interrupted while mounting " + mp, e);
     }
     if (Boolean.parseBoolean(System.getProperty("strata.warmup", "true"))) {
-      Thread w = new Thread(() -> Warmup.run(Privileges.ofProcess(), options), "strata-warmup");
-      w.setDaemon(true);
-      w.start();
+      // The paths of a container's first requests compiled before it sends them: an engine
+      // does much else between mounting and its first write (docs/mounts.md, the copy-up).
+      m.warmup = new Thread(() -> Warmup.run(Privileges.ofProcess(), options), "strata-warmup");
+      m.warmup.setDaemon(true);
+      m.warmup.start();
     }
     return m;
   }
@@ -186,6 +191,9 @@ public final class KernelMount implements Closeable {
             LOG.log(System.Logger.Level.ERROR, "FUSE connection of " + mountPoint + " could not be ended");
           }
         }
+      }
+      if (warmup != null) {
+        warmup.join(10_000); // it deletes its scratch tree when it ends
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

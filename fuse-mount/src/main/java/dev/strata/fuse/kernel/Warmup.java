@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -32,6 +34,9 @@ import java.util.stream.Stream;
  */
 final class Warmup {
   private static final System.Logger LOG = System.getLogger(Warmup.class.getName());
+  /** The scratch tree's name: this prefix, the process id, a dash and a random number. */
+  static final String PREFIX = "strata-warmup-";
+  private static final Pattern LEFT = Pattern.compile(Pattern.quote(PREFIX) + "([0-9]{1,10})-[0-9]+");
   static final int DIRS = 12;
   static final int FILES = 16;
   static final int ROUNDS = 2;
@@ -58,7 +63,8 @@ final class Warmup {
     Path scratch = null;
     int entries = 0;
     try {
-      scratch = Files.createTempDirectory(tmp(), "strata-warmup-");
+      sweep(tmp());
+      scratch = Files.createTempDirectory(tmp(), PREFIX + ProcessHandle.current().pid() + "-");
       List<Path> lowers = List.of(scratch.resolve("lower1"), scratch.resolve("lower0"));
       Path upper = Files.createDirectories(scratch.resolve("upper"));
       Path work = Files.createDirectories(scratch.resolve("work"));
@@ -84,6 +90,23 @@ final class Warmup {
       if (scratch != null) {
         delete(scratch);
       }
+    }
+  }
+
+  /**
+   * Deletes the scratch trees of processes that are gone: a server killed, or ended while its
+   * warm-up ran, leaves its tree behind.
+   */
+  private static void sweep(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        Matcher m = LEFT.matcher(p.getFileName().toString());
+        if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+          delete(p);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "no sweep of old warm-up trees in " + dir + ": " + e);
     }
   }
 

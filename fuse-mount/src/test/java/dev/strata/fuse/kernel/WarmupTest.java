@@ -29,6 +29,25 @@ class WarmupTest {
     assertWalks(Privileges.UNPRIVILEGED);
   }
 
+  @Test
+  void deletesTheTreesOfProcessesThatAreGoneAndNoOthers() throws IOException {
+    Path dir = scratchDir();
+    // A process id past pid_max (2^22) names no process.
+    Path dead = Files.createDirectories(dir.resolve(Warmup.PREFIX + 99999999 + "-42"));
+    Files.writeString(Files.createDirectories(dead.resolve("upper/d0")).resolve("f"), "left");
+    Path alive = Files.createDirectories(dir.resolve(Warmup.PREFIX + ProcessHandle.current().pid() + "-43"));
+    Path other = Files.createDirectories(dir.resolve(Warmup.PREFIX + "not-a-pid"));
+    try {
+      Warmup.run(Privileges.ofProcess(), KernelMountOptions.defaults("warmup-test"));
+      assertThat(dead).doesNotExist();
+      assertThat(alive).isDirectory();
+      assertThat(other).isDirectory();
+    } finally {
+      Files.deleteIfExists(alive);
+      Files.deleteIfExists(other);
+    }
+  }
+
   private static void assertWalks(Privileges privileges) throws IOException {
     List<Path> before = scratchTrees();
     int entries = Warmup.run(privileges, KernelMountOptions.defaults("warmup-test"));
@@ -38,10 +57,13 @@ class WarmupTest {
     assertThat(scratchTrees()).as("scratch trees left behind").isSubsetOf(before);
   }
 
-  private static List<Path> scratchTrees() throws IOException {
+  private static Path scratchDir() {
     Path shm = Path.of("/dev/shm");
-    Path dir = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
-    try (Stream<Path> s = Files.list(dir)) {
+    return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+  }
+
+  private static List<Path> scratchTrees() throws IOException {
+    try (Stream<Path> s = Files.list(scratchDir())) {
       return s.filter(p -> p.getFileName().toString().startsWith("strata-warmup-")).toList();
     }
   }
