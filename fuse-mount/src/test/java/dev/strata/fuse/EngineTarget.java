@@ -140,7 +140,9 @@ final class EngineTarget implements Target {
           long parent = parent(op.path());
           long fh;
           try {
-            fh = fs.open(regularOrFail(fs.lookup(parent, name(op.path()))), O_WRONLY);
+            long node = fs.lookup(parent, name(op.path()));
+            createInSticky(parent, node, Ctx.ROOT, op.path());
+            fh = fs.open(regularOrFail(node), O_WRONLY);
           } catch (ErrnoException e) {
             if (e.errno() != Errno.ENOENT) {
               throw e;
@@ -350,6 +352,38 @@ final class EngineTarget implements Target {
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
+    }
+  }
+
+  /**
+   * may_create_in_sticky: an open with O_CREAT of a file that exists in a sticky directory is
+   * EACCES, before O_NOFOLLOW's ELOOP, when neither the caller nor the directory's owner owns
+   * the file and the directory is world-writable (or group-writable, for the kinds that
+   * fs.protected_regular and protected_fifos at 2 guard); a regular file or FIFO is exempt
+   * while its sysctl is 0. Root too: no capability passes it.
+   */
+  private void createInSticky(long parent, long node, Ctx caller, String path) throws IOException {
+    Attr dir = fs.getattr(parent);
+    Attr a = fs.getattr(node);
+    if ((dir.mode() & 01000) == 0 || a.type() == FileType.DIRECTORY
+        || a.type() == FileType.REGULAR && PROTECTED_REGULAR == 0 || a.type() == FileType.FIFO && PROTECTED_FIFOS == 0
+        || a.uid() == dir.uid() || a.uid() == caller.uid()) {
+      return;
+    }
+    if ((dir.mode() & 0002) != 0 || (dir.mode() & 0020) != 0
+        && (a.type() == FileType.FIFO && PROTECTED_FIFOS >= 2 || a.type() == FileType.REGULAR && PROTECTED_REGULAR >= 2)) {
+      throw new ErrnoException(Errno.EACCES, path + ": another's file in a sticky directory");
+    }
+  }
+
+  private static final int PROTECTED_REGULAR = sysctl("protected_regular");
+  private static final int PROTECTED_FIFOS = sysctl("protected_fifos");
+
+  private static int sysctl(String name) {
+    try {
+      return Integer.parseInt(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/fs", name)).strip());
+    } catch (IOException | NumberFormatException e) {
+      return 0;
     }
   }
 

@@ -147,6 +147,16 @@ class KernelDifferentialTest {
         op(Op.Kind.STAT, "d1/g/h", null, 0, 0), op(Op.Kind.STAT, "d1/k", null, 0, 0), op(Op.Kind.STAT, "d1/m", null, 0, 0)));
   }
 
+  @org.junit.jupiter.api.Test
+  void anOpenWithOCreatOfAnothersSymlinkInAStickyDirectoryIsEACCES() throws Exception {
+    // Seed 133 of 300: may_create_in_sticky answers before O_NOFOLLOW's ELOOP, root or not.
+    long user = Op.USER;
+    compare(-13, List.of(op(Op.Kind.MKDIR, "k", null, 0, 0), op(Op.Kind.CHMOD, "k", null, 0, 01777),
+        op(Op.Kind.SYMLINK, null, "k/s", 1, 0).by(user), op(Op.Kind.CREATE, "k/f", null, 0, 0).by(user),
+        op(Op.Kind.WRITE, "k/s", null, 0, 0), op(Op.Kind.WRITE, "k/f", null, 3, 0), op(Op.Kind.SYMLINK, null, "k/r", 2, 0),
+        op(Op.Kind.WRITE, "k/r", null, 0, 0), op(Op.Kind.CHMOD, "k", null, 0, 0777), op(Op.Kind.WRITE, "k/s", null, 0, 0)));
+  }
+
   static Op op(Op.Kind kind, String path, String path2, long a, long b) {
     return new Op(kind, path, path2, a, b, (int) (kind == Op.Kind.RENAME ? a : 0), "some data".getBytes(StandardCharsets.UTF_8), 0);
   }
