@@ -37,14 +37,24 @@ final class TlsContexts {
   private TlsContexts() {}
 
   static SSLContext create(RegistryOptions options) throws IOException {
+    return create(options, new ClientCertNotice());
+  }
+
+  /**
+   * The TLS context for {@code options}; where it has no client certificate to give,
+   * {@code notice} records whether a server asked for one.
+   */
+  static SSLContext create(RegistryOptions options, ClientCertNotice notice) throws IOException {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
       if (!options.tlsVerify()) {
-        context.init(null, new TrustManager[] {new TrustAnything()}, new SecureRandom());
+        context.init(new KeyManager[] {notice}, new TrustManager[] {new TrustAnything()}, new SecureRandom());
       } else if (options.certDir() != null) {
-        context.init(clientKeys(options.certDir()), new TrustManager[] {withCertDir(options.certDir())}, new SecureRandom());
+        KeyManager[] keys = clientKeys(options.certDir());
+        context.init(keys != null ? keys : new KeyManager[] {notice}, new TrustManager[] {withCertDir(options.certDir())},
+            new SecureRandom());
       } else {
-        return SSLContext.getDefault();
+        context.init(new KeyManager[] {notice}, null, new SecureRandom()); // the JDK's trusted CAs
       }
       return context;
     } catch (GeneralSecurityException e) {
@@ -140,6 +150,59 @@ final class TlsContexts {
   }
 
   /** --tls-verify=false: an extended manager, so that the host name check is skipped too. */
+  /**
+   * A key manager with no key that notes when a server asks for a client certificate. Why:
+   * under TLS 1.3 a server refuses a missing client certificate only after the client's side of
+   * the handshake is done, and the JDK's client may then wait for an answer that never comes
+   * (seen as a one-minute time-out under load); knowing that the server asked, the caller can
+   * say so at once.
+   */
+  static final class ClientCertNotice extends javax.net.ssl.X509ExtendedKeyManager {
+    private volatile boolean asked;
+
+    /** Whether a server asked this context for a client certificate. */
+    boolean asked() {
+      return asked;
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+      asked = true;
+      return null;
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+      asked = true;
+      return null;
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+      return null;
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return null;
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return null;
+    }
+  }
+
   private static final class TrustAnything extends X509ExtendedTrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}

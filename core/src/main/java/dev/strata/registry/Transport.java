@@ -70,15 +70,19 @@ final class Transport {
     this.options = options;
   }
 
+  /** How long a refusal may take once a server has asked for a client certificate there is none of. */
+  private static final Duration CLIENT_CERT_GRACE = Duration.ofSeconds(5);
+
   /** Connects to {@code host} (host[:port]), checking it speaks the API at /v2/. */
   static Transport connect(String host, Credentials credentials, RegistryOptions options) throws IOException {
+    TlsContexts.ClientCertNotice notice = new TlsContexts.ClientCertNotice();
     HttpClient client = HttpClient.newBuilder()
         .followRedirects(HttpClient.Redirect.NEVER)
         .connectTimeout(CONNECT_TIMEOUT)
-        .sslContext(TlsContexts.create(options))
+        .sslContext(TlsContexts.create(options, notice))
         .build();
     Transport t = new Transport(host, client, new TokenAuth(host, credentials, client), options);
-    t.ping();
+    t.ping(notice);
     return t;
   }
 
@@ -151,12 +155,12 @@ final class Transport {
     }
   }
 
-  private void ping() throws IOException {
+  private void ping(TlsContexts.ClientCertNotice notice) throws IOException {
     HttpResponse<InputStream> r;
     if (options.tlsVerify()) {
       scheme = "https";
       try {
-        r = exchange(HttpRequest.newBuilder(uri("/v2/")).timeout(Duration.ofMinutes(1)).GET(), null);
+        r = firstAnswer(HttpRequest.newBuilder(uri("/v2/")).timeout(Duration.ofMinutes(1)).GET().build(), notice);
       } catch (IOException e) {
         throw connectError(e);
       }
@@ -210,6 +214,38 @@ final class Transport {
       r.body().close();
     } catch (IOException ignored) {
       // the answer was not wanted
+    }
+  }
+
+  /**
+   * The answer to the first request of a connection; once the server has asked for a client
+   * certificate there is none of, a refusal is expected within {@link #CLIENT_CERT_GRACE}, and
+   * no answer by then is that refusal lost (TLS 1.3 sends it after the handshake).
+   */
+  private HttpResponse<InputStream> firstAnswer(HttpRequest request, TlsContexts.ClientCertNotice notice)
+      throws IOException {
+    CompletableFuture<HttpResponse<InputStream>> answer = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+    long askedAt = 0;
+    try {
+      while (true) {
+        try {
+          return answer.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          if (notice.asked()) {
+            askedAt = askedAt == 0 ? System.nanoTime() : askedAt;
+            if (System.nanoTime() - askedAt > CLIENT_CERT_GRACE.toNanos()) {
+              answer.cancel(true);
+              throw new IOException("no answer: certificate_required (none was given)");
+            }
+          }
+        }
+      }
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException(String.valueOf(e.getCause()), e.getCause());
+    } catch (InterruptedException e) {
+      answer.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted talking to " + host);
     }
   }
 

@@ -66,4 +66,45 @@ class RegistryClientCertTest {
           .isEqualTo(StoredImage.load(Store.open(store), "tiny").descriptor());
     }
   }
+  /**
+   * A server that asks for a client certificate and then never answers (as a TLS 1.3 refusal
+   * that the JDK's client missed looks): a clear error within seconds, not a minute's time-out.
+   */
+  @Test
+  void aServerThatAsksForAClientCertificateAndNeverAnswersIsToldApartQuickly() throws Exception {
+    Path pki = Files.createDirectories(dir.resolve("pki"));
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout", pki.resolve("server.key").toString(), "-out", pki.resolve("server.crt").toString());
+    Path certs = Files.createDirectories(dir.resolve("certs"));
+    Files.copy(pki.resolve("server.crt"), certs.resolve("ca.crt"));
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    // -verify: asks for a client certificate without requiring one; no -www: it answers nothing.
+    Process server = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + port, "-verify", "1",
+        "-cert", pki.resolve("server.crt").toString(), "-key", pki.resolve("server.key").toString(), "-quiet")
+        .redirectErrorStream(true).redirectOutput(dir.resolve("s_server.log").toFile()).start();
+    try {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      while (true) {
+        try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+          break;
+        } catch (java.io.IOException e) {
+          if (System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(50);
+        }
+      }
+      Path store = dir.resolve("store");
+      // Without the notice this waited for the request's one-minute time-out and said so.
+      Strata.Run r = Strata.run(store, "pull", "--cert-dir", certs.toString(), "docker://127.0.0.1:" + port + "/a/b:c", "x");
+      assertThat(r.exit()).isEqualTo(1);
+      assertThat(r.err()).contains("asks for a client certificate", "NAME.cert", "--cert-dir");
+    } finally {
+      server.destroyForcibly().waitFor();
+    }
+  }
 }
