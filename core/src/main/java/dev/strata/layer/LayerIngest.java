@@ -197,7 +197,7 @@ public final class LayerIngest {
   private static EntryKind kindOf(TarArchiveEntry t, String raw, String path) throws UnsafeLayerException {
     String name = Paths.name(path);
     if (name.startsWith(LayerEntry.WHITEOUT_PREFIX)) {
-      if (t.isDirectory()) {
+      if (isDirectory(t, raw)) {
         throw UnsafeLayerException.entry(raw, "a whiteout must not be a directory");
       }
       if (name.equals(LayerEntry.OPAQUE_MARKER)) {
@@ -215,10 +215,11 @@ public final class LayerIngest {
       }
       return EntryKind.WHITEOUT;
     }
-    if (path.isEmpty() && !t.isDirectory()) {
+    boolean directory = isDirectory(t, raw);
+    if (path.isEmpty() && !directory) {
       throw UnsafeLayerException.entry(raw, "the layer root must be a directory");
     }
-    if (t.isDirectory()) {
+    if (directory) {
       return EntryKind.DIRECTORY;
     }
     if (t.isSymbolicLink()) {
@@ -245,6 +246,35 @@ public final class LayerIngest {
     }
     throw UnsafeLayerException.entry(raw, "unsupported tar entry type '"
         + UnsafeLayerException.printable(Names.decode(new byte[] {type})) + "'");
+  }
+
+  /**
+   * Whether an entry is a directory, as its type says: type '5', or a regular-file type with a
+   * name ending in '/' and no bytes (the old BSD convention GNU tar and Python's tarfile keep).
+   * The tar library calls every entry whose name ends in '/' a directory and reads its bytes as
+   * the next headers, where GNU tar, tarfile and umoci skip them as a file's content: such an
+   * entry with bytes would make Strata see other files than every other tool, so it is refused.
+   */
+  private static boolean isDirectory(TarArchiveEntry t, String raw) throws UnsafeLayerException {
+    byte type = t.getLinkFlag();
+    if (type == TarConstants.LF_DIR) {
+      return true;
+    }
+    boolean slash = t.getName().endsWith("/");
+    boolean fileType = type == TarConstants.LF_NORMAL || type == TarConstants.LF_OLDNORM || type == TarConstants.LF_CONTIG;
+    if (slash && fileType) {
+      if (t.getSize() != 0) {
+        throw UnsafeLayerException.entry(raw, "a file (type '" + (type == 0 ? "\\0" : String.valueOf((char) type))
+            + "') whose name ends in '/' holds " + t.getSize() + " bytes: GNU tar and umoci read them as its"
+            + " content, a reader that takes the name for a directory as more entries");
+      }
+      return true;
+    }
+    if (slash && !t.isPaxHeader() && !t.isGlobalPaxHeader() && !t.isGNULongNameEntry() && !t.isGNULongLinkEntry()) {
+      throw UnsafeLayerException.entry(raw, "an entry of type '" + UnsafeLayerException.printable(Names.decode(new byte[] {type}))
+          + "' whose name ends in '/'");
+    }
+    return false;
   }
 
   /**

@@ -96,6 +96,11 @@ class HostileLayerTest {
         refused("a whiteout of a name of 256 bytes", t -> t.whiteout("d/" + "n".repeat(256)), "a name of 260 bytes"),
         refused("a name of 256 bytes above others", t -> t.file("a/" + "n".repeat(256) + "/b", "x"),
             "a name of 256 bytes"),
+        refused("a file whose name ends in '/' and holds bytes, a tar of its own",
+            t -> t.header("etc/", '0', SMUGGLED.length).bytes(SMUGGLED).file("ok", "x"), "whose name ends in '/' holds 1024 bytes"),
+        refused("an old-style file whose name ends in '/' and holds bytes",
+            t -> t.header("etc/", (char) 0, SMUGGLED.length).bytes(SMUGGLED), "a file (type '\\0') whose name ends in '/' holds 1024 bytes"),
+        refused("a symlink whose name ends in '/'", t -> t.symlink("s/", "t"), "an entry of type '2' whose name ends in '/'"),
         refused("a symlink target of 4096 bytes", t -> t.symlink("s", "t".repeat(4096)),
             "symlink target of 4096 bytes, longer than 4095"),
         refused("two PAX headers for one entry",
@@ -109,6 +114,37 @@ class HostileLayerTest {
             "duplicate entry for path 'e\\033]0;x\\a'"),
         refused("control characters in the name are escaped",
             t -> t.file("evil\u001b[2J/../x", "x"), "entry 'evil\\033[2J/../x'"));
+  }
+
+  /** A tar member that is itself a tar replacing etc/passwd, without its end marker. */
+  private static final byte[] SMUGGLED =
+      new TarBuilder().file("etc/passwd", "root::0:0::/:/bin/sh\n").withoutEndMarker().toBytes();
+
+  /**
+   * What GNU tar and Python's tarfile make of a regular file whose name ends in '/': its bytes
+   * are its content, never more entries; with no bytes it is a directory (the old convention).
+   * Strata refuses the first (a mount would otherwise show what no other tool lists) and takes
+   * the second as they do.
+   */
+  @Test
+  void aFileNamedLikeADirectoryIsReadByItsTypeAsGnuTarReadsIt(@TempDir Path tmp)
+      throws Exception {
+    Path smuggling = tmp.resolve("smuggling.tar");
+    java.nio.file.Files.write(smuggling, new TarBuilder().header("etc/", '0', SMUGGLED.length).bytes(SMUGGLED).file("ok", "x").toBytes());
+    assertThat(TarPeers.gnuTarNames(smuggling)).containsExactly("etc", "ok");
+    assertThat(TarPeers.pythonNames(smuggling)).doesNotContain("etc/passwd").contains("ok");
+    assertRefused(new ByteArrayInputStream(java.nio.file.Files.readAllBytes(smuggling)), IngestLimits.DEFAULT,
+        "entry 'etc/': a file (type '0') whose name ends in '/' holds 1024 bytes");
+
+    Path oldStyle = tmp.resolve("old-style.tar");
+    java.nio.file.Files.write(oldStyle, new TarBuilder().header("d/", (char) 0, 0).file("d/f", "x").toBytes());
+    assertThat(TarPeers.gnuTarNames(oldStyle)).containsExactly("d", "d/f");
+    try (ObjectBatch batch = objects.batch()) {
+      LayerIngest.Result r = LayerIngest.ingest(new ByteArrayInputStream(java.nio.file.Files.readAllBytes(oldStyle)), batch,
+          LowerFiles.NONE, IngestLimits.DEFAULT);
+      assertThat(r.entries()).filteredOn(e -> e.path().equals("d")).extracting(LayerEntry::kind)
+          .containsExactly(EntryKind.DIRECTORY);
+    }
   }
 
   private static Arguments refused(String name, UnaryOperator<TarBuilder> layer, String problem) {
