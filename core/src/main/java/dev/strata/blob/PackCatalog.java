@@ -31,16 +31,23 @@ final class PackCatalog {
     return dir;
   }
 
-  /** Loads the indexes of packs added since the last call (by this or another process). */
+  /**
+   * Loads the indexes of packs added since the last call (by this or another process) and
+   * forgets the packs removed since (gc's, in another process): what a batch skips as stored
+   * must be on disk now, not when this process first looked, before it held the store's lock.
+   */
   synchronized void refresh() throws IOException {
     if (!Files.isDirectory(dir)) {
+      loaded.clear();
       return;
     }
+    java.util.Set<String> present = new java.util.HashSet<>();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path f : (Iterable<Path>) files::iterator) {
         String name = f.getFileName().toString();
         if (name.endsWith(INDEX)) {
           String pack = name.substring(0, name.length() - INDEX.length());
+          present.add(pack);
           if (!loaded.containsKey(pack)) {
             try {
               loaded.put(pack, PackIndex.parse(Files.readAllBytes(f)));
@@ -51,6 +58,7 @@ final class PackCatalog {
         }
       }
     }
+    loaded.keySet().retainAll(present);
   }
 
   /** Returns where {@code digest} is packed, or null. */

@@ -42,6 +42,39 @@ class ObjectStoreTest {
     }
   }
 
+  /**
+   * A pull's process looked at the packs before it held the store's lock; gc, in another
+   * process, removed them meanwhile. Its next batch must store those contents again, not skip
+   * them as stored (a pull beside gc lost a layer's 10,000 files that way).
+   */
+  @Test
+  void aBatchStoresAgainWhatAnotherProcessRemovedSinceThisOneLooked() throws IOException {
+    ObjectStore puller = open();
+    ObjectStore gc = open();
+    List<byte[]> contents = new java.util.ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      contents.add(("file " + i).getBytes(StandardCharsets.UTF_8));
+    }
+    try (ObjectBatch batch = puller.batch()) {
+      for (byte[] c : contents) {
+        add(batch, c);
+      }
+      batch.commit();
+    }
+    assertThat(gc.retain(java.util.Set.of(), false).objects()).hasSize(100);
+
+    List<Digest> digests = new java.util.ArrayList<>();
+    try (ObjectBatch batch = puller.batch()) {
+      for (byte[] c : contents) {
+        digests.add(add(batch, c));
+      }
+      batch.commit();
+    }
+    for (int i = 0; i < contents.size(); i++) {
+      assertThat(read(open(), digests.get(i))).isEqualTo(contents.get(i));
+    }
+  }
+
   @Test
   void smallContentsArePackedAndLargeOnesAreLoose() throws IOException {
     ObjectStore store = open();
