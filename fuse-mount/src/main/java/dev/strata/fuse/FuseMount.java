@@ -42,6 +42,9 @@ public interface FuseMount extends Closeable {
   @Override
   void close() throws IOException;
 
+  /** Starts warming up the request path in the background, where the transport does (a server's). */
+  default void startWarmUp() {}
+
   /** Mounts {@code fs} at {@code mountPoint} and returns once the mount answers. */
   static FuseMount start(UnionFs fs, Path mountPoint, MountOptions options) throws IOException {
     Path mp = mountPoint.toAbsolutePath().normalize();
@@ -70,6 +73,11 @@ public interface FuseMount extends Closeable {
       public void close() throws IOException {
         k.close();
       }
+
+      @Override
+      public void startWarmUp() {
+        k.startWarmUp();
+      }
     };
   }
 
@@ -88,6 +96,7 @@ public interface FuseMount extends Closeable {
   static void serve(UnionFs fs, Path mountPoint, MountOptions options) throws IOException, InterruptedException {
     FuseMount m = start(fs, mountPoint, options);
     MountRegistry.register(m.mountPoint());
+    m.startWarmUp();
     Thread hook = new Thread(() -> {
       try {
         m.close();

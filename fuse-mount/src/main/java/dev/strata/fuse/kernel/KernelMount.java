@@ -40,6 +40,22 @@ public final class KernelMount implements Closeable {
 
   /** The warm-up started once the mount was live, or null. */
   private Thread warmup;
+  private KernelMountOptions options;
+
+  /**
+   * Runs the warm-up on a thread of its own, for a server whose mount is live and known: the
+   * paths of a container's first requests are compiled before it sends them, as an engine does
+   * much else between mounting and its first write (docs/mounts.md, the copy-up). Started by
+   * the server after it has registered its mount, so that its CPU does not delay that.
+   */
+  public synchronized void startWarmUp() {
+    if (warmup == null && !closed && Boolean.parseBoolean(System.getProperty("strata.warmup", "true"))) {
+      KernelMountOptions o = options;
+      warmup = new Thread(() -> Warmup.run(Privileges.ofProcess(), o), "strata-warmup");
+      warmup.setDaemon(true);
+      warmup.start();
+    }
+  }
 
   private KernelMount(UnionFs fs, Path mountPoint, FuseDevice device, Dispatcher dispatcher) {
     this.fs = fs;
@@ -100,13 +116,7 @@ public final class KernelMount implements Closeable {
       m.close();
       throw new IOException("interrupted while mounting " + mp, e);
     }
-    if (Boolean.parseBoolean(System.getProperty("strata.warmup", "true"))) {
-      // The paths of a container's first requests compiled before it sends them: an engine
-      // does much else between mounting and its first write (docs/mounts.md, the copy-up).
-      m.warmup = new Thread(() -> Warmup.run(Privileges.ofProcess(), options), "strata-warmup");
-      m.warmup.setDaemon(true);
-      m.warmup.start();
-    }
+    m.options = options;
     return m;
   }
 
@@ -192,8 +202,12 @@ public final class KernelMount implements Closeable {
           }
         }
       }
-      if (warmup != null) {
-        warmup.join(10_000); // it deletes its scratch tree when it ends
+      Thread w;
+      synchronized (this) {
+        w = warmup;
+      }
+      if (w != null) {
+        w.join(10_000); // it deletes its scratch tree when it ends
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
