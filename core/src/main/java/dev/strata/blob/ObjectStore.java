@@ -239,10 +239,11 @@ public final class ObjectStore {
 
   /**
    * Removes every object not in {@code live}. A pack with no live object is deleted; a pack
-   * that is mostly dead is rewritten with its live objects. Call only under the store's
-   * exclusive lock.
+   * that is mostly dead is rewritten with its live objects, unless it holds one of {@code
+   * fixed}: objects that a running process (a mount) may read where it found them. Call only
+   * under the store's exclusive lock.
    */
-  public Removed retain(Set<Digest> live, boolean dryRun) throws IOException {
+  public Removed retain(Set<Digest> live, Set<Digest> fixed, boolean dryRun) throws IOException {
     List<Digest> removed = new ArrayList<>();
     long bytes = 0;
     for (Digest d : loose.list(stray -> { })) {
@@ -273,6 +274,9 @@ public final class ObjectStore {
       }
       if (dead.isEmpty() || (!keep.isEmpty() && deadBytes < liveBytes)) {
         continue; // rewriting a mostly live pack would cost more than the space it frees
+      }
+      if (keep.stream().anyMatch(s -> fixed.contains(s.digest()))) {
+        continue; // a mount reads from it; the next gc after the mount ends rewrites it
       }
       removed.addAll(dead);
       bytes += deadBytes;

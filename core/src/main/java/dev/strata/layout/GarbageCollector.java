@@ -1,8 +1,6 @@
 package dev.strata.layout;
 
 import com.google.common.collect.ImmutableList;
-import com.google.common.io.MoreFiles;
-import com.google.common.io.RecursiveDeleteOption;
 import dev.strata.digest.Digest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,17 +9,36 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Removes blobs, objects and layer indexes that no tag reaches, and leftovers of staging. */
+/**
+ * Removes blobs, objects and layer indexes that no tag, container or mount reaches, and
+ * leftovers of staging. Runs beside mounts (their pins keep their images) but not beside
+ * pulls, pushes and commits, which hold the store lock while they write.
+ */
 public final class GarbageCollector {
   private GarbageCollector() {}
 
-  /** What gc removed (or, in a dry run, would remove). */
-  public record Report(ImmutableList<String> removed, long bytes, boolean dryRun) {}
+  /**
+   * What gc removed (or, in a dry run, would remove), the mounts whose images it kept, and
+   * what it could not remove.
+   */
+  public record Report(ImmutableList<String> removed, long bytes, boolean dryRun, ImmutableList<String> keptForMounts,
+      ImmutableList<String> notRemoved) {}
 
-  /** Collects garbage; with {@code dryRun} only reports. Runs under the exclusive store lock. */
+  /** Collects garbage; with {@code dryRun} only reports. Waits as long as it takes for the lock. */
   public static Report run(Store store, boolean dryRun) throws IOException {
-    try (Store.Lock lock = store.exclusive()) {
-      Reachability live = Reachability.of(store);
+    return run(store, dryRun, null);
+  }
+
+  /**
+   * Collects garbage under the exclusive store lock, waiting for it at most {@code timeout}
+   * (null: as long as it takes; a {@link StoreBusyException} names who holds it).
+   */
+  public static Report run(Store store, boolean dryRun, java.time.Duration timeout) throws IOException {
+    try (Store.Lock lock = store.exclusive(timeout)) {
+      List<Pins.Live> pins = Pins.collect(store, dryRun);
+      Reachability live = Reachability.of(store, pins.stream().map(Pins.Live::manifest).toList());
+      // A mount reads its objects where they were when it looked: those stay where they are.
+      Reachability pinned = Reachability.ofManifests(store, pins.stream().map(Pins.Live::manifest).toList());
       List<String> removed = new ArrayList<>();
       long bytes = 0;
       for (Digest d : store.blobs().list(stray -> { })) {
@@ -41,23 +58,28 @@ public final class GarbageCollector {
           }
         }
       }
-      var objects = store.objects().retain(live.objects, dryRun);
+      var objects = store.objects().retain(live.objects, pinned.objects, dryRun);
       objects.objects().forEach(d -> removed.add("object " + d));
       bytes += objects.bytes();
       if (!dryRun) {
         pruneOrigins(store, live);
       }
-      // Nothing else runs while gc holds the lock exclusively, so all of tmp/ is leftovers of
-      // interrupted writes.
-      try (Stream<Path> leftovers = Files.list(store.tmp())) {
+      // No pull, push or commit runs while gc holds the lock exclusively, so all of tmp/ but the
+      // staging directories of live processes (mounts among them) is leftovers of interrupted writes.
+      List<String> notRemoved = new ArrayList<>();
+      try (Stream<Path> leftovers = Files.list(store.tmp().getParent())) {
         for (Path p : (Iterable<Path>) leftovers::iterator) {
-          removed.add("staging leftover " + store.root().relativize(p));
-          if (!dryRun) {
-            MoreFiles.deleteRecursively(p, RecursiveDeleteOption.ALLOW_INSECURE);
+          if (!StagingSessions.isSession(p.getFileName().toString())) {
+            removed.add("staging leftover " + store.root().relativize(p));
+            if (!dryRun) {
+              StagingSessions.removeTree(p, notRemoved);
+            }
           }
         }
       }
-      return new Report(ImmutableList.copyOf(removed), bytes, dryRun);
+      return new Report(ImmutableList.copyOf(removed), bytes, dryRun,
+          pins.stream().map(p -> p.holder()).distinct().collect(ImmutableList.toImmutableList()),
+          ImmutableList.copyOf(notRemoved));
     }
   }
 

@@ -10,6 +10,7 @@ import dev.strata.layer.LayerEntry;
 import dev.strata.layer.LayerIndex;
 import java.io.IOException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -23,7 +24,8 @@ final class Reachability {
   final Set<Digest> layers = new HashSet<>();
   final Set<Digest> objects = new HashSet<>();
 
-  static Reachability of(Store store) throws IOException {
+  /** What the tags, containers and {@code pinned} manifests keep alive. */
+  static Reachability of(Store store, List<Descriptor> pinned) throws IOException {
     Reachability r = new Reachability();
     for (Descriptor d : store.readIndex().manifests()) {
       r.visitManifest(store, d, 0);
@@ -32,7 +34,25 @@ final class Reachability {
     for (Containers.Container c : new Containers(store).list()) {
       r.visitManifest(store, c.manifest(), 0);
     }
-    for (Digest diffId : r.layers) {
+    for (Descriptor d : pinned) {
+      r.visitManifest(store, d, 0);
+    }
+    r.visitLayers(store);
+    return r;
+  }
+
+  /** What {@code manifests} alone keep alive. */
+  static Reachability ofManifests(Store store, List<Descriptor> manifests) throws IOException {
+    Reachability r = new Reachability();
+    for (Descriptor d : manifests) {
+      r.visitManifest(store, d, 0);
+    }
+    r.visitLayers(store);
+    return r;
+  }
+
+  private void visitLayers(Store store) {
+    for (Digest diffId : layers) {
       if (!store.layers().contains(diffId)) {
         continue;
       }
@@ -40,14 +60,13 @@ final class Reachability {
         LayerIndex index = store.layers().read(diffId);
         for (LayerEntry e : index.entries()) {
           if (e.object() != null) {
-            r.objects.add(e.object());
+            objects.add(e.object());
           }
         }
       } catch (IOException e) {
         // a damaged index keeps nothing alive; fsck names it
       }
     }
-    return r;
   }
 
   private void visitManifest(Store store, Descriptor d, int depth) throws IOException {

@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
 /**
  * A Strata store. Its root is a valid OCI image layout, so skopeo and umoci read it as one;
  * beside the layout it keeps {@code layers/} (one metadata index per layer), {@code objects/}
- * (file contents by sha256, shared by all layers), {@code containers/}, {@code tmp/} and locks.
+ * (file contents by sha256, shared by all layers), {@code containers/}, {@code pins/} (images in
+ * use by mounts), {@code tmp/} (a staging directory per process) and locks.
  *
  * <p>Blobs, objects and indexes are content-addressed and written atomically, so concurrent
  * pulls need only a shared lock; index.json is rewritten under its own exclusive lock, and gc
@@ -38,7 +39,7 @@ public final class Store {
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,254}");
 
   private final Path root;
-  private final Path tmp;
+  private final Path tmpRoot;
   private final ContentStore blobs;
   private final ObjectStore objects;
   private final LayerIndexes layers;
@@ -48,7 +49,8 @@ public final class Store {
 
   private Store(Path root) throws IOException {
     this.root = root;
-    this.tmp = root.resolve("tmp");
+    this.tmpRoot = root.resolve("tmp");
+    Path tmp = StagingSessions.own(tmpRoot);
     this.blobs = ContentStore.flat(root.resolve("blobs"), tmp);
     this.objects = ObjectStore.open(root.resolve("objects"), tmp);
     this.layers = new LayerIndexes(root.resolve("layers"), tmp);
@@ -69,18 +71,17 @@ public final class Store {
   }
 
   private void initialize() throws IOException {
-    Files.createDirectories(tmp);
     Files.createDirectories(root.resolve("blobs").resolve(Digest.SHA256));
     Files.createDirectories(root.resolve("objects"));
     Files.createDirectories(root.resolve("layers"));
     Files.createDirectories(root.resolve("containers"));
     Path layout = root.resolve("oci-layout");
     if (!Files.exists(layout)) {
-      Durability.writeAtomically(layout, tmp, OCI_LAYOUT.getBytes(StandardCharsets.UTF_8));
+      Durability.writeAtomically(layout, tmp(), OCI_LAYOUT.getBytes(StandardCharsets.UTF_8));
     }
     Path index = root.resolve("index.json");
     if (!Files.exists(index)) {
-      try (StoreLock.Held held = indexLock.exclusive(null)) {
+      try (StoreLock.Held held = indexLock.exclusive(null, null)) {
         if (!Files.exists(index)) {
           writeIndex(new ImageIndex(null, ImmutableList.of(), ImmutableMap.of()));
         }
@@ -99,9 +100,17 @@ public final class Store {
     return root;
   }
 
-  /** Returns the staging directory, on the store's filesystem. */
+  /**
+   * Returns this process's staging directory, on the store's filesystem: what is left in it when
+   * the process dies is removed by the next process that takes the store lock.
+   */
   public Path tmp() {
-    return tmp;
+    return StagingSessions.own(tmpRoot);
+  }
+
+  /** Returns the directory of logs that outlive the process that started them (mount servers'). */
+  public Path logs() throws IOException {
+    return Files.createDirectories(root.resolve("logs"));
   }
 
   /** Returns the OCI blobs. */
@@ -127,14 +136,44 @@ public final class Store {
 
   /** Takes the store lock shared: for pulls, pushes and reads, which may run side by side. */
   public Lock shared() throws IOException {
-    StoreLock.Held held = lock.shared(notices);
+    StoreLock.Held held = lock.shared(notices, null);
+    sweepStaging();
     return held::close;
   }
 
   /** Takes the store lock exclusively: for gc and repair, which must run alone. */
   public Lock exclusive() throws IOException {
-    StoreLock.Held held = lock.exclusive(notices);
+    return exclusive(null);
+  }
+
+  /**
+   * Takes the store lock exclusively, giving up after {@code timeout} (null: waits as long as it
+   * takes) with a {@link StoreBusyException} that names the processes holding it.
+   */
+  public Lock exclusive(java.time.Duration timeout) throws IOException {
+    StoreLock.Held held = lock.exclusive(notices, timeout);
+    sweepStaging();
     return held::close;
+  }
+
+  /**
+   * Keeps image {@code manifest} and everything it reaches from gc for as long as the returned
+   * pin is held, without holding the store lock: for a mount, which uses an image for hours.
+   * {@code holder} says who holds it (gc names it). Take it while holding {@link #shared()},
+   * after resolving the image: gc cannot run between the two.
+   */
+  public Lock pin(Descriptor manifest, String holder) throws IOException {
+    return Pins.hold(this, manifest, holder);
+  }
+
+  /** Removes what dead processes left in tmp/, saying what it could not remove. */
+  private void sweepStaging() throws IOException {
+    StagingSessions.Swept swept = StagingSessions.sweep(tmpRoot);
+    if (notices != null) {
+      for (String kept : swept.kept()) {
+        notices.println("strata: cannot remove staging leftover " + kept);
+      }
+    }
   }
 
   /**
@@ -143,8 +182,8 @@ public final class Store {
    * written. Taken under the shared store lock, so its file in {@code tmp/} outlives it until gc.
    */
   public Lock indexing(Digest diffId) throws IOException {
-    StoreLock.Held held = StoreLock.of(tmp.resolve("index-" + diffId.algorithm() + "-" + diffId.hex() + ".lock"))
-        .exclusive(notices);
+    StoreLock.Held held = StoreLock.of(tmpRoot.resolve("index-" + diffId.algorithm() + "-" + diffId.hex() + ".lock"))
+        .exclusive(notices, null);
     return held::close;
   }
 
@@ -197,7 +236,7 @@ public final class Store {
     if (!blobs.contains(manifest.digest())) {
       throw new IOException("cannot tag " + name + ": manifest " + manifest.digest() + " is not in the store");
     }
-    try (StoreLock.Held held = indexLock.exclusive(notices)) {
+    try (StoreLock.Held held = indexLock.exclusive(notices, null)) {
       ImageIndex index = readIndex();
       List<Descriptor> kept = new ArrayList<>();
       for (Descriptor d : index.manifests()) {
@@ -214,7 +253,7 @@ public final class Store {
 
   /** Removes tag {@code name}; returns the descriptor it pointed at, if it existed. */
   public Optional<Descriptor> untag(String name) throws IOException {
-    try (StoreLock.Held held = indexLock.exclusive(notices)) {
+    try (StoreLock.Held held = indexLock.exclusive(notices, null)) {
       ImageIndex index = readIndex();
       List<Descriptor> kept = new ArrayList<>();
       Descriptor removed = null;
@@ -238,6 +277,6 @@ public final class Store {
   }
 
   private void writeIndex(ImageIndex index) throws IOException {
-    Durability.writeAtomically(root.resolve("index.json"), tmp, ImageJson.write(index));
+    Durability.writeAtomically(root.resolve("index.json"), tmp(), ImageJson.write(index));
   }
 }

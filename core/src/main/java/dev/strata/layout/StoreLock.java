@@ -1,5 +1,6 @@
 package dev.strata.layout;
 
+import dev.strata.host.LockHolders;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -7,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -42,13 +44,16 @@ final class StoreLock {
     return LOCKS.computeIfAbsent(file.toAbsolutePath().normalize(), StoreLock::new);
   }
 
-  /** Takes the lock shared (many holders), waiting for an exclusive holder to finish. */
-  Held shared(PrintStream waitingNotice) throws IOException {
+  /**
+   * Takes the lock shared (many holders), waiting for an exclusive holder to finish; with a
+   * {@code timeout}, no longer than that.
+   */
+  Held shared(PrintStream waitingNotice, Duration timeout) throws IOException {
     threads.readLock().lock();
     try {
       synchronized (this) {
         if (sharedHolders == 0) {
-          shared = acquire(true, waitingNotice);
+          shared = acquire(true, waitingNotice, timeout);
         }
         sharedHolders++;
       }
@@ -67,13 +72,17 @@ final class StoreLock {
     };
   }
 
-  /** Takes the lock exclusively, waiting for every other holder to finish. */
-  Held exclusive(PrintStream waitingNotice) throws IOException {
+  /**
+   * Takes the lock exclusively, waiting for every other holder to finish; with a {@code
+   * timeout}, no longer than that (threads of this JVM are waited for without one: they hold the
+   * lock for one command's step).
+   */
+  Held exclusive(PrintStream waitingNotice, Duration timeout) throws IOException {
     threads.writeLock().lock();
     FileLock lock;
     try {
       synchronized (this) {
-        lock = acquire(false, waitingNotice);
+        lock = acquire(false, waitingNotice, timeout);
       }
     } catch (IOException | RuntimeException e) {
       threads.writeLock().unlock();
@@ -87,18 +96,37 @@ final class StoreLock {
     };
   }
 
-  private FileLock acquire(boolean isShared, PrintStream waitingNotice) throws IOException {
+  private FileLock acquire(boolean isShared, PrintStream waitingNotice, Duration timeout) throws IOException {
     FileChannel opened = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
         StandardOpenOption.WRITE);
     try {
       FileLock lock = opened.tryLock(0, Long.MAX_VALUE, isShared);
-      if (lock == null) {
-        if (waitingNotice != null) {
-          waitingNotice.println("waiting for another strata process to release " + file);
-        }
-        lock = opened.lock(0, Long.MAX_VALUE, isShared);
+      if (lock != null) {
+        return lock;
       }
-      return lock;
+      if (waitingNotice != null) {
+        waitingNotice.println("strata: waiting for the lock " + file + ", " + LockHolders.describe(file)
+            + (timeout == null ? "" : " (for at most " + timeout.toSeconds() + " s)"));
+      }
+      if (timeout == null) {
+        return opened.lock(0, Long.MAX_VALUE, isShared);
+      }
+      // fcntl has no timed wait; a poll a few times a second costs nothing beside a wait of seconds.
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(Math.min(200, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted waiting for " + file);
+        }
+        lock = opened.tryLock(0, Long.MAX_VALUE, isShared);
+        if (lock != null) {
+          return lock;
+        }
+      }
+      throw new StoreBusyException("gave up after " + timeout.toSeconds() + " s waiting for the lock " + file + ", "
+          + LockHolders.describe(file));
     } catch (IOException | RuntimeException e) {
       opened.close();
       throw e;

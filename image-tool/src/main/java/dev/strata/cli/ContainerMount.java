@@ -17,22 +17,24 @@ import java.nio.file.Path;
 
 /**
  * An image of the store as a union: its layers read in place from the store, and the upper of
- * a container (none when read-only). Holds what must stay held while the union is open: the
- * store's shared lock (gc waits; pulls do not) and the container (no second mount or commit).
+ * a container (none when read-only). Holds what must stay held while the union is open: a pin
+ * on the image (gc keeps it and leaves its objects where they are, without waiting for the
+ * union to close) and the container (no second mount or commit). The store lock is held only
+ * while the image is looked up, indexed and pinned.
  */
 final class ContainerMount implements AutoCloseable {
   final StoredImage image;
   final Containers.Container container;
   final UnionFs fs;
-  private final Store.Lock storeLock;
+  private final Store.Lock pin;
   private final Containers.InUse inUse;
 
-  private ContainerMount(StoredImage image, Containers.Container container, UnionFs fs, Store.Lock storeLock,
+  private ContainerMount(StoredImage image, Containers.Container container, UnionFs fs, Store.Lock pin,
       Containers.InUse inUse) {
     this.image = image;
     this.container = container;
     this.fs = fs;
-    this.storeLock = storeLock;
+    this.pin = pin;
     this.inUse = inUse;
   }
 
@@ -43,9 +45,9 @@ final class ContainerMount implements AutoCloseable {
    */
   static ContainerMount open(Store store, String imageName, String name, boolean readOnly, PrintWriter err)
       throws IOException {
-    Store.Lock lock = store.shared();
     Containers.InUse inUse = null;
-    try {
+    Store.Lock pin = null;
+    try (Store.Lock lock = store.shared()) {
       Containers containers = new Containers(store);
       StoredImage image;
       Containers.Container c = null;
@@ -61,16 +63,20 @@ final class ContainerMount implements AutoCloseable {
       if (c != null) {
         inUse = containers.use(c);
       }
+      pin = store.pin(image.descriptor(), (c != null ? "container " + c.name() + " of " : "") + "image " + image.name()
+          + (readOnly ? ", read-only" : ""));
       indexStored(store, image, err);
       UnionOptions options = new UnionOptions(Privileges.ofProcess(), readOnly, true, true);
       UnionFs fs = UnionFs.open(StoreLayer.ofImage(store, image), c == null ? null : c.upper(),
           c == null ? null : c.work(), options);
-      return new ContainerMount(image, c, fs, lock, inUse);
+      return new ContainerMount(image, c, fs, pin, inUse);
     } catch (IOException | RuntimeException e) {
+      if (pin != null) {
+        pin.close();
+      }
       if (inUse != null) {
         inUse.close();
       }
-      lock.close();
       throw e;
     }
   }
@@ -113,7 +119,7 @@ final class ContainerMount implements AutoCloseable {
           inUse.close();
         }
       } finally {
-        storeLock.close();
+        pin.close();
       }
     }
   }

@@ -9,9 +9,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code strata gc [--dry-run]}: frees what no image name reaches. */
+/**
+ * {@code strata gc [--dry-run] [--timeout SECONDS]}: frees what no image name, container or
+ * mount reaches. Mounts do not hold it up; pulls, pushes and commits do, and it names them.
+ */
 @Command(name = "gc", mixinStandardHelpOptions = true,
-    description = "Remove blobs, file objects and layer indexes that no image name reaches.")
+    description = "Remove blobs, file objects and layer indexes that no image name, container or mount reaches.")
 final class GcCommand implements Callable<Integer> {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
@@ -22,10 +25,24 @@ final class GcCommand implements Callable<Integer> {
   @Option(names = {"-v", "--verbose"}, description = "Name every piece removed.")
   boolean verbose;
 
+  @Option(names = "--timeout", paramLabel = "SECONDS",
+      description = "Give up if the store is still busy (a pull, push or commit) after this long (default: wait).")
+  Integer timeout;
+
   @Override
   public Integer call() throws Exception {
-    GarbageCollector.Report report = GarbageCollector.run(root.openStore(), dryRun);
+    if (timeout != null && timeout < 0) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--timeout must be 0 or more seconds");
+    }
+    GarbageCollector.Report report = GarbageCollector.run(root.openStore(), dryRun,
+        timeout == null ? null : java.time.Duration.ofSeconds(timeout));
     PrintWriter out = spec.commandLine().getOut();
+    for (String mount : report.keptForMounts()) {
+      out.println("kept what a mount uses: " + mount);
+    }
+    for (String left : report.notRemoved()) {
+      spec.commandLine().getErr().println("strata: gc: could not remove " + left);
+    }
     if (verbose || dryRun) {
       report.removed().forEach(r -> out.println((dryRun ? "would remove " : "removed ") + r));
     }

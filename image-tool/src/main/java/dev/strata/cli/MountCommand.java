@@ -54,7 +54,7 @@ final class MountCommand implements Callable<Integer> {
     // message rather than a line in the server's log; the server takes the container itself.
     Path log;
     try (ContainerMount m = ContainerMount.open(store, image, container, readOnly, spec.commandLine().getErr())) {
-      log = container != null ? m.container.dir().resolve("mount.log") : store.tmp().resolve("mount-ro.log");
+      log = container != null ? m.container.dir().resolve("mount.log") : store.logs().resolve("mount-ro.log");
     }
     List<String> args = new ArrayList<>(List.of("--store", store.root().toString(), "mount", image, mp.toString(),
         "--foreground"));

@@ -20,4 +20,16 @@ final class RootListing {
         "%y %m %U %G - %l %P\\n", ")", "-o", "-printf", "%y %m %U %G %s %l %P\\n"));
     return out.lines().sorted().toList();
   }
+
+  /**
+   * Returns {@link #of} followed by the sha256 of every regular file: reading each file whole,
+   * so a file whose bytes the store lost fails here, as it would for a program.
+   */
+  static List<String> withContents(Path root) throws IOException, InterruptedException {
+    String sums = Commands.run(List.of("sh", "-c",
+        "cd \"$1\" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum", "sh", root.toString()));
+    List<String> all = new java.util.ArrayList<>(of(root));
+    all.addAll(sums.lines().toList());
+    return all;
+  }
 }
