@@ -79,12 +79,13 @@ public final class LayerIngest {
       // The library carries the data; every field of an entry is the guard's reading of the
       // raw headers (ISO-8859-1 only keeps the library from failing on names not UTF-8).
       TarArchiveInputStream reader = new TarArchiveInputStream(guard, StandardCharsets.ISO_8859_1.name());
+      InputStream data = new TarLibraryErrors(reader, guard);
       TarArchiveEntry tarEntry;
       while ((tarEntry = nextEntry(reader, guard)) != null) {
         if (entries.size() >= limits.maxEntries()) {
           throw new UnsafeLayerException("layer has more than " + limits.maxEntries() + " entries, the configured limit");
         }
-        add(tarEntry, reader, guard.current());
+        add(tarEntry, reader, data, guard.current());
       }
       // The DiffID covers the whole uncompressed stream, end-of-archive padding included; the
       // guard sees it too, for what may follow the end-of-archive blocks.
@@ -98,11 +99,11 @@ public final class LayerIngest {
         throw new UnsafeLayerException("truncated or corrupt zstd stream: " + e.getMessage(), e);
       }
       if (e.getMessage() != null && e.getMessage().contains("Truncated")) {
-        throw new UnsafeLayerException("truncated layer stream " + guard.position() + ": " + e.getMessage(), e);
+        throw new UnsafeLayerException("truncated layer stream: " + guard.position() + ": " + e.getMessage(), e);
       }
       throw e;
     } catch (IllegalArgumentException e) {
-      throw new UnsafeLayerException("corrupt tar stream " + guard.position() + ": " + e.getMessage(), e);
+      throw new UnsafeLayerException("corrupt tar stream: " + guard.position() + ": " + e.getMessage(), e);
     }
     if (ahead != null) {
       return new Result(ahead.sha256AtEnd(), ahead.countAtEnd(), ImmutableList.copyOf(entries));
@@ -110,27 +111,22 @@ public final class LayerIngest {
     return new Result(digesting.digest(), digesting.count(), ImmutableList.copyOf(entries));
   }
 
-  /**
-   * Returns the tar library's next entry. The guard below it has checked every header the
-   * library reads, so what the library still refuses is named as the guard names it: after
-   * which entry (or at which byte), and the library's own words for the field.
-   */
+  /** Returns the tar library's next entry, what it refuses in its own words named as the guard names it. */
   private static TarArchiveEntry nextEntry(TarArchiveInputStream reader, TarHeaderGuard guard) throws IOException {
     try {
       return reader.getNextEntry();
-    } catch (UnsafeLayerException | java.io.EOFException | java.util.zip.ZipException e) {
-      throw e;
     } catch (IOException | IllegalArgumentException e) {
-      if (e.getClass().getName().startsWith("com.github.luben.zstd")) {
-        throw e;
+      if (!guard.sourceFailed()) {
+        // The library parses PAX records as they come: let the guard read the header whole and
+        // refuse it in its words, if it would.
+        guard.finishMetadata();
       }
-      guard.finishMetadata();
-      throw new UnsafeLayerException("tar header " + guard.position() + ": the tar library cannot read it: "
-          + e.getMessage(), e);
+      throw TarLibraryErrors.named(e, guard);
     }
   }
 
-  private void add(TarArchiveEntry t, TarArchiveInputStream reader, TarEntryHeader h) throws IOException {
+  private void add(TarArchiveEntry t, TarArchiveInputStream reader, InputStream data, TarEntryHeader h)
+      throws IOException {
     if (h == null || h.type() != (char) (t.getLinkFlag() & 0xff)) {
       // Cannot happen while the guard follows the blocks as the library does; if it ever did,
       // the entry's fields and its data would come from different headers.
@@ -164,11 +160,18 @@ public final class LayerIngest {
         if (!reader.canReadEntryData(t)) {
           throw UnsafeLayerException.entry(raw, "content cannot be read (unsupported sparse format)");
         }
-        if (!t.isSparse() && t.getSize() != h.size()) {
+        if (t.isSparse()) {
+          List<long[]> pieces = new ArrayList<>();
+          t.getSparseHeaders().forEach(p -> pieces.add(new long[] {p.getOffset(), p.getNumbytes()}));
+          String problem = SparseMaps.problem(pieces, t.getRealSize());
+          if (problem != null) {
+            throw h.refused("its sparse map: " + problem);
+          }
+        } else if (t.getSize() != h.size()) {
           throw h.refused("the tar library reads its size as " + t.getSize() + " bytes, the headers say " + h.size());
         }
         size = t.isSparse() ? t.getRealSize() : h.size();
-        object = objects.add(reader, size);
+        object = objects.add(data, size);
       }
       case SYMLINK -> {
         link = h.link();
@@ -204,7 +207,7 @@ public final class LayerIngest {
       case WHITEOUT, OPAQUE -> {
         if (h.size() > 0) {
           // Content of a whiteout means nothing; read past it, do not store it.
-          reader.skip(h.size());
+          data.skip(h.size());
         }
       }
       default -> { }

@@ -64,6 +64,8 @@ final class TarHeaderGuard extends FilterInputStream {
   private final Map<String, byte[]> global = new LinkedHashMap<>();
   private long globalBytes;
   private TarEntryHeader current;
+  /** Whether the stream below failed: such an error is the reader's, not the layer's. */
+  private boolean sourceFailed;
 
   TarHeaderGuard(InputStream in, int maxHeaderBytes) {
     super(in);
@@ -75,9 +77,20 @@ final class TarHeaderGuard extends FilterInputStream {
     return current;
   }
 
-  /** Names where the stream is, for a message about what went wrong there: the last entry, or the offset. */
+  /** Returns whether a read of the stream below this guard has failed. */
+  boolean sourceFailed() {
+    return sourceFailed;
+  }
+
+  /**
+   * Names where the tar library was when it failed: the metadata header whose data it was
+   * reading, else the entry whose header passed last, else the byte.
+   */
   String position() {
-    return current != null ? "after " + current.where() : "at byte " + offset;
+    if (capturing != null) {
+      return TarHeader.where(null, capturing.at()) + " ('" + capturing.type() + "')";
+    }
+    return current != null ? current.where() : "tar stream at byte " + offset;
   }
 
   /**
@@ -94,7 +107,7 @@ final class TarHeaderGuard extends FilterInputStream {
 
   @Override
   public int read() throws IOException {
-    int b = in.read();
+    int b = source(() -> in.read());
     if (b >= 0) {
       observe(new byte[] {(byte) b}, 0, 1);
     } else {
@@ -105,13 +118,28 @@ final class TarHeaderGuard extends FilterInputStream {
 
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
-    int n = in.read(b, off, len);
+    int n = source(() -> in.read(b, off, len));
     if (n > 0) {
       observe(b, off, n);
     } else if (n < 0) {
       checkEnd();
     }
     return n;
+  }
+
+  /** A read of the stream below. */
+  @FunctionalInterface
+  private interface SourceRead {
+    int read() throws IOException;
+  }
+
+  private int source(SourceRead read) throws IOException {
+    try {
+      return read.read();
+    } catch (IOException e) {
+      sourceFailed = true;
+      throw e;
+    }
   }
 
   @Override
@@ -247,12 +275,18 @@ final class TarHeaderGuard extends FilterInputStream {
           throw new UnsafeLayerException("global PAX headers of more than " + maxHeaderBytes + " bytes in all");
         }
         Map<String, byte[]> records = PaxRecords.parse(body, h.at());
+        SparseMaps.checkRecords(records, TarHeader.where(null, h.at()));
         if (records.containsKey("size")) {
           throw new UnsafeLayerException(TarHeader.where(null, h.at()) + ": a global PAX header sets the size of every entry");
         }
         global.putAll(records);
       }
-      default -> pendingPax = PaxRecords.parse(body, h.at());
+      default -> {
+        pendingPax = PaxRecords.parse(body, h.at());
+        byte[] name = pendingPax.containsKey("GNU.sparse.name") ? pendingPax.get("GNU.sparse.name")
+            : pendingPax.get("path");
+        SparseMaps.checkRecords(pendingPax, TarHeader.where(name == null ? null : Names.decode(name), h.at()));
+      }
     }
   }
 

@@ -169,6 +169,19 @@ class TarDifferentialTest {
         refused("a global PAX header that is not records", "byte 0", "PAX record", tar(paxBody('g', "7 a=b\nxx"),
             HeaderBlock.ustar("p", '0', 1).with("p"))),
 
+        same("a sparse file in PAX format 0.1", tar(pax('x', "GNU.sparse.size", "1541", "GNU.sparse.numblocks", "2",
+            "GNU.sparse.map", "0,512,1536,5", "GNU.sparse.name", "sp"),
+            HeaderBlock.ustar("GNUSparseFile.0/sp", '0', 517).with("a".repeat(512) + "bbbbb"))),
+        refused("a sparse piece that is not whole blocks", "entry 'sp'", "sparse map", tar(pax('x', "GNU.sparse.size",
+            "20", "GNU.sparse.numblocks", "2", "GNU.sparse.map", "0,5,15,5", "GNU.sparse.name", "sp"),
+            HeaderBlock.ustar("GNUSparseFile.0/sp", '0', 10).with("aaaaabbbbb"))),
+        refused("a sparse map that goes backwards", "entry 'sp'", "sparse map", tar(pax('x', "GNU.sparse.size",
+            "1536", "GNU.sparse.numblocks", "2", "GNU.sparse.map", "1024,512,0,512", "GNU.sparse.name", "sp"),
+            HeaderBlock.ustar("GNUSparseFile.0/sp", '0', 1024).with("a".repeat(512) + "b".repeat(512)))),
+        refused("a sparse map that is not numbers", "entry 'sp'", "GNU.sparse.map", tar(pax('x', "GNU.sparse.size",
+            "20", "GNU.sparse.numblocks", "1", "GNU.sparse.map", "0,x", "GNU.sparse.name", "sp"),
+            HeaderBlock.ustar("GNUSparseFile.0/sp", '0', 5).with("aaaaa"))),
+
         // Numbers: octal as GNU tar reads it, base-256, and what neither is.
         refused("a negative size in base-256", "entry 'neg'", "size", tar(HeaderBlock.ustar("neg", '0', 0)
             .base256(Field.SIZE, -512).bytes())),
