@@ -8,15 +8,12 @@ import dev.strata.host.Names;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Reads one layer's uncompressed tar stream once: checks every entry, stores every regular
@@ -79,32 +76,34 @@ public final class LayerIngest {
     InputStream stream = digesting != null ? digesting : limited;
     TarHeaderGuard guard = new TarHeaderGuard(stream, limits.maxHeaderBytes());
     try {
-      // ISO-8859-1: one char per byte, so a name from a ustar or GNU header keeps its bytes (see
-      // text()); PAX values are taken from the raw header the guard keeps.
+      // The library carries the data; every field of an entry is the guard's reading of the
+      // raw headers (ISO-8859-1 only keeps the library from failing on names not UTF-8).
       TarArchiveInputStream reader = new TarArchiveInputStream(guard, StandardCharsets.ISO_8859_1.name());
+      InputStream data = new TarLibraryErrors(reader, guard);
       TarArchiveEntry tarEntry;
-      while ((tarEntry = reader.getNextEntry()) != null) {
+      while ((tarEntry = nextEntry(reader, guard)) != null) {
         if (entries.size() >= limits.maxEntries()) {
           throw new UnsafeLayerException("layer has more than " + limits.maxEntries() + " entries, the configured limit");
         }
-        add(tarEntry, reader, guard.currentRecords());
+        add(tarEntry, reader, data, guard.current());
       }
-      // The DiffID covers the whole uncompressed stream, end-of-archive padding included.
-      stream.transferTo(OutputStreamHolder.NULL);
+      // The DiffID covers the whole uncompressed stream, end-of-archive padding included; the
+      // guard sees it too, for what may follow the end-of-archive blocks.
+      guard.transferTo(OutputStreamHolder.NULL);
     } catch (UnsafeLayerException e) {
       throw e;
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
       throw new UnsafeLayerException("truncated or corrupt layer stream: " + e.getMessage(), e);
-    } catch (IllegalArgumentException e) {
-      throw new UnsafeLayerException("corrupt tar stream: " + e.getMessage(), e);
     } catch (IOException e) {
       if (e.getClass().getName().startsWith("com.github.luben.zstd")) {
         throw new UnsafeLayerException("truncated or corrupt zstd stream: " + e.getMessage(), e);
       }
       if (e.getMessage() != null && e.getMessage().contains("Truncated")) {
-        throw new UnsafeLayerException("truncated layer stream: " + e.getMessage(), e);
+        throw new UnsafeLayerException("truncated layer stream: " + guard.position() + ": " + e.getMessage(), e);
       }
       throw e;
+    } catch (IllegalArgumentException e) {
+      throw new UnsafeLayerException("corrupt tar stream: " + guard.position() + ": " + e.getMessage(), e);
     }
     if (ahead != null) {
       return new Result(ahead.sha256AtEnd(), ahead.countAtEnd(), ImmutableList.copyOf(entries));
@@ -112,14 +111,34 @@ public final class LayerIngest {
     return new Result(digesting.digest(), digesting.count(), ImmutableList.copyOf(entries));
   }
 
-  private void add(TarArchiveEntry t, TarArchiveInputStream reader, Map<String, byte[]> records) throws IOException {
-    // A sparse file of PAX format 0.1 or 1.0 has a made-up path; its name is GNU.sparse.name.
-    String raw = text(records, records.containsKey("GNU.sparse.name") ? "GNU.sparse.name" : "path", t.getName());
+  /** Returns the tar library's next entry, what it refuses in its own words named as the guard names it. */
+  private static TarArchiveEntry nextEntry(TarArchiveInputStream reader, TarHeaderGuard guard) throws IOException {
+    try {
+      return reader.getNextEntry();
+    } catch (IOException | IllegalArgumentException e) {
+      if (!guard.sourceFailed()) {
+        // The library parses PAX records as they come: let the guard read the header whole and
+        // refuse it in its words, if it would.
+        guard.finishMetadata();
+      }
+      throw TarLibraryErrors.named(e, guard);
+    }
+  }
+
+  private void add(TarArchiveEntry t, TarArchiveInputStream reader, InputStream data, TarEntryHeader h)
+      throws IOException {
+    if (h == null || h.type() != (char) (t.getLinkFlag() & 0xff)) {
+      // Cannot happen while the guard follows the blocks as the library does; if it ever did,
+      // the entry's fields and its data would come from different headers.
+      throw new UnsafeLayerException("tar header " + (h == null ? "at the start" : h.where())
+          + ": the tar library read another header there (type '" + (char) t.getLinkFlag() + "')");
+    }
+    String raw = h.name();
     String path = EntryNames.normalize(raw);
     if (positions.containsKey(path)) {
       throw UnsafeLayerException.entry(raw, "duplicate entry for path '" + UnsafeLayerException.printable(path) + "'");
     }
-    EntryKind kind = kindOf(t, raw, path);
+    EntryKind kind = EntryTypes.kindOf(h, path);
     checkParents(raw, path, kind.isWhiteout());
     if (!kind.isWhiteout()) {
       if (kind != EntryKind.DIRECTORY && impliedDirs.contains(path)) {
@@ -141,11 +160,21 @@ public final class LayerIngest {
         if (!reader.canReadEntryData(t)) {
           throw UnsafeLayerException.entry(raw, "content cannot be read (unsupported sparse format)");
         }
-        size = t.isSparse() ? t.getRealSize() : t.getSize();
-        object = objects.add(reader, size);
+        if (t.isSparse()) {
+          List<long[]> pieces = new ArrayList<>();
+          t.getSparseHeaders().forEach(p -> pieces.add(new long[] {p.getOffset(), p.getNumbytes()}));
+          String problem = SparseMaps.problem(pieces, t.getRealSize());
+          if (problem != null) {
+            throw h.refused("its sparse map: " + problem);
+          }
+        } else if (t.getSize() != h.size()) {
+          throw h.refused("the tar library reads its size as " + t.getSize() + " bytes, the headers say " + h.size());
+        }
+        size = t.isSparse() ? t.getRealSize() : h.size();
+        object = objects.add(data, size);
       }
       case SYMLINK -> {
-        link = text(records, "linkpath", t.getLinkName());
+        link = h.link();
         if (link == null || link.isEmpty()) {
           throw UnsafeLayerException.entry(raw, "symlink without a target");
         }
@@ -159,7 +188,7 @@ public final class LayerIngest {
         }
       }
       case HARDLINK -> {
-        link = EntryNames.normalizeLinkTarget(raw, text(records, "linkpath", t.getLinkName()));
+        link = EntryNames.normalizeLinkTarget(raw, h.link());
         checkParents(raw, link, false);
         LayerEntry target = linkTarget(raw, link);
         object = target.object();
@@ -176,105 +205,19 @@ public final class LayerIngest {
         }
       }
       case WHITEOUT, OPAQUE -> {
-        if (t.getSize() > 0) {
+        if (h.size() > 0) {
           // Content of a whiteout means nothing; read past it, do not store it.
-          reader.skip(t.getSize());
+          data.skip(h.size());
         }
       }
       default -> { }
     }
-    FileTime mtime = t.getLastModifiedTime();
-    Instant instant = mtime == null ? Instant.EPOCH : mtime.toInstant();
-    LayerEntry entry = new LayerEntry(path, kind, t.getMode() & 07777, t.getLongUserId(), t.getLongGroupId(),
-        text(records, "uname", t.getUserName()), text(records, "gname", t.getGroupName()), instant.getEpochSecond(), instant.getNano(), size, link,
-        (kind == EntryKind.CHAR_DEVICE || kind == EntryKind.BLOCK_DEVICE) ? t.getDevMajor() : 0,
-        (kind == EntryKind.CHAR_DEVICE || kind == EntryKind.BLOCK_DEVICE) ? t.getDevMinor() : 0,
-        object, group, PaxRecords.xattrs(records));
+    boolean device = kind == EntryKind.CHAR_DEVICE || kind == EntryKind.BLOCK_DEVICE;
+    LayerEntry entry = new LayerEntry(path, kind, h.mode() & 07777, h.uid(), h.gid(), h.uname(), h.gname(),
+        h.mtimeSeconds(), h.mtimeNanos(), size, link, device ? h.devMajor() : 0, device ? h.devMinor() : 0,
+        object, group, PaxRecords.xattrs(h.records()));
     positions.put(path, entries.size());
     entries.add(entry);
-  }
-
-  private static EntryKind kindOf(TarArchiveEntry t, String raw, String path) throws UnsafeLayerException {
-    String name = Paths.name(path);
-    if (name.startsWith(LayerEntry.WHITEOUT_PREFIX)) {
-      if (isDirectory(t, raw)) {
-        throw UnsafeLayerException.entry(raw, "a whiteout must not be a directory");
-      }
-      if (name.equals(LayerEntry.OPAQUE_MARKER)) {
-        return EntryKind.OPAQUE;
-      }
-      String target = name.substring(LayerEntry.WHITEOUT_PREFIX.length());
-      if (target.isEmpty()) {
-        throw UnsafeLayerException.entry(raw, "whiteout names no file ('.wh.' alone)");
-      }
-      if (target.equals(".") || target.equals("..")) {
-        throw UnsafeLayerException.entry(raw, "whiteout of '" + target + "'");
-      }
-      if (target.startsWith(LayerEntry.WHITEOUT_PREFIX)) {
-        throw UnsafeLayerException.entry(raw, "unsupported AUFS metadata entry");
-      }
-      return EntryKind.WHITEOUT;
-    }
-    boolean directory = isDirectory(t, raw);
-    if (path.isEmpty() && !directory) {
-      throw UnsafeLayerException.entry(raw, "the layer root must be a directory");
-    }
-    if (directory) {
-      return EntryKind.DIRECTORY;
-    }
-    if (t.isSymbolicLink()) {
-      return EntryKind.SYMLINK;
-    }
-    if (t.isLink()) {
-      return EntryKind.HARDLINK;
-    }
-    if (t.isCharacterDevice()) {
-      return EntryKind.CHAR_DEVICE;
-    }
-    if (t.isBlockDevice()) {
-      return EntryKind.BLOCK_DEVICE;
-    }
-    if (t.isFIFO()) {
-      return EntryKind.FIFO;
-    }
-    // The tar library calls every type it does not know a file (volume labels, multi-volume
-    // continuations, dump directories); only the types that really hold a file's bytes are one.
-    byte type = t.getLinkFlag();
-    if (type == TarConstants.LF_NORMAL || type == TarConstants.LF_OLDNORM || type == TarConstants.LF_CONTIG
-        || type == TarConstants.LF_GNUTYPE_SPARSE) {
-      return EntryKind.FILE;
-    }
-    throw UnsafeLayerException.entry(raw, "unsupported tar entry type '"
-        + UnsafeLayerException.printable(Names.decode(new byte[] {type})) + "'");
-  }
-
-  /**
-   * Whether an entry is a directory, as its type says: type '5', or a regular-file type with a
-   * name ending in '/' and no bytes (the old BSD convention GNU tar and Python's tarfile keep).
-   * The tar library calls every entry whose name ends in '/' a directory and reads its bytes as
-   * the next headers, where GNU tar, tarfile and umoci skip them as a file's content: such an
-   * entry with bytes would make Strata see other files than every other tool, so it is refused.
-   */
-  private static boolean isDirectory(TarArchiveEntry t, String raw) throws UnsafeLayerException {
-    byte type = t.getLinkFlag();
-    if (type == TarConstants.LF_DIR) {
-      return true;
-    }
-    boolean slash = t.getName().endsWith("/");
-    boolean fileType = type == TarConstants.LF_NORMAL || type == TarConstants.LF_OLDNORM || type == TarConstants.LF_CONTIG;
-    if (slash && fileType) {
-      if (t.getSize() != 0) {
-        throw UnsafeLayerException.entry(raw, "a file (type '" + (type == 0 ? "\\0" : String.valueOf((char) type))
-            + "') whose name ends in '/' holds " + t.getSize() + " bytes: GNU tar and umoci read them as its"
-            + " content, a reader that takes the name for a directory as more entries");
-      }
-      return true;
-    }
-    if (slash && !t.isPaxHeader() && !t.isGlobalPaxHeader() && !t.isGNULongNameEntry() && !t.isGNULongLinkEntry()) {
-      throw UnsafeLayerException.entry(raw, "an entry of type '" + UnsafeLayerException.printable(Names.decode(new byte[] {type}))
-          + "' whose name ends in '/'");
-    }
-    return false;
   }
 
   /**
@@ -326,20 +269,6 @@ public final class LayerIngest {
   private static LayerEntry withGroup(LayerEntry e, int group) {
     return new LayerEntry(e.path(), e.kind(), e.mode(), e.uid(), e.gid(), e.uname(), e.gname(), e.mtimeSeconds(),
         e.mtimeNanos(), e.size(), e.linkTarget(), e.devMajor(), e.devMinor(), e.object(), group, e.xattrs());
-  }
-
-  /**
-   * Returns a name-like field of the entry as {@link Names} carries it: the PAX record's raw
-   * bytes if there is one (POSIX makes them UTF-8 unless {@code hdrcharset=BINARY}; either way
-   * the bytes are the name, as GNU tar and Go's archive/tar keep them), else the header's
-   * bytes, which the tar library gave as ISO-8859-1 chars.
-   */
-  private static String text(Map<String, byte[]> records, String key, String fromHeader) {
-    byte[] pax = records.get(key);
-    if (pax != null) {
-      return Names.decode(pax);
-    }
-    return fromHeader == null ? null : Names.decode(fromHeader.getBytes(StandardCharsets.ISO_8859_1));
   }
 
   /** Holder for a discarding stream. */

@@ -3,9 +3,9 @@ package dev.strata.layer;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import dev.strata.image.Compression;
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.zip.GZIPInputStream;
 
 /** Opens a layer blob as its uncompressed tar stream, trusting its bytes over its label. */
 public final class LayerStreams {
@@ -41,8 +41,45 @@ public final class LayerStreams {
     }
     return switch (actual) {
       case NONE -> in;
-      case GZIP -> new GZIPInputStream(in, BUFFER);
-      case ZSTD -> new BufferedInputStream(new ZstdInputStreamNoFinalizer(in), BUFFER);
+      case GZIP -> new GzipMembers(in);
+      case ZSTD -> new BufferedInputStream(new ZstdErrors(new ZstdInputStreamNoFinalizer(in)), BUFFER);
     };
+  }
+
+  /**
+   * Names a zstd decoder's failure as a refused layer. The decoder reads frame after frame, as
+   * {@code zstd -d} does, and fails as it does on anything after the last frame that is not one
+   * (skippable frames are frames); it cannot tell where, so the message says what it may be.
+   */
+  private static final class ZstdErrors extends FilterInputStream {
+    ZstdErrors(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return in.read();
+      } catch (IOException e) {
+        throw refused(e);
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return in.read(b, off, len);
+      } catch (IOException e) {
+        throw refused(e);
+      }
+    }
+
+    private static IOException refused(IOException e) {
+      if (e instanceof UnsafeLayerException || !e.getClass().getName().startsWith("com.github.luben.zstd")) {
+        return e;
+      }
+      return new UnsafeLayerException("truncated or corrupt zstd stream, or bytes after its last frame that are not"
+          + " a zstd frame (zstd -d, and so GNU tar, refuses them): " + e.getMessage(), e);
+    }
   }
 }

@@ -23,11 +23,13 @@ final class PaxRecords {
   private PaxRecords() {}
 
   /**
-   * Returns the records of {@code pax} in order, keys in {@link Names}' form; a later record of
-   * a key replaces an earlier one, as readers apply them. Null or malformed input gives what
-   * could be read before the damage.
+   * Returns the records of {@code pax}, the data of the PAX header at byte {@code at}, in order,
+   * keys in {@link Names}' form; a later record of a key replaces an earlier one, as readers
+   * apply them. Null gives none. Data that is not records from end to end is refused: GNU tar
+   * refuses it, Python's tarfile and the tar library keep what they could read before the
+   * damage, each its own part.
    */
-  static Map<String, byte[]> parse(byte[] pax) {
+  static Map<String, byte[]> parse(byte[] pax, long at) throws UnsafeLayerException {
     Map<String, byte[]> out = new LinkedHashMap<>();
     if (pax == null) {
       return out;
@@ -35,27 +37,32 @@ final class PaxRecords {
     int pos = 0;
     while (pos < pax.length) {
       int space = indexOf(pax, (byte) ' ', pos);
-      if (space < 0) {
-        break;
+      String length = space < 0 ? "" : new String(pax, pos, space - pos, StandardCharsets.ISO_8859_1);
+      if (!length.matches("[0-9]{1,9}")) {
+        throw malformed(at, pos, "its length '" + UnsafeLayerException.printable(length.isEmpty()
+            ? Names.decode(pax, pos, Math.min(20, pax.length - pos)) : length) + "' is not a number");
       }
-      int length;
-      try {
-        length = Integer.parseInt(new String(pax, pos, space - pos, StandardCharsets.US_ASCII));
-      } catch (NumberFormatException e) {
-        break;
+      int end = pos + Integer.parseInt(length);
+      if (end > pax.length || end <= space + 1) {
+        throw malformed(at, pos, "its length " + length + " does not fit the " + (pax.length - pos)
+            + " bytes left in the header");
       }
-      int end = pos + length;
-      if (length <= 0 || end > pax.length || pax[end - 1] != '\n') {
-        break;
+      if (pax[end - 1] != '\n') {
+        throw malformed(at, pos, "it does not end in a newline where its length " + length + " says");
       }
       int eq = indexOf(pax, (byte) '=', space + 1);
-      if (eq < 0 || eq >= end) {
-        break;
+      if (eq < 0 || eq >= end - 1 || eq == space + 1) {
+        throw malformed(at, pos, "it is not KEY=VALUE");
       }
       out.put(Names.decode(pax, space + 1, eq - space - 1), Arrays.copyOfRange(pax, eq + 1, end - 1));
       pos = end;
     }
     return out;
+  }
+
+  private static UnsafeLayerException malformed(long at, int pos, String problem) {
+    return new UnsafeLayerException("tar header at byte " + at + ": the PAX record at byte " + pos
+        + " of its data is malformed: " + problem);
   }
 
   /**

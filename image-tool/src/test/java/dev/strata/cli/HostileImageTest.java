@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.strata.blob.ContentStore;
 import dev.strata.image.MediaType;
 import dev.strata.image.json.ImageJson;
+import dev.strata.layer.TarBuilder;
 import dev.strata.layout.Store;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -101,6 +102,40 @@ class HostileImageTest {
       Strata.run(store, "umount", mp.toString()).assertOk();
     }
     assertThat(seen).isEqualTo(RootListing.of(bundle.resolve("rootfs"))).hasSize(5);
+  }
+
+  /**
+   * Layers the tar library used to refuse in its own words, without the entry ("Unable to parse
+   * long from string value", "Entry size is negative"), or that it read otherwise than GNU tar:
+   * a pull names the layer, the entry (or the header's byte) and the field.
+   */
+  static Stream<Arguments> unreadableHeaders() throws Exception {
+    byte[] smuggled = new TarBuilder().file("etc/passwd", "root::0:0::/:/bin/sh\n").withoutEndMarker().toBytes();
+    byte[] good = new TarBuilder().file("a", "a").toBytes();
+    return Stream.of(
+        Arguments.of(Named.of("a PAX uid that is not a number", new TarBuilder().file("a", "a")
+            .paxRecord("uid", "abc").file("p", "x").toBytes()), null,
+            "entry 'p' (tar header at byte 2048): its PAX record uid='abc' is not a decimal number"),
+        Arguments.of(Named.of("a directory with a size and a tar as its data", new TarBuilder()
+            .header("d/", '5', smuggled.length).bytes(smuggled).toBytes()), null,
+            "entry 'd/' (tar header at byte 0): a directory (type '5') whose size says 1024 bytes"),
+        Arguments.of(Named.of("garbage after the end of the gzip stream", good),
+            java.util.Arrays.copyOf(OciLayouts.gzip(good), OciLayouts.gzip(good).length + 4),
+            "bytes after the gzip stream, from byte " + OciLayouts.gzip(good).length
+                + ", are neither another gzip member nor zeros"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("unreadableHeaders")
+  void headersEveryReaderReadsOtherwiseAreRefusedNamingLayerEntryAndField(byte[] tar, byte[] blob, String problem)
+      throws Exception {
+    if (blob != null) {
+      blob[blob.length - 1] = 'x';
+    }
+    Path layout = OciLayouts.write(dir.resolve("img"), "bad", List.of(tar), List.of(blob != null ? blob
+        : OciLayouts.gzip(tar)), MediaType.OCI_LAYER_GZIP);
+
+    pullFails(layout, "layer " + layerOf(layout) + ": " + problem);
   }
 
   /** The digest of the one layer of the image of {@code layout}. */
