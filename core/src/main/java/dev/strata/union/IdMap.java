@@ -119,6 +119,11 @@ public final class IdMap {
     return ranges;
   }
 
+  /** Whether {@code stored} has a shown id of its own (every id has in the identity). */
+  public boolean mapsStored(long stored) {
+    return ranges.isEmpty() || ranges.stream().anyMatch(r -> r.holdsStored(stored));
+  }
+
   /** The id the mount shows for {@code stored}: {@link #OVERFLOW_ID} when no range holds it. */
   public long shown(long stored) {
     if (ranges.isEmpty()) {

@@ -29,6 +29,8 @@ class IdMapTest {
     assertThat(ROOTLESS.stored(0)).isEmpty();
     assertThat(ROOTLESS.stored(999)).isEmpty();
     assertThat(ROOTLESS.stored(165536)).isEmpty();
+    assertThat(ROOTLESS.mapsStored(65536)).isTrue();
+    assertThat(ROOTLESS.mapsStored(65537)).isFalse();
   }
 
   @Test
