@@ -10,6 +10,7 @@ import dev.strata.image.ImageConfig;
 import dev.strata.layout.Containers;
 import dev.strata.layout.Store;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = "Run a command in a container of an image: a user namespace, podman's default capabilities, "
-        + "no new privileges, masked kernel paths and no network unless asked (runc on a strata mount).")
+        + "seccomp, no new privileges, masked kernel paths and no network unless asked (runc on a strata mount).")
 final class RunCommand implements Callable<Integer> {
   private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -74,7 +75,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--security-opt", paramLabel = "OPT",
       description = "no-new-privileges[=true|false]: whether setuid programs and file capabilities give nothing (default "
-          + "true, false with --privileged).")
+          + "true, false with --privileged); seccomp=unconfined|PROFILE: the seccomp filter (default containers-common's "
+          + "/usr/share/containers/seccomp.json, as podman's; none with --privileged).")
   List<String> securityOpts = new ArrayList<>();
 
   @Override
@@ -82,7 +84,7 @@ final class RunCommand implements Callable<Integer> {
     if (!network.equals("host") && !network.equals("none")) {
       throw new IllegalArgumentException("--network " + network + ": expected none or host");
     }
-    boolean noNewPrivileges = noNewPrivileges();
+    Security security = security();
     SortedSet<String> bounding = Capabilities.bounding();
     SortedSet<String> caps = Capabilities.merge(privileged ? bounding : Capabilities.PODMAN_DEFAULT, capAdd, capDrop,
         bounding);
@@ -100,7 +102,7 @@ final class RunCommand implements Callable<Integer> {
       ImageUser who = ImageUser.resolve(m.fs, user != null ? user : config.user());
       String hostname = container != null ? container : "strata";
       Sandbox sandbox = new Sandbox(argv(config), env(config, who, hostname), workingDir(config), hostname, who, caps,
-          userCaps, noNewPrivileges, privileged, network.equals("host"), readOnly, ids);
+          userCaps, security.noNewPrivileges(), security.seccomp(), privileged, network.equals("host"), readOnly, ids);
       FuseMount mount = FuseMount.start(m.fs, Files.createDirectory(run.rootfs()), m.mountOptions(readOnly));
       try {
         code = sandbox.run(run.rootfs(), run.path());
@@ -114,19 +116,28 @@ final class RunCommand implements Callable<Integer> {
     return code;
   }
 
-  private boolean noNewPrivileges() {
+  /** What --security-opt asks for: no_new_privs, and the seccomp profile (null: none). */
+  private record Security(boolean noNewPrivileges, Path seccomp) {}
+
+  private Security security() {
     boolean nnp = !privileged;
+    Path seccomp = privileged ? null : Sandbox.PODMAN_SECCOMP;
     for (String o : securityOpts) {
       String v = o.toLowerCase(Locale.ROOT);
       if (v.equals("no-new-privileges") || v.equals("no-new-privileges=true")) {
         nnp = true;
       } else if (v.equals("no-new-privileges=false")) {
         nnp = false;
+      } else if (v.equals("seccomp=unconfined")) {
+        seccomp = null;
+      } else if (v.startsWith("seccomp=") && o.length() > "seccomp=".length()) {
+        seccomp = Path.of(o.substring("seccomp=".length()));
       } else {
-        throw new IllegalArgumentException("--security-opt " + o + ": strata run knows no-new-privileges[=true|false]");
+        throw new IllegalArgumentException("--security-opt " + o
+            + ": strata run knows no-new-privileges[=true|false] and seccomp=unconfined|PROFILE");
       }
     }
-    return nnp;
+    return new Security(nnp, seccomp);
   }
 
   private List<String> argv(ImageConfig config) {

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * container is root of a user namespace of its own (not the host's uid_map), holds podman's
  * default capabilities (containers-common's containers.conf, decoded by capsh, is the oracle),
  * cannot gain privileges through setuid files, cannot write /proc/sys (the host's core_pattern
- * stays), finds podman's masked paths empty, cannot mount, and has no network but lo. The
+ * stays), finds podman's masked paths empty, cannot mount, has no network but lo, and runs
+ * under containers-common's seccomp filter as podman applies it. The
  * image's User runs the command; files it makes look owned by its ids inside and are
  * committed with them (GNU tar reads the layer). The flags that ask for more give it. As root.
  */
@@ -41,6 +42,7 @@ class RunIsolationTest {
 
   @TempDir static Path shared;
   private static Path store;
+  private static boolean debianPulled;
 
   @TempDir Path dir;
 
@@ -291,10 +293,7 @@ class RunIsolationTest {
   void newPrivilegesOnlyWhenAsked() throws Exception {
     assertThat(status(ok(sh("tiny", "cat /proc/self/status", "--security-opt", "no-new-privileges=false")),
         "NoNewPrivs")).isEqualTo("0");
-    Path debian = TestImages.debian();
-    org.junit.jupiter.api.Assumptions.assumeTrue(debian != null,
-        "the Debian image (coreutils, which keep a setuid bit's rights) is built by scripts/test.sh");
-    Strata.run(store, "pull", "oci:" + debian + ":minbase", "debian").assertOk();
+    debian("coreutils, which keep a setuid bit's rights");
     ok(StrataProcess.exec(store, Map.of(), "run", "--name", "suid", "debian", "--", "/bin/sh", "-c",
         "cp /bin/cat /usr/local/bin/suid-cat && chmod 4755 /usr/local/bin/suid-cat"));
     String script = "suid-cat /proc/self/status";
@@ -306,6 +305,40 @@ class RunIsolationTest {
         "no-new-privileges=false", "debian", "--", "/bin/sh", "-c", script));
     assertThat(asked).containsPattern("(?m)^Uid:\\s+65534\\s+0\\s+0"); // the setuid file's owner: the container's root
     Strata.run(store, "rm", "suid").assertOk();
+  }
+
+  /** Pulls the Debian image once; the test is skipped where it was not built. */
+  private static synchronized void debian(String why) throws Exception {
+    Path debian = TestImages.debian();
+    org.junit.jupiter.api.Assumptions.assumeTrue(debian != null,
+        "the Debian image (" + why + ") is built by scripts/test.sh");
+    if (!debianPulled) {
+      Strata.run(store, "pull", "oci:" + debian + ":minbase", "debian").assertOk();
+      debianPulled = true;
+    }
+  }
+
+  @Test
+  void theSeccompFilterIsContainersCommonsAsPodmanAppliesIt() throws Exception {
+    assertThat(status(ok(sh("tiny", "cat /proc/self/status")), "Seccomp")).isEqualTo("2");
+    assertThat(status(ok(sh("tiny", "cat /proc/self/status", "--security-opt", "seccomp=unconfined")), "Seccomp"))
+        .isEqualTo("0");
+    assertThat(status(ok(sh("tiny", "cat /proc/self/status", "--privileged")), "Seccomp")).isEqualTo("0");
+    Commands.Result r = sh("tiny", "true", "--security-opt", "seccomp=" + dir.resolve("none.json"));
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).contains("the seccomp profile " + dir.resolve("none.json") + " is missing");
+
+    // What the profile says, through perl's syscall(): move_pages is refused by a rule of its
+    // own (EPERM), add_key by the default action (ENOSYS); without the filter both reach the kernel.
+    debian("perl, to make any system call");
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.arch").equals("amd64"),
+        "the system call numbers below are x86-64's");
+    String calls = "perl -e 'for ([279, \"move_pages\"], [248, \"add_key\"]) { my ($n, $name) = @$_; "
+        + "print syscall($n, 0, 0, 0, 0, 0, 0) == -1 ? \"$name: $!\\n\" : \"$name: done\\n\" }'";
+    assertThat(ok(sh("debian", calls)).lines().toList())
+        .containsExactly("move_pages: Operation not permitted", "add_key: Function not implemented");
+    assertThat(ok(sh("debian", calls, "--security-opt", "seccomp=unconfined")).lines().toList())
+        .containsExactly("move_pages: done", "add_key: Bad address");
   }
 
   @Test

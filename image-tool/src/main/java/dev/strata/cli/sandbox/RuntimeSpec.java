@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.union.IdMap;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.List;
 /**
  * A {@link Sandbox} as an OCI runtime spec (config.json), built as podman 4.3 builds one for
  * {@code podman run} (its specgen and runtime-tools' defaults): the same mounts, namespaces,
- * masked and read-only paths and capability sets.
+ * masked and read-only paths, capability sets and seccomp filter.
  */
 final class RuntimeSpec {
   /**
@@ -30,7 +31,7 @@ final class RuntimeSpec {
 
   private RuntimeSpec() {}
 
-  static ObjectNode of(Sandbox s, Path rootfs) {
+  static ObjectNode of(Sandbox s, Path rootfs) throws IOException {
     ObjectNode spec = JSON.createObjectNode();
     spec.put("ociVersion", "1.0.2");
     spec.set("process", process(s));
@@ -51,6 +52,9 @@ final class RuntimeSpec {
     }
     if (!s.ids().isHost()) {
       ns.addObject().put("type", "user");
+    }
+    if (s.seccomp() != null) {
+      linux.set("seccomp", SeccompProfile.forContainer(s.seccomp(), s.capabilities()));
     }
     if (!s.privileged()) {
       strings(linux.putArray("maskedPaths"), MASKED);

@@ -17,14 +17,19 @@ import java.util.SortedSet;
  * @param userCapabilities the capabilities a user other than root holds: those asked for by
  *     {@code --cap-add}, as podman gives them (ambient, so that they survive exec)
  * @param noNewPrivileges set no_new_privs: setuid files and file capabilities give nothing
+ * @param seccomp the seccomp profile, in the format of containers-common's seccomp.json; null
+ *     for none
  * @param privileged no masked or read-only kernel paths, /sys writable
  * @param hostNetwork the host's network namespace; else one of its own holding only lo
  * @param readOnly the root filesystem is mounted read-only
  * @param ids its user namespace, the host's for none
  */
 public record Sandbox(List<String> args, List<String> env, String cwd, String hostname, ImageUser user,
-    SortedSet<String> capabilities, SortedSet<String> userCapabilities, boolean noNewPrivileges, boolean privileged,
-    boolean hostNetwork, boolean readOnly, UserNamespace ids) {
+    SortedSet<String> capabilities, SortedSet<String> userCapabilities, boolean noNewPrivileges, Path seccomp,
+    boolean privileged, boolean hostNetwork, boolean readOnly, UserNamespace ids) {
+  /** The seccomp profile podman uses, containers-common's. */
+  public static final Path PODMAN_SECCOMP = SeccompProfile.PODMAN_DEFAULT;
+
   public Sandbox {
     args = List.copyOf(args);
     env = List.copyOf(env);
