@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # demo.sh - the main job, end to end: build a sample busybox image, pull it into a fresh store,
-# run a shell in a container of it (bubblewrap on a strata FUSE mount), commit what the shell
+# run a shell in a container of it (runc on a strata FUSE mount), commit what the shell
 # changed as a new image, show what its new layer holds, mount that image and look at it, and hand
 # the store to umoci.
 set -euo pipefail

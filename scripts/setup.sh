@@ -5,11 +5,13 @@ set -euo pipefail
 
 # Build: a JDK 17 and Maven. Tests and fixtures: umoci and skopeo (the peers used as oracles),
 # busybox-static and debootstrap (to build sample images), tar/gzip/zstd, the FUSE pieces, and a
-# real registry (docker-registry, with htpasswd and openssl for its auth and TLS modes).
+# real registry (docker-registry, with htpasswd and openssl for its auth and TLS modes). strata run:
+# runc, and uidmap's newuidmap for rootless ranges; its tests read podman's defaults from
+# containers-common and decode capabilities with libcap2-bin's capsh.
 PACKAGES=(openjdk-17-jdk-headless maven umoci skopeo busybox-static debootstrap tar gzip zstd
-  coreutils findutils curl ca-certificates attr xfsprogs libfuse2 fuse3 fuse-overlayfs bubblewrap
+  coreutils findutils curl ca-certificates attr xfsprogs libfuse2 fuse3 fuse-overlayfs runc uidmap
   util-linux bsdutils diffutils mount jq docker-registry apache2-utils openssl python3 e2fsprogs
-  btrfs-progs)
+  btrfs-progs golang-github-containers-common libcap2-bin)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

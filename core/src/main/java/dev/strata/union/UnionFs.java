@@ -34,6 +34,7 @@ public final class UnionFs implements Closeable {
   private final DirOps dirOps;
   private final InodeOps inodeOps;
   private final FileOps fileOps;
+  private final CallerIds ids;
   private final ConcurrentHashMap<Long, ImmutableList<DirEntry>> openDirs = new ConcurrentHashMap<>();
   private final AtomicLong nextDirHandle = new AtomicLong(1);
 
@@ -44,6 +45,7 @@ public final class UnionFs implements Closeable {
     this.inodeOps = new InodeOps(stack, copyUp);
     this.dirOps = new DirOps(stack, lookup, copyUp, inodeOps);
     this.fileOps = new FileOps(stack, copyUp);
+    this.ids = new CallerIds(stack.options);
   }
 
   /**
@@ -197,17 +199,19 @@ public final class UnionFs implements Closeable {
     }
   }
 
+  /** The attributes of {@code node}, its owner shown through the options' id maps. */
   public Attr getattr(long node) throws IOException {
     stack.namespace.readLock().lock();
     try {
-      return inodeOps.getattr(stack.node(node));
+      return ids.shown(inodeOps.getattr(stack.node(node)));
     } finally {
       stack.namespace.readLock().unlock();
     }
   }
 
+  /** Changes {@code node}; an owner given is taken through the options' id maps, as is the one answered. */
   public Attr setattr(long node, SetAttr change) throws IOException {
-    return inodeOps.setattr(node(node), change);
+    return ids.shown(inodeOps.setattr(node(node), ids.stored(change)));
   }
 
   public String readlink(long node) throws IOException {
@@ -219,9 +223,13 @@ public final class UnionFs implements Closeable {
     }
   }
 
-  /** Creates a file of the type in {@code mode} (regular, directory, fifo, socket, device). */
+  /**
+   * Creates a file of the type in {@code mode} (regular, directory, fifo, socket, device), owned
+   * by {@code ctx} taken through the options' id maps (as for every create below).
+   */
   public long mknod(long parent, String name, int mode, int rdevMajor, int rdevMinor, Ctx ctx) throws IOException {
-    return withWriteLock(() -> counted(dirOps.create(stack.node(parent), name, mode, rdevMajor, rdevMinor, ctx)));
+    Ctx owner = ids.stored(ctx);
+    return withWriteLock(() -> counted(dirOps.create(stack.node(parent), name, mode, rdevMajor, rdevMinor, owner)));
   }
 
   public long mkdir(long parent, String name, int mode, Ctx ctx) throws IOException {
@@ -229,7 +237,8 @@ public final class UnionFs implements Closeable {
   }
 
   public long symlink(long parent, String name, String target, Ctx ctx) throws IOException {
-    return withWriteLock(() -> counted(dirOps.symlink(stack.node(parent), name, target, ctx)));
+    Ctx owner = ids.stored(ctx);
+    return withWriteLock(() -> counted(dirOps.symlink(stack.node(parent), name, target, owner)));
   }
 
   public long link(long node, long newParent, String newName) throws IOException {

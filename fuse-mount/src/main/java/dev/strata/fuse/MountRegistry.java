@@ -20,12 +20,21 @@ public final class MountRegistry {
   private MountRegistry() {}
 
   static Path dir() {
+    return runtimeDirectory().resolve("mounts");
+  }
+
+  /**
+   * Strata's directory for what lives only while processes run: {@code /run/strata} as root,
+   * {@code $XDG_RUNTIME_DIR/strata} otherwise (else {@code strata-USER} in the temporary
+   * directory).
+   */
+  public static Path runtimeDirectory() {
     String runtime = System.getenv("XDG_RUNTIME_DIR");
     if (MountOptions.isRoot() || runtime == null || runtime.isEmpty()) {
-      return MountOptions.isRoot() ? Path.of("/run/strata/mounts")
-          : Path.of(System.getProperty("java.io.tmpdir"), "strata-" + System.getProperty("user.name"), "mounts");
+      return MountOptions.isRoot() ? Path.of("/run/strata")
+          : Path.of(System.getProperty("java.io.tmpdir"), "strata-" + System.getProperty("user.name"));
     }
-    return Path.of(runtime, "strata", "mounts");
+    return Path.of(runtime, "strata");
   }
 
   private static Path fileOf(Path mountPoint) {

@@ -8,6 +8,7 @@ import dev.strata.layout.Containers;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
 import dev.strata.transfer.Puller;
+import dev.strata.union.IdMap;
 import dev.strata.union.StoreLayer;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
@@ -45,6 +46,15 @@ final class ContainerMount implements AutoCloseable {
    */
   static ContainerMount open(Store store, String imageName, String name, boolean readOnly, PrintWriter err)
       throws IOException {
+    return open(store, imageName, name, readOnly, err, IdMap.IDENTITY, IdMap.IDENTITY);
+  }
+
+  /**
+   * As {@link #open(Store, String, String, boolean, PrintWriter)}, the union showing and taking
+   * owners through {@code uids} and {@code gids}: a container's user namespace maps.
+   */
+  static ContainerMount open(Store store, String imageName, String name, boolean readOnly, PrintWriter err,
+      IdMap uids, IdMap gids) throws IOException {
     Containers.InUse inUse = null;
     Store.Lock pin = null;
     try (Store.Lock lock = store.shared()) {
@@ -66,7 +76,7 @@ final class ContainerMount implements AutoCloseable {
       pin = store.pin(image.descriptor(), (c != null ? "container " + c.name() + " of " : "") + "image " + image.name()
           + (readOnly ? ", read-only" : ""));
       indexStored(store, image, err);
-      UnionOptions options = new UnionOptions(Privileges.ofProcess(), readOnly, true, true);
+      UnionOptions options = new UnionOptions(Privileges.ofProcess(), readOnly, true, true).withIds(uids, gids);
       UnionFs fs = UnionFs.open(StoreLayer.ofImage(store, image), c == null ? null : c.upper(),
           c == null ? null : c.work(), options);
       return new ContainerMount(image, c, fs, pin, inUse);
@@ -94,10 +104,10 @@ final class ContainerMount implements AutoCloseable {
   /**
    * The mount options of a container's mount: strata-overlay's, which are fuse-overlayfs's. A
    * container root needs what an engine's has: as root, suid, so that a runtime given this
-   * mount as a root (crun, chroot, ...) runs the image's setuid programs (su, passwd, ping) for
-   * the container's other users with their owner's rights (bubblewrap, which `strata run` uses,
-   * forbids that itself); and nodev, as engines mount image layers, since a container's /dev is
-   * a tmpfs of its own, not the image's.
+   * mount as a root (runc, crun, chroot, ...) runs the image's setuid programs (su, passwd,
+   * ping) for the container's other users with their owner's rights (unless no_new_privs is
+   * set, as `strata run` sets it unless asked not to); and nodev, as engines mount image
+   * layers, since a container's /dev is a tmpfs of its own, not the image's.
    */
   MountOptions mountOptions(boolean readOnly) {
     String source = "strata:" + (container != null ? container.name() : image.name());

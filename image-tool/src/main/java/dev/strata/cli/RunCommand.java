@@ -1,5 +1,10 @@
 package dev.strata.cli;
 
+import dev.strata.cli.sandbox.Capabilities;
+import dev.strata.cli.sandbox.ImageUser;
+import dev.strata.cli.sandbox.RunDirectory;
+import dev.strata.cli.sandbox.Sandbox;
+import dev.strata.cli.sandbox.UserNamespace;
 import dev.strata.fuse.FuseMount;
 import dev.strata.image.ImageConfig;
 import dev.strata.layout.Containers;
@@ -9,6 +14,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.Command;
@@ -19,13 +27,16 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code strata run NAME -- CMD...}: mounts the image (in this process), runs CMD in
- * bubblewrap with the mount as {@code /} (its own /proc, a /dev, a tmpfs /tmp, new pid, ipc
- * and uts namespaces), passes stdin, stdout and the exit code through, and unmounts.
+ * {@code strata run NAME -- CMD...}: mounts the image (in this process) with the ids of the
+ * container's user namespace, runs CMD in a sandbox as podman's defaults make one (see {@link
+ * dev.strata.cli.sandbox}), passes stdin, stdout and the exit code through, and unmounts.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Run a command in a container of an image (bubblewrap on a strata mount).")
+    description = "Run a command in a container of an image: a user namespace, podman's default capabilities, "
+        + "seccomp, no new privileges, masked kernel paths and no network unless asked (runc on a strata mount).")
 final class RunCommand implements Callable<Integer> {
+  private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
 
@@ -42,65 +53,123 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--read-only", description = "No container: every write fails with EROFS.")
   boolean readOnly;
 
-  @Option(names = "--network", paramLabel = "MODE", description = "host (default) or none.")
-  String network = "host";
+  @Option(names = "--network", paramLabel = "MODE",
+      description = "none (default: a network namespace holding only lo) or host (the host's interfaces).")
+  String network = "none";
+
+  @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]",
+      description = "Who runs the command, names from the image's /etc/passwd and /etc/group (default: the image's User, "
+          + "else root).")
+  String user;
+
+  @Option(names = "--cap-add", paramLabel = "CAP", split = ",",
+      description = "Add a capability to podman's default set (NET_RAW or CAP_NET_RAW; ALL for every one).")
+  List<String> capAdd = new ArrayList<>();
+
+  @Option(names = "--cap-drop", paramLabel = "CAP", split = ",", description = "Drop a capability (ALL for every one).")
+  List<String> capDrop = new ArrayList<>();
+
+  @Option(names = "--privileged", description = "Every capability, no masked or read-only kernel paths, new privileges "
+      + "allowed and, as root, no user namespace (the host's ids).")
+  boolean privileged;
+
+  @Option(names = "--security-opt", paramLabel = "OPT",
+      description = "no-new-privileges[=true|false]: whether setuid programs and file capabilities give nothing (default "
+          + "true, false with --privileged); seccomp=unconfined|PROFILE: the seccomp filter (default containers-common's "
+          + "/usr/share/containers/seccomp.json, as podman's; none with --privileged).")
+  List<String> securityOpts = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
     if (!network.equals("host") && !network.equals("none")) {
-      throw new IllegalArgumentException("--network must be host or none");
+      throw new IllegalArgumentException("--network " + network + ": expected none or host");
     }
+    Security security = security();
+    SortedSet<String> bounding = Capabilities.bounding();
+    SortedSet<String> caps = Capabilities.merge(privileged ? bounding : Capabilities.PODMAN_DEFAULT, capAdd, capDrop,
+        bounding);
+    SortedSet<String> userCaps = Capabilities.merge(new TreeSet<>(), capAdd, List.of(), caps);
     Store store = root.openStore();
     String container = readOnly ? null
         : Containers.checkName(name != null ? name : "run-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
-    Path mp = Files.createTempDirectory(store.tmp(), "run-");
+    boolean asRoot = "root".equals(System.getProperty("user.name"));
     int code;
-    try (ContainerMount m = ContainerMount.open(store, image, container, readOnly, spec.commandLine().getErr())) {
-      List<String> argv = bwrap(mp, m.image.config(), container != null ? container : "strata");
-      FuseMount mount = FuseMount.start(m.fs, mp, m.mountOptions(readOnly));
+    try (UserNamespace ids = privileged && asRoot ? UserNamespace.host() : UserNamespace.forThisProcess();
+        RunDirectory run = RunDirectory.create(ids);
+        ContainerMount m = ContainerMount.open(store, image, container, readOnly, spec.commandLine().getErr(),
+            ids.uids(), ids.gids())) {
+      ImageConfig config = m.image.config();
+      ImageUser who = ImageUser.resolve(m.fs, user != null ? user : config.user());
+      String hostname = container != null ? container : "strata";
+      Sandbox sandbox = new Sandbox(argv(config), env(config, who, hostname), workingDir(config), hostname, who, caps,
+          userCaps, security.noNewPrivileges(), security.seccomp(), privileged, network.equals("host"), readOnly, ids);
+      FuseMount mount = FuseMount.start(m.fs, Files.createDirectory(run.rootfs()), m.mountOptions(readOnly));
       try {
-        Process p = new ProcessBuilder(argv).inheritIO().start();
-        code = p.waitFor();
+        code = sandbox.run(run.rootfs(), run.path());
       } finally {
         mount.close();
       }
       if (remove && m.container != null) {
         new Containers(store).remove(m.container);
       }
-    } finally {
-      Files.deleteIfExists(mp);
     }
     return code;
   }
 
-  private List<String> bwrap(Path mp, ImageConfig config, String hostname) {
+  /** What --security-opt asks for: no_new_privs, and the seccomp profile (null: none). */
+  private record Security(boolean noNewPrivileges, Path seccomp) {}
+
+  private Security security() {
+    boolean nnp = !privileged;
+    Path seccomp = privileged ? null : Sandbox.PODMAN_SECCOMP;
+    for (String o : securityOpts) {
+      String v = o.toLowerCase(Locale.ROOT);
+      if (v.equals("no-new-privileges") || v.equals("no-new-privileges=true")) {
+        nnp = true;
+      } else if (v.equals("no-new-privileges=false")) {
+        nnp = false;
+      } else if (v.equals("seccomp=unconfined")) {
+        seccomp = null;
+      } else if (v.startsWith("seccomp=") && o.length() > "seccomp=".length()) {
+        seccomp = Path.of(o.substring("seccomp=".length()));
+      } else {
+        throw new IllegalArgumentException("--security-opt " + o
+            + ": strata run knows no-new-privileges[=true|false] and seccomp=unconfined|PROFILE");
+      }
+    }
+    return new Security(nnp, seccomp);
+  }
+
+  private List<String> argv(ImageConfig config) {
     List<String> cmd = new ArrayList<>(config.entrypoint());
     cmd.addAll(command.isEmpty() ? config.cmd() : command);
     if (cmd.isEmpty()) {
       throw new IllegalArgumentException("no command given and the image names none");
     }
-    // bubblewrap remounts every bind nosuid and sets no_new_privs, so inside this sandbox a
-    // setuid program of the image runs without its owner's rights whatever the mount allows.
-    List<String> argv = new ArrayList<>(List.of("bwrap", "--bind", mp.toString(), "/", "--proc", "/proc",
-        "--dev", "/dev", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", hostname,
-        "--die-with-parent", "--clearenv"));
-    if (network.equals("none")) {
-      argv.add("--unshare-net");
-    }
-    boolean path = false;
+    return cmd;
+  }
+
+  /** The image's environment, with PATH, HOME (the user's) and HOSTNAME where it sets none, as podman adds them. */
+  private static List<String> env(ImageConfig config, ImageUser who, String hostname) {
+    List<String> env = new ArrayList<>();
     for (String e : config.env()) {
-      int eq = e.indexOf('=');
-      if (eq > 0) {
-        argv.addAll(List.of("--setenv", e.substring(0, eq), e.substring(eq + 1)));
-        path |= e.startsWith("PATH=");
+      if (e.indexOf('=') > 0) {
+        env.add(e);
       }
     }
-    if (!path) {
-      argv.addAll(List.of("--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+    addIfUnset(env, "PATH", DEFAULT_PATH);
+    addIfUnset(env, "HOME", who.home());
+    addIfUnset(env, "HOSTNAME", hostname);
+    return env;
+  }
+
+  private static void addIfUnset(List<String> env, String key, String value) {
+    if (env.stream().noneMatch(e -> e.startsWith(key + "="))) {
+      env.add(key + "=" + value);
     }
-    String cwd = config.workingDir() == null || config.workingDir().isEmpty() ? "/" : config.workingDir();
-    argv.addAll(List.of("--chdir", cwd, "--"));
-    argv.addAll(cmd);
-    return argv;
+  }
+
+  private static String workingDir(ImageConfig config) {
+    return config.workingDir() == null || config.workingDir().isEmpty() ? "/" : config.workingDir();
   }
 }

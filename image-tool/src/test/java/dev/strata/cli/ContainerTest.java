@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole path a container takes: the tiny busybox image mounted by strata and run in
- * bubblewrap, a shell changing it, the changes committed as a layer, the new image carried to
+ * strata run's sandbox (runc, a user namespace), a shell changing it, the changes committed as a layer, the new image carried to
  * a second store and unpacked by umoci (the oracle for what the layer says). Plus the faults
  * a mount must survive: its server killed, the mount point reused.
  */
@@ -82,7 +82,7 @@ class ContainerTest {
   }
 
   @Test
-  void aShellInBubblewrapChangesTheImageAndTheCommittedLayerSaysExactlyThat() throws Exception {
+  void aShellInAContainerChangesTheImageAndTheCommittedLayerSaysExactlyThat() throws Exception {
     Path store = store();
     String script = String.join("\n",
         "set -e",

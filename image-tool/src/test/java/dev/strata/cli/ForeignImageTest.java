@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The store is an OCI image layout, so other tools write images into it: skopeo copies one in,
  * and strata must list it, mount it and run it as if it had pulled it (indexing its layers at
- * the first mount), and say so when an image cannot be mounted. Needs root (FUSE, bubblewrap).
+ * the first mount), and say so when an image cannot be mounted. Needs root (FUSE, runc).
  */
 class ForeignImageTest {
   @TempDir

@@ -128,11 +128,12 @@ class NameBytesContainerTest {
     // GNU tar reads the committed layer: its names, whiteouts and the symlink's target, as bytes.
     Path extracted = Files.createDirectories(dir.resolve("extracted"));
     Commands.run(List.of("env", "-i", "tar", "-xzf", topLayer(pushed).toString(), "-C", extracted.toString()));
-    // dev and proc: the image has neither, and the sandbox of strata run makes its mount points
-    // in the container's root, as runc does under podman, whose commit keeps them too.
+    // dev, proc and sys: the image has none, and runc makes its mount points in the container's
+    // root, as it does under podman, whose commit keeps them too.
     String expectedLayer = String.join("\n", List.of(
         "b'dev'",
         "b'proc'",
+        "b'sys'",
         "b'names'",
         "b'names/.wh.b\\x80'",
         "b'names/.wh.f\\xfcr'",
@@ -203,7 +204,7 @@ class NameBytesContainerTest {
     return out;
   }
 
-  /** Runs strata as its own process with an empty environment (PATH aside, for bwrap); its output. */
+  /** Runs strata as its own process with an empty environment (PATH aside, for runc); its output. */
   private static String strata(Path store, String... args) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(StrataProcess.command(store, args)).redirectErrorStream(true);
     pb.environment().clear();

@@ -1,0 +1,165 @@
+package dev.strata.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.layout.Store;
+import dev.strata.layout.StoredImage;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code strata run} by an ordinary user, as far as a rootless run goes today: the mount is the
+ * user's (libfuse through fusermount, /dev/fuse opened to all for the test and closed again),
+ * the container's root is the user and its other ids the user's /etc/subuid range, mapped by
+ * runc through newuidmap, with podman's capabilities, no_new_privs and no network; what it
+ * makes is committed as root's. Until a rootless mount may let other users in (issue 12) only
+ * the container's root can reach its root filesystem. Run as root, which makes the user.
+ */
+class RootlessRunTest {
+  private static final String USER = "strata-rootless";
+
+  @TempDir Path dir;
+  private String fuseMode;
+
+  @BeforeEach
+  void openFuse() throws Exception {
+    fuseMode = Commands.run(List.of("stat", "-c", "%a", "/dev/fuse")).trim();
+    Commands.run(List.of("chmod", "0666", "/dev/fuse"));
+  }
+
+  @AfterEach
+  void closeFuse() throws Exception {
+    Commands.run(List.of("chmod", fuseMode, "/dev/fuse"));
+  }
+
+  /** The test user, made if missing, with a subordinate range of its own. */
+  private static long[] user() throws Exception {
+    if (Commands.exec(List.of("id", "-u", USER), Map.of()).exit() != 0) {
+      Commands.run(List.of("useradd", "--create-home", "--shell", "/bin/sh", USER));
+    }
+    long uid = Long.parseLong(Commands.run(List.of("id", "-u", USER)).trim());
+    long gid = Long.parseLong(Commands.run(List.of("id", "-g", USER)).trim());
+    if (subordinate("/etc/subuid") == null || subordinate("/etc/subgid") == null) {
+      // useradd gives one where login.defs says so (Debian's does); elsewhere a range past all.
+      long start = 100_000;
+      for (String f : List.of("/etc/subuid", "/etc/subgid")) {
+        for (String line : Files.readAllLines(Path.of(f))) {
+          String[] p = line.split(":");
+          if (p.length == 3) {
+            start = Math.max(start, Long.parseLong(p[1]) + Long.parseLong(p[2]));
+          }
+        }
+      }
+      String range = start + "-" + (start + 65535);
+      Commands.run(List.of("usermod", "--add-subuids", range, "--add-subgids", range, USER));
+    }
+    return new long[] {uid, gid};
+  }
+
+  /** The user's first range in {@code file}: start and count. */
+  private static long[] subordinate(String file) throws Exception {
+    for (String line : Files.readAllLines(Path.of(file))) {
+      String[] p = line.split(":");
+      if (p.length == 3 && p[0].equals(USER)) {
+        return new long[] {Long.parseLong(p[1]), Long.parseLong(p[2])};
+      }
+    }
+    return null;
+  }
+
+  /** This test's classpath, copied where the user can read it (root's Maven repository is private). */
+  private String readableClasspath() throws Exception {
+    List<String> entries = new ArrayList<>();
+    for (String e : System.getProperty("java.class.path").split(":")) {
+      try (JarFile jar = e.endsWith(".jar") ? new JarFile(e) : null) {
+        String manifest = jar == null || jar.getManifest() == null ? null
+            : jar.getManifest().getMainAttributes().getValue("Class-Path");
+        if (manifest == null) {
+          entries.add(e);
+          continue;
+        }
+        for (String u : manifest.trim().split("\\s+")) {
+          entries.add(Path.of(URI.create(u)).toString());
+        }
+      }
+    }
+    Path cp = Files.createDirectories(dir.resolve("cp"));
+    List<String> copies = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      Path copy = cp.resolve(i + "-" + Path.of(entries.get(i)).getFileName());
+      Commands.run(List.of("cp", "-r", entries.get(i), copy.toString()));
+      copies.add(copy.toString());
+    }
+    Commands.run(List.of("chmod", "-R", "a+rX", cp.toString()));
+    return String.join(":", copies);
+  }
+
+  /** Runs strata as the user, with an environment of its own. */
+  private Commands.Result asUser(String classpath, Path store, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("runuser", "-u", USER, "--", "env", "-i",
+        "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME=/home/" + USER,
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath, Main.class.getName(),
+        "--store", store.toString()));
+    cmd.addAll(List.of(args));
+    return Commands.exec(cmd, Map.of());
+  }
+
+  @Test
+  void anOrdinaryUsersContainerIsRootOfItsSubordinateIdsAndCommitsAsRoot() throws Exception {
+    long[] ids = user();
+    long[] subuid = subordinate("/etc/subuid");
+    long[] subgid = subordinate("/etc/subgid");
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    String classpath = readableClasspath();
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Commands.run(List.of("cp", "-a", TestImages.tiny().toString(), work.resolve("tiny").toString()));
+    Commands.run(List.of("chown", "-R", USER, work.toString()));
+    Path store = work.resolve("store");
+    Commands.Result pull = asUser(classpath, store, "pull", "oci:" + work.resolve("tiny") + ":3layer", "tiny");
+    assertThat(pull.exit()).as(pull.out() + pull.err()).isZero();
+
+    Commands.Result run = asUser(classpath, store, "run", "--name", "mine", "tiny", "--", "/bin/sh", "-c",
+        "cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; echo --; id -u; echo --; cat /proc/self/status; "
+            + "echo --; echo made > /root/made; ls -ln /root/made; echo --; cat /proc/net/dev");
+    assertThat(run.exit()).as(run.out() + run.err()).isZero();
+    String[] parts = run.out().split("--\n");
+    assertThat(lines(parts[0])).containsExactly("0 " + ids[0] + " 1", "1 " + subuid[0] + " " + subuid[1]);
+    assertThat(lines(parts[1])).containsExactly("0 " + ids[1] + " 1", "1 " + subgid[0] + " " + subgid[1]);
+    assertThat(lines(parts[2])).containsExactly("0");
+    Matcher eff = Pattern.compile("(?m)^CapEff:\\s*(\\S+)").matcher(parts[3]);
+    assertThat(eff.find()).isTrue();
+    assertThat(Commands.run(List.of("capsh", "--decode=" + eff.group(1))).trim()).endsWith(
+        "=cap_chown,cap_dac_override,cap_fowner,cap_fsetid,cap_kill,cap_setgid,cap_setuid,cap_setpcap,"
+            + "cap_net_bind_service,cap_sys_chroot,cap_setfcap");
+    assertThat(parts[3]).containsPattern("(?m)^NoNewPrivs:\\s+1$");
+    assertThat(parts[4]).containsPattern("1 0 +0 .* /root/made");
+    assertThat(parts[5].lines().filter(l -> !l.contains("|")).map(l -> l.substring(0, l.indexOf(':')).trim()))
+        .containsExactly("lo");
+
+    // The upper is the user's: the owner the container gave lives in the override xattr.
+    Path made = store.resolve("containers/mine/upper/root/made");
+    assertThat(Commands.run(List.of("stat", "-c", "%u", made.toString())).trim()).isEqualTo(Long.toString(ids[0]));
+    Commands.Result commit = asUser(classpath, store, "commit", "mine", "mine-committed");
+    assertThat(commit.exit()).as(commit.out() + commit.err()).isZero();
+    var layers = StoredImage.load(Store.open(store), "mine-committed").manifest().layers();
+    Path top = store.resolve("blobs").resolve(layers.get(layers.size() - 1).digest().toString().replace(':', '/'));
+    assertThat(Commands.run(List.of("tar", "--numeric-owner", "-tvzf", top.toString())))
+        .containsPattern("(?m)^-rw-r--r-- 0/0 .* root/made$");
+  }
+
+  private static List<String> lines(String map) {
+    return map.lines().map(l -> l.trim().replaceAll("\\s+", " ")).filter(l -> !l.isEmpty()).toList();
+  }
+}
