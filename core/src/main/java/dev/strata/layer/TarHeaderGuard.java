@@ -372,7 +372,8 @@ final class TarHeaderGuard extends FilterInputStream {
       if (size > 0 && "123456".indexOf(h.type()) >= 0) {
         throw h.refusalOf(shown, "a " + typeName(h.type()) + " (type '" + h.type() + "') whose size says " + size
             + " bytes: GNU tar skips them as data after a symlink, device or fifo and reads them as headers after"
-            + " a hard link or directory, Python's tarfile reads them as headers, the tar library skips them");
+            + " a hard link or directory, Python's tarfile reads them as headers, the tar library skips them except"
+            + " after a directory");
       }
       String uname = records.containsKey("uname") ? Names.decode(records.get("uname")) : h.uname();
       String gname = records.containsKey("gname") ? Names.decode(records.get("gname")) : h.gname();
