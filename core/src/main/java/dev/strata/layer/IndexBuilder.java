@@ -90,7 +90,8 @@ final class IndexBuilder implements Closeable {
           groups = LinkGroups.resolve(sortedLinks, count, links, dir);
         }
       }
-      Path target = Files.createTempFile(into, "index-", ".tmp");
+      // Readable by all, as the rest of the store: other users' tools read it too.
+      Path target = dev.strata.blob.Durability.createTempFile(into, "index-");
       try (ExternalSort.Cursor sortedNodes = nodes.sorted()) {
         new IndexWriter(dir).write(target, diffId, tarSize, spill, count, groups, byPath, sortedNodes);
       } catch (IOException | RuntimeException e) {
