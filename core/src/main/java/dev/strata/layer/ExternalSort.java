@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.PriorityQueue;
 
 /**
@@ -205,9 +204,5 @@ final class ExternalSort implements Closeable {
       in.readFully(head);
       return true;
     }
-  }
-
-  static NoSuchElementException exhausted() {
-    return new NoSuchElementException();
   }
 }

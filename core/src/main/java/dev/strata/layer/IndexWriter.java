@@ -28,6 +28,15 @@ final class IndexWriter {
   private final Map<String, Integer> strings = new HashMap<>();
   private final List<byte[]> table = new ArrayList<>();
   private final long[] offsets = new long[IndexFormat.SECTIONS];
+  /** The digests written lately, to their numbers: bounded, as everything a build holds. */
+  private final Map<Digest, Integer> recentObjects = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Digest, Integer> eldest) {
+      return size() > MAX_STRINGS;
+    }
+  };
+  private Out objects;
+  private int objectCount;
 
   IndexWriter(Path scratch) {
     this.scratch = scratch;
@@ -43,8 +52,11 @@ final class IndexWriter {
     Path records = section("records");
     Path recordAt = section("record-at");
     Path paths = section("paths");
+    Path objectFile = section("objects");
     try (Spill.Reader in = spill.read();
-        Out rec = new Out(records); Out at = new Out(recordAt); Out path = new Out(paths)) {
+        Out rec = new Out(records); Out at = new Out(recordAt); Out path = new Out(paths);
+        Out obj = new Out(objectFile)) {
+      objects = obj;
       for (long i = 0; i < entries; i++) {
         Spill.Entry s = in.next();
         at.u64(rec.count);
@@ -95,7 +107,7 @@ final class IndexWriter {
     tail.write(diffId.raw());
     byte[] diffBytes = tail.toByteArray();
 
-    Path[] files = {records, recordAt, paths, byPath, nodeFile, names, groups};
+    Path[] files = {records, recordAt, paths, byPath, nodeFile, names, groups, objectFile};
     long at = IndexFormat.HEADER;
     for (int i = 0; i < files.length; i++) {
       offsets[i] = at;
@@ -207,13 +219,18 @@ final class IndexWriter {
     }
   }
 
-  private static void digest(Out out, Digest d) throws IOException {
+  private void digest(Out out, Digest d) throws IOException {
     if (d == null) {
       out.write(0);
-    } else {
-      out.write(1);
-      out.write(d.raw());
+      return;
     }
+    Integer n = recentObjects.get(d);
+    if (n == null) {
+      n = objectCount++;
+      objects.write(d.raw());
+      recentObjects.put(d, n);
+    }
+    out.varint(n + 1L);
   }
 
   /** A buffered section file that counts what it was given. */

@@ -59,7 +59,7 @@ public final class LayerIndex {
     if (entries < 0 || entries > Integer.MAX_VALUE
         || length(IndexFormat.RECORD_AT) != entries * 8 || length(IndexFormat.BY_PATH) != entries * 4
         || length(IndexFormat.NODES) != nodeCount * IndexFormat.NODE || length(IndexFormat.GROUPS) != groupCount * 8
-        || nodeCount < 1) {
+        || length(IndexFormat.OBJECTS) % 32 != 0 || nodeCount < 1) {
       throw new IOException("layer index is damaged: its sections do not match its counts");
     }
     entryCount = (int) entries;
@@ -208,6 +208,13 @@ public final class LayerIndex {
     return new long[] {file.getInt(at) & 0xffffffffL, file.getInt(at + 4) & 0xffffffffL};
   }
 
+  private Digest object(long n) throws IOException {
+    if (n >= length(IndexFormat.OBJECTS) / 32) {
+      throw new IOException("layer index is damaged: no object " + n);
+    }
+    return Digest.fromRaw(Digest.SHA256, file.bytes(sections[IndexFormat.OBJECTS] + n * 32, 32));
+  }
+
   int entryCount() {
     return entryCount;
   }
@@ -229,8 +236,9 @@ public final class LayerIndex {
     int group = (int) c.varint();
     Digest object = null;
     if (kind == EntryKind.FILE || kind == EntryKind.HARDLINK) {
-      if (c.u8() == 1) {
-        object = Digest.fromRaw(Digest.SHA256, c.bytes(32));
+      long n = c.varint();
+      if (n > 0) {
+        object = object(n - 1);
       }
     }
     String link = null;

@@ -17,6 +17,7 @@ import java.io.IOException;
 public final class LayerTree {
   /** No such node. */
   public static final int NONE = -1;
+  private static final EntryKind[] KINDS = EntryKind.values();
 
   private final LayerIndex index;
   private final MappedFile file;
@@ -125,10 +126,10 @@ public final class LayerTree {
     int kindByte = file.get(slot + 20);
     int flags = file.get(slot + 21);
     boolean opaque = (flags & IndexFormat.OPAQUE) != 0;
-    if (kindByte < 0 || kindByte >= EntryKind.values().length) {
+    if (kindByte < 0 || kindByte >= KINDS.length || KINDS[kindByte] == EntryKind.OPAQUE) {
       throw new IOException("layer index is damaged: node " + n + " has kind " + kindByte);
     }
-    EntryKind kind = EntryKind.values()[kindByte];
+    EntryKind kind = KINDS[kindByte];
     if (own < 0) {
       return new Node(n, name, EntryKind.DIRECTORY, opaque, true, -1, 0755, 0, 0, 0, 0, 0, 0, 0,
           index.entryCount() + 1L + n, 1);

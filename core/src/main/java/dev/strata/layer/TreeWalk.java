@@ -27,8 +27,8 @@ import java.util.List;
  * directory follow one another sorted by name.
  */
 final class TreeWalk {
-  static final int OPAQUE_FLAG = 1;
-  static final int IMPLIED_FLAG = 2;
+  private static final int OPAQUE_FLAG = IndexFormat.OPAQUE;
+  private static final int IMPLIED_FLAG = IndexFormat.IMPLIED;
 
   /** A problem of the entry at {@code position}; ranked as a reader in tar order meets them. */
   record Problem(long position, int rank, String message) {
