@@ -32,18 +32,18 @@ final class LayerIngestion {
       LayerIngest.Result result;
       if (readAhead) {
         try (ReadAheadInputStream ahead = new ReadAheadInputStream(tar, "strata-bench-decompress")) {
-          result = LayerIngest.ingest(ahead, objects, LowerFiles.NONE, IngestLimits.DEFAULT);
+          result = LayerIngest.ingest(ahead, objects, LowerFiles.NONE, IngestLimits.DEFAULT, store.tmp());
           ahead.awaitSource();
         }
       } else {
-        result = LayerIngest.ingest(tar, objects, LowerFiles.NONE, IngestLimits.DEFAULT);
+        result = LayerIngest.ingest(tar, objects, LowerFiles.NONE, IngestLimits.DEFAULT, store.tmp());
       }
       // A wrong layout would make every number meaningless; the check costs nothing.
       if (!result.diffId().equals(layer.diffId())) {
         throw DigestMismatchException.of("diff id of " + layer.file(), layer.diffId(), result.diffId());
       }
       objects.commit();
-      store.layers().write(new LayerIndex(result.diffId(), result.uncompressedSize(), result.entries()));
+      store.layers().adopt(result.indexFile(), result.diffId());
       return result;
     }
   }

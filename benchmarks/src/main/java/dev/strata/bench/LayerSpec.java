@@ -76,7 +76,7 @@ final class LayerSpec {
       writeTar(tar);
       try (InputStream in = Files.newInputStream(tar)) {
         LayerIngest.Result r = LayerIngest.ingest(in, objects, LowerFiles.NONE, IngestLimits.DEFAULT);
-        return new LayerIndex(r.diffId(), r.uncompressedSize(), r.entries());
+        return r.index();
       }
     } finally {
       Files.deleteIfExists(tar);

@@ -61,7 +61,7 @@ public final class StreamedLayerIndexes implements LayerIndexSource {
       throw new DigestMismatchException("layer " + layer.digest() + ": uncompressed content has diff id "
           + result.diffId() + " but the config says " + diffId);
     }
-    return new LayerIndex(diffId, result.uncompressedSize(), result.entries());
+    return result.index();
   }
 
   private static Digest hash(InputStream in, long size) throws IOException {

@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The on-disk form of a {@link LayerIndex}: compact binary, read whole and parsed in one pass.
+ * Version 1 of the on-disk form of a {@link LayerIndex}: compact binary, read whole and parsed in
+ * one pass, which made a mount's memory grow with the layer's entry count. Stores written before
+ * version 2 ({@link IndexFormat}) hold such indexes: {@link #upgrade} turns one into version 2.
  *
  * <pre>
  * "STRATAIX" version(1)  diffId(algorithm string, raw bytes)  tarSize
@@ -37,18 +39,21 @@ public final class IndexCodec {
 
   private IndexCodec() {}
 
-  /** Encodes {@code index}. */
-  public static byte[] encode(LayerIndex index) {
+  /** What a version-1 index holds. */
+  public record Decoded(Digest diffId, long tarSize, ImmutableList<LayerEntry> entries) {}
+
+  /** Encodes a version-1 index of the layer {@code diffId} (what older stores hold). */
+  public static byte[] encode(Digest diffId, long tarSize, List<LayerEntry> entries) {
     Out out = new Out();
     out.bytes(MAGIC);
     out.varint(VERSION);
-    out.string(index.diffId().algorithm());
-    out.bytes(index.diffId().raw());
-    out.varint(index.tarSize());
+    out.string(diffId.algorithm());
+    out.bytes(diffId.raw());
+    out.varint(tarSize);
 
     Map<String, Integer> strings = new HashMap<>();
     List<String> table = new ArrayList<>();
-    for (LayerEntry e : index.entries()) {
+    for (LayerEntry e : entries) {
       intern(e.uname(), strings, table);
       intern(e.gname(), strings, table);
       for (String name : e.xattrs().keySet()) {
@@ -60,9 +65,9 @@ public final class IndexCodec {
       out.string(s);
     }
 
-    out.varint(index.entries().size());
+    out.varint(entries.size());
     byte[] previous = new byte[0];
-    for (LayerEntry e : index.entries()) {
+    for (LayerEntry e : entries) {
       byte[] path = Names.encode(e.path());
       int shared = sharedPrefix(previous, path);
       out.varint(shared);
@@ -123,7 +128,7 @@ public final class IndexCodec {
    * Decodes an index; fails with a clear message if the data is not a valid index or is damaged
    * (its checksum does not match), never with anything but an IOException.
    */
-  public static LayerIndex decode(byte[] data) throws IOException {
+  public static Decoded decode(byte[] data) throws IOException {
     if (data.length < MAGIC.length + 32 || !Arrays.equals(Arrays.copyOf(data, MAGIC.length), MAGIC)) {
       throw new IOException("not a Strata layer index (bad magic)");
     }
@@ -196,9 +201,25 @@ public final class IndexCodec {
       if (in.pos != in.limit) {
         throw new IOException("layer index has " + (in.limit - in.pos) + " unexpected trailing bytes");
       }
-      return new LayerIndex(diffId, tarSize, entries.build());
+      return new Decoded(diffId, tarSize, entries.build());
     } catch (IndexOutOfBoundsException | IllegalArgumentException | NegativeArraySizeException e) {
       throw new IOException("corrupt layer index: " + e, e);
+    }
+  }
+
+  /**
+   * Writes the version-2 index of what the version-1 index {@code data} holds to a new file in
+   * {@code scratch}; returns it. A version-1 index is read whole, as it always was: a store
+   * upgrades each of its indexes once.
+   */
+  public static java.nio.file.Path upgrade(byte[] data, java.nio.file.Path scratch) throws IOException {
+    Decoded old = decode(data);
+    try (IndexBuilder builder = new IndexBuilder(scratch)) {
+      for (LayerEntry e : old.entries()) {
+        // A link to a file below kept that file's object and size: all a build asks of below.
+        builder.add(e.path(), e, e.kind() == EntryKind.HARDLINK ? e : null);
+      }
+      return builder.finish(old.diffId(), old.tarSize(), scratch);
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.strata.layer;
 
-import com.google.common.collect.ImmutableList;
 import dev.strata.blob.ObjectBatch;
 import dev.strata.digest.Digest;
 import dev.strata.digest.DigestingInputStream;
@@ -8,8 +7,9 @@ import dev.strata.host.Names;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -26,16 +26,21 @@ public final class LayerIngest {
   private final LowerFiles lower;
   private final IngestLimits limits;
 
-  private final List<LayerEntry> entries = new ArrayList<>();
-  /** Every path seen so far in this layer, with the position of its entry. */
-  private final Map<String, Integer> positions = new HashMap<>();
-  /** Directories that earlier entries (other than whiteouts) lie in, listed or not. */
-  private final java.util.Set<String> impliedDirs = new java.util.HashSet<>();
-  /** Hard-link group of each link target path. */
-  private final Map<String, Integer> groups = new HashMap<>();
+  private final IndexBuilder index;
+  private Digest diffId;
+  private long size;
 
-  /** What an ingest found. */
-  public record Result(Digest diffId, long uncompressedSize, ImmutableList<LayerEntry> entries) {}
+  /**
+   * What an ingest found: the DiffID, the tar's size and the layer's index. The index is read
+   * from {@code indexFile} where the caller asked to keep it (to move it into a store), else from
+   * a scratch file already removed.
+   */
+  public record Result(Digest diffId, long uncompressedSize, LayerIndex index, Path indexFile) {
+    /** Returns the entries in tar order (a view that decodes each when read). */
+    public List<LayerEntry> entries() {
+      return index.entries();
+    }
+  }
 
   /** Where the bytes of each regular file go: a store's batch, or only a hash. */
   @FunctionalInterface
@@ -44,10 +49,11 @@ public final class LayerIngest {
     Digest add(InputStream in, long size) throws IOException;
   }
 
-  private LayerIngest(ContentSink objects, LowerFiles lower, IngestLimits limits) {
+  private LayerIngest(ContentSink objects, LowerFiles lower, IngestLimits limits, IndexBuilder index) {
     this.objects = objects;
     this.lower = lower;
     this.limits = limits;
+    this.index = index;
   }
 
   /**
@@ -56,7 +62,17 @@ public final class LayerIngest {
    */
   public static Result ingest(InputStream tar, ObjectBatch objects, LowerFiles lower, IngestLimits limits)
       throws IOException {
-    return new LayerIngest(objects::add, lower, limits).run(tar);
+    return ingest(tar, objects::add, lower, limits, null);
+  }
+
+  /**
+   * Ingests as {@link #ingest(InputStream, ObjectBatch, LowerFiles, IngestLimits)} does, with the
+   * index's file and the build's scratch files in {@code scratch}: the result's
+   * {@link Result#indexFile()} is for the caller to move into place or delete.
+   */
+  public static Result ingest(InputStream tar, ObjectBatch objects, LowerFiles lower, IngestLimits limits,
+      Path scratch) throws IOException {
+    return ingest(tar, objects::add, lower, limits, scratch);
   }
 
   /**
@@ -65,10 +81,30 @@ public final class LayerIngest {
    */
   public static Result ingest(InputStream tar, ContentSink contents, LowerFiles lower, IngestLimits limits)
       throws IOException {
-    return new LayerIngest(contents, lower, limits).run(tar);
+    return ingest(tar, contents, lower, limits, null);
   }
 
-  private Result run(InputStream tar) throws IOException {
+  private static Result ingest(InputStream tar, ContentSink contents, LowerFiles lower, IngestLimits limits,
+      Path scratch) throws IOException {
+    Path dir = scratch != null ? scratch : Path.of(System.getProperty("java.io.tmpdir"));
+    try (IndexBuilder index = new IndexBuilder(dir)) {
+      LayerIngest ingest = new LayerIngest(contents, lower, limits, index);
+      ingest.run(tar);
+      Path file = index.finish(ingest.diffId, ingest.size, dir);
+      LayerIndex opened;
+      try {
+        opened = LayerIndex.open(file);
+      } finally {
+        if (scratch == null) {
+          // The mapping keeps the bytes for as long as the index is used; the name can go now.
+          Files.deleteIfExists(file);
+        }
+      }
+      return new Result(ingest.diffId, ingest.size, opened, scratch == null ? null : file);
+    }
+  }
+
+  private void run(InputStream tar) throws IOException {
     // A read-ahead stream that hashes on its own thread gives the DiffID; any other is hashed here.
     ReadAheadInputStream ahead = tar instanceof ReadAheadInputStream r && r.digests() ? r : null;
     InputStream limited = new LimitedInputStream(tar, limits.maxUncompressedBytes());
@@ -82,7 +118,7 @@ public final class LayerIngest {
       InputStream data = new TarLibraryErrors(reader, guard);
       TarArchiveEntry tarEntry;
       while ((tarEntry = nextEntry(reader, guard)) != null) {
-        if (entries.size() >= limits.maxEntries()) {
+        if (index.count() >= limits.maxEntries()) {
           throw new UnsafeLayerException("layer has more than " + limits.maxEntries() + " entries, the configured limit");
         }
         add(tarEntry, reader, data, guard.current());
@@ -105,10 +141,8 @@ public final class LayerIngest {
     } catch (IllegalArgumentException e) {
       throw new UnsafeLayerException("corrupt tar stream: " + guard.position() + ": " + e.getMessage(), e);
     }
-    if (ahead != null) {
-      return new Result(ahead.sha256AtEnd(), ahead.countAtEnd(), ImmutableList.copyOf(entries));
-    }
-    return new Result(digesting.digest(), digesting.count(), ImmutableList.copyOf(entries));
+    diffId = ahead != null ? ahead.sha256AtEnd() : digesting.digest();
+    size = ahead != null ? ahead.countAtEnd() : digesting.count();
   }
 
   /** Returns the tar library's next entry, what it refuses in its own words named as the guard names it. */
@@ -135,26 +169,13 @@ public final class LayerIngest {
     }
     String raw = h.name();
     String path = EntryNames.normalize(raw);
-    if (positions.containsKey(path)) {
-      throw UnsafeLayerException.entry(raw, "duplicate entry for path '" + UnsafeLayerException.printable(path) + "'");
-    }
+    // Duplicates, parents and hard-link targets need the other entries: the index's build checks
+    // them once all are read (TreeWalk), naming the first entry in tar order that fails.
     EntryKind kind = EntryTypes.kindOf(h, path);
-    checkParents(raw, path, kind.isWhiteout());
-    if (!kind.isWhiteout()) {
-      if (kind != EntryKind.DIRECTORY && impliedDirs.contains(path)) {
-        // Either order of "a/x" and "a -> /elsewhere" must be refused, not only the one where
-        // the symlink comes first.
-        throw UnsafeLayerException.entry(raw, "a " + kind.name().toLowerCase().replace('_', ' ')
-            + " replaces the directory that earlier entries of this layer are in");
-      }
-      for (String p = Paths.parent(path); !p.isEmpty() && impliedDirs.add(p); p = Paths.parent(p)) {
-        // each ancestor once; stop at the first one already known
-      }
-    }
     long size = 0;
     Digest object = null;
     String link = null;
-    int group = 0;
+    LayerEntry below = null;
     switch (kind) {
       case FILE -> {
         if (!reader.canReadEntryData(t)) {
@@ -189,20 +210,8 @@ public final class LayerIngest {
       }
       case HARDLINK -> {
         link = EntryNames.normalizeLinkTarget(raw, h.link());
-        checkParents(raw, link, false);
-        LayerEntry target = linkTarget(raw, link);
-        object = target.object();
-        size = target.size();
-        Integer at = positions.get(link);
-        if (at != null && entries.get(at).linkGroup() != 0) {
-          // The target is itself a name of a linked inode (a link to a link): join its group.
-          group = entries.get(at).linkGroup();
-        } else {
-          group = groups.computeIfAbsent(link, k -> groups.size() + 1);
-          if (at != null) {
-            entries.set(at, withGroup(entries.get(at), group));
-          }
-        }
+        // What the layers below hold there, in case no earlier entry of this layer does.
+        below = link.isEmpty() ? null : lower.regularFile(link);
       }
       case WHITEOUT, OPAQUE -> {
         if (h.size() > 0) {
@@ -215,60 +224,8 @@ public final class LayerIngest {
     boolean device = kind == EntryKind.CHAR_DEVICE || kind == EntryKind.BLOCK_DEVICE;
     LayerEntry entry = new LayerEntry(path, kind, h.mode() & 07777, h.uid(), h.gid(), h.uname(), h.gname(),
         h.mtimeSeconds(), h.mtimeNanos(), size, link, device ? h.devMajor() : 0, device ? h.devMinor() : 0,
-        object, group, PaxRecords.xattrs(h.records()));
-    positions.put(path, entries.size());
-    entries.add(entry);
-  }
-
-  /**
-   * Refuses an entry whose parent is, in this layer, a symlink (writing through it could leave
-   * the root) or, unless it is a whiteout, some other non-directory.
-   */
-  private void checkParents(String raw, String path, boolean whiteout) throws UnsafeLayerException {
-    int slash = path.indexOf('/');
-    while (slash > 0) {
-      Integer at = positions.get(path.substring(0, slash));
-      if (at != null) {
-        EntryKind k = entries.get(at).kind();
-        if (k == EntryKind.SYMLINK) {
-          throw UnsafeLayerException.entry(raw, "goes through the symlink '"
-              + UnsafeLayerException.printable(path.substring(0, slash)) + "' of the same layer");
-        }
-        // umoci writes the whiteouts of a directory's old children after the file that replaced
-        // it; they delete nothing new, and refusing them would refuse umoci's own images.
-        if (k != EntryKind.DIRECTORY && !whiteout) {
-          throw UnsafeLayerException.entry(raw, "parent '" + UnsafeLayerException.printable(path.substring(0, slash))
-              + "' is not a directory");
-        }
-      }
-      slash = path.indexOf('/', slash + 1);
-    }
-  }
-
-  private LayerEntry linkTarget(String raw, String link) throws UnsafeLayerException {
-    if (link.isEmpty()) {
-      throw UnsafeLayerException.entry(raw, "hard link to the root");
-    }
-    Integer at = positions.get(link);
-    if (at != null) {
-      LayerEntry target = entries.get(at);
-      if (target.kind() != EntryKind.FILE && target.kind() != EntryKind.HARDLINK) {
-        throw UnsafeLayerException.entry(raw, "hard link to '" + UnsafeLayerException.printable(link) + "', which is a "
-            + target.kind().name().toLowerCase());
-      }
-      return target;
-    }
-    LayerEntry below = lower.regularFile(link);
-    if (below == null) {
-      throw UnsafeLayerException.entry(raw, "hard link to '" + UnsafeLayerException.printable(link)
-          + "', which no earlier entry or lower layer holds");
-    }
-    return below;
-  }
-
-  private static LayerEntry withGroup(LayerEntry e, int group) {
-    return new LayerEntry(e.path(), e.kind(), e.mode(), e.uid(), e.gid(), e.uname(), e.gname(), e.mtimeSeconds(),
-        e.mtimeNanos(), e.size(), e.linkTarget(), e.devMajor(), e.devMinor(), e.object(), group, e.xattrs());
+        object, 0, PaxRecords.xattrs(h.records()));
+    index.add(raw, entry, below);
   }
 
   /** Holder for a discarding stream. */

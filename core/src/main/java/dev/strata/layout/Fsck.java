@@ -3,7 +3,6 @@ package dev.strata.layout;
 import com.google.common.collect.ImmutableList;
 import dev.strata.digest.Digest;
 import dev.strata.image.Descriptor;
-import dev.strata.layer.IndexCodec;
 import dev.strata.layer.LayerEntry;
 import dev.strata.layer.LayerIndex;
 import java.io.IOException;
@@ -75,23 +74,22 @@ public final class Fsck {
   }
 
   private static String checkIndex(Store store, Digest diffId, Set<Digest> badObjects) {
+    LayerIndex index;
     try {
-      byte[] raw = store.layers().readRaw(diffId);
-      if (!IndexCodec.checksumValid(raw)) {
-        return "checksum does not match its content";
-      }
-      LayerIndex index = IndexCodec.decode(raw);
-      if (!index.diffId().equals(diffId)) {
-        return "describes another layer, " + index.diffId();
-      }
+      index = store.layers().read(diffId);
+      index.verify();
+    } catch (IOException e) {
+      return e.getMessage();
+    }
+    try {
       for (LayerEntry e : index.entries()) {
         if (e.object() != null && (badObjects.contains(e.object()) || !store.objects().contains(e.object()))) {
           return "object " + e.object() + " of " + e.path() + " is missing or bad";
         }
       }
       return null;
-    } catch (IOException e) {
-      return e.getMessage();
+    } catch (java.io.UncheckedIOException e) {
+      return e.getCause().getMessage();
     }
   }
 

@@ -31,26 +31,44 @@ public final class LayerIndexes {
     return Files.isRegularFile(dir(diffId).resolve(FILE));
   }
 
-  /** Reads the index of {@code diffId}. */
+  /**
+   * Opens the index of {@code diffId} in place. An index of version 1, which a store written
+   * before holds, is upgraded first: the new file replaces it atomically, and a reader that has
+   * the old one open keeps it.
+   */
   public LayerIndex read(Digest diffId) throws IOException {
-    byte[] data = Files.readAllBytes(dir(diffId).resolve(FILE));
-    LayerIndex index = IndexCodec.decode(data);
+    Path file = dir(diffId).resolve(FILE);
+    if (LayerIndex.version(file) == 1) {
+      Files.createDirectories(tmp);
+      Path upgraded = IndexCodec.upgrade(Files.readAllBytes(file), tmp);
+      try {
+        Durability.fsync(upgraded);
+        Durability.renameDurably(upgraded, file);
+      } finally {
+        Files.deleteIfExists(upgraded);
+      }
+    }
+    LayerIndex index = LayerIndex.open(file);
     if (!index.diffId().equals(diffId)) {
       throw new IOException("layer index at " + dir(diffId) + " describes " + index.diffId());
     }
     return index;
   }
 
-  /** Returns the raw bytes of the index, for checking. */
-  byte[] readRaw(Digest diffId) throws IOException {
-    return Files.readAllBytes(dir(diffId).resolve(FILE));
-  }
-
-  /** Writes {@code index} atomically; an existing index of the same layer is equivalent and kept. */
-  public void write(LayerIndex index) throws IOException {
-    Path target = dir(index.diffId()).resolve(FILE);
-    if (!Files.exists(target)) {
-      Durability.writeAtomically(target, tmp, IndexCodec.encode(index));
+  /**
+   * Moves the index file {@code built} (written in the store's tmp/, as a pull writes it) into
+   * place for {@code diffId}; an existing index of the same layer is equivalent and kept.
+   */
+  public void adopt(Path built, Digest diffId) throws IOException {
+    Path target = dir(diffId).resolve(FILE);
+    try {
+      if (!Files.exists(target)) {
+        Durability.fsync(built);
+        Files.createDirectories(target.getParent());
+        Durability.renameDurably(built, target);
+      }
+    } finally {
+      Files.deleteIfExists(built);
     }
   }
 

@@ -19,7 +19,7 @@ public final class MergedLowerFiles implements LowerFiles {
   }
 
   @Override
-  public LayerEntry regularFile(String path) {
+  public LayerEntry regularFile(String path) throws java.io.IOException {
     for (int i = bottomFirst.size() - 1; i >= 0; i--) {
       LayerIndex layer = bottomFirst.get(i);
       LayerEntry e = layer.get(path);
@@ -33,7 +33,7 @@ public final class MergedLowerFiles implements LowerFiles {
     return null;
   }
 
-  private static boolean hidden(LayerIndex layer, String path) {
+  private static boolean hidden(LayerIndex layer, String path) throws java.io.IOException {
     for (String p = path; !p.isEmpty(); p = Paths.parent(p)) {
       if (layer.get(Paths.join(Paths.parent(p), LayerEntry.WHITEOUT_PREFIX + Paths.name(p))) != null) {
         return true;

@@ -177,38 +177,55 @@ public final class Puller {
     }
     var compression = MediaType.layerCompression(layer.mediaType());
     try (ObjectBatch objects = store.objects().batch()) {
-      LayerIngest.Result result;
-      if (haveBlob) {
-        try (InputStream blob = store.blobs().open(layer.digest())) {
-          result = ingest(blob, compression, objects, below, layer);
+      LayerIngest.Result result = null;
+      try {
+        result = read(source, layer, haveBlob, compression, objects, below);
+        if (!result.diffId().equals(diffId)) {
+          throw new DigestMismatchException("layer " + layer.digest() + ": uncompressed content has diff id "
+              + result.diffId() + " but the config says " + diffId);
         }
-      } else {
-        try (InputStream remote = source.openBlob(layer)) {
-          if (remote instanceof GrowingFile.Reader download) {
-            // A registry download: verified as it was written, so its file becomes the blob.
-            result = ingest(remote, compression, objects, below, layer);
-            remote.transferTo(java.io.OutputStream.nullOutputStream());
-            store.blobs().adopt(download.takeVerifiedFile(), layer.digest(), layer.size());
-          } else {
-            try (PendingBlob pending = store.blobs().begin()) {
-              InputStream tee = new TeeInputStream(remote, pending);
-              result = ingest(tee, compression, objects, below, layer);
-              tee.transferTo(java.io.OutputStream.nullOutputStream());
-              pending.commit(layer.digest(), layer.size());
-            }
-          }
+        objects.commit();
+        store.layers().adopt(result.indexFile(), diffId);
+      } finally {
+        if (result != null) {
+          java.nio.file.Files.deleteIfExists(result.indexFile());
         }
       }
-      if (!result.diffId().equals(diffId)) {
-        throw new DigestMismatchException("layer " + layer.digest() + ": uncompressed content has diff id "
-            + result.diffId() + " but the config says " + diffId);
-      }
-      objects.commit();
-      LayerIndex index = new LayerIndex(diffId, result.uncompressedSize(), result.entries());
-      store.layers().write(index);
-      below.add(index);
+      below.add(result.index());
       return new LayerEvent(i, count, layer, haveBlob ? Status.INDEXED : Status.PULLED, result,
           objects.stagedCount(), objects.stagedBytes(), objects.dedupedBytes());
+    }
+  }
+
+  /** Reads a layer from the store's blob or the source (storing its blob); the result's index file is the caller's. */
+  private LayerIngest.Result read(ImageSource source, Descriptor layer, boolean haveBlob,
+      dev.strata.image.Compression compression, ObjectBatch objects, List<LayerIndex> below) throws IOException {
+    if (haveBlob) {
+      try (InputStream blob = store.blobs().open(layer.digest())) {
+        return ingest(blob, compression, objects, below, layer);
+      }
+    }
+    LayerIngest.Result result = null;
+    try (InputStream remote = source.openBlob(layer)) {
+      if (remote instanceof GrowingFile.Reader download) {
+        // A registry download: verified as it was written, so its file becomes the blob.
+        result = ingest(remote, compression, objects, below, layer);
+        remote.transferTo(java.io.OutputStream.nullOutputStream());
+        store.blobs().adopt(download.takeVerifiedFile(), layer.digest(), layer.size());
+      } else {
+        try (PendingBlob pending = store.blobs().begin()) {
+          InputStream tee = new TeeInputStream(remote, pending);
+          result = ingest(tee, compression, objects, below, layer);
+          tee.transferTo(java.io.OutputStream.nullOutputStream());
+          pending.commit(layer.digest(), layer.size());
+        }
+      }
+      return result;
+    } catch (IOException | RuntimeException e) {
+      if (result != null) {
+        java.nio.file.Files.deleteIfExists(result.indexFile());
+      }
+      throw e;
     }
   }
 
@@ -218,8 +235,15 @@ public final class Puller {
     // their own, hashing and storing files on this one.
     try (ReadAheadInputStream tar = ReadAheadInputStream.digesting(LayerStreams.decompress(blob, compression),
         "strata-decompress-" + layer.digest().shortHex())) {
-      LayerIngest.Result result = LayerIngest.ingest(tar, objects, new MergedLowerFiles(List.copyOf(below)), limits);
-      tar.awaitSource();
+      // The index is built in the store's tmp/, on the filesystem it is renamed into.
+      LayerIngest.Result result = LayerIngest.ingest(tar, objects, new MergedLowerFiles(List.copyOf(below)), limits,
+          store.tmp());
+      try {
+        tar.awaitSource();
+      } catch (IOException | RuntimeException e) {
+        java.nio.file.Files.deleteIfExists(result.indexFile());
+        throw e;
+      }
       return result;
     } catch (UnsafeLayerException e) {
       throw new UnsafeLayerException("layer " + layer.digest() + ": " + e.getMessage(), e);

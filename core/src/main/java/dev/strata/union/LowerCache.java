@@ -18,8 +18,12 @@ import java.util.List;
  * is by memory pressure: a big image's lower tree is not held whole.
  */
 final class LowerCache {
-  /** About 100 bytes each: at most some tens of MiB for a tree of any size. */
-  static final long MAX_NAMES = 1 << 18;
+  /**
+   * About 200 bytes each with what they hold: some MiB for a tree of any size. A store layer
+   * answers a miss with a binary search in its mapped index, so a cache of a container's working
+   * set is as good as one of a whole image, and a walk of a million names leaves no more behind.
+   */
+  static final long MAX_NAMES = 1 << 16;
 
   /** What the layers below hold under a name: nothing, one non-directory, or directories to merge. */
   record Below(LowerRef file, List<LowerRef> dirs) {

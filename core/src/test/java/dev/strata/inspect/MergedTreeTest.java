@@ -25,7 +25,7 @@ class MergedTreeTest {
     LayerIngest.Result r = LayerIngest.ingest(new ByteArrayInputStream(bytes),
         (in, size) -> Digest.sha256(in.readNBytes((int) size)), new MergedLowerFiles(List.copyOf(layers)),
         IngestLimits.DEFAULT);
-    LayerIndex index = new LayerIndex(r.diffId(), r.uncompressedSize(), r.entries());
+    LayerIndex index = r.index();
     layers.add(index);
     return index;
   }

@@ -18,24 +18,24 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
-/** Properties of the layer index format over arbitrary indexes. */
+/** Properties of the version-1 layer index format over arbitrary indexes. */
 class IndexCodecPropertiesTest {
 
   @Property(tries = 300)
-  void encodeThenDecodeGivesTheSameIndex(@ForAll("indexes") LayerIndex index) throws IOException {
-    byte[] data = IndexCodec.encode(index);
+  void encodeThenDecodeGivesTheSameIndex(@ForAll("indexes") IndexCodec.Decoded index) throws IOException {
+    byte[] data = encode(index);
 
     assertThat(IndexCodec.checksumValid(data)).isTrue();
-    LayerIndex decoded = IndexCodec.decode(data);
+    IndexCodec.Decoded decoded = IndexCodec.decode(data);
     assertThat(decoded).isEqualTo(index);
     assertThat(decoded.entries()).containsExactlyElementsOf(index.entries());
-    assertThat(IndexCodec.encode(decoded)).isEqualTo(data);
+    assertThat(encode(decoded)).isEqualTo(data);
   }
 
   @Property(tries = 200)
-  void truncatedDataFailsWithAnIOException(@ForAll("indexes") LayerIndex index,
+  void truncatedDataFailsWithAnIOException(@ForAll("indexes") IndexCodec.Decoded index,
       @ForAll @IntRange(min = 1, max = 1 << 16) int cut) {
-    byte[] data = IndexCodec.encode(index);
+    byte[] data = encode(index);
     byte[] truncated = Arrays.copyOf(data, Math.max(0, data.length - cut));
 
     assertThat(IndexCodec.checksumValid(truncated)).isFalse();
@@ -43,9 +43,9 @@ class IndexCodecPropertiesTest {
   }
 
   @Property(tries = 300)
-  void aFlippedBitIsDetected(@ForAll("indexes") LayerIndex index, @ForAll @IntRange(min = 0) int position,
+  void aFlippedBitIsDetected(@ForAll("indexes") IndexCodec.Decoded index, @ForAll @IntRange(min = 0) int position,
       @ForAll @IntRange(min = 0, max = 7) int bit) {
-    byte[] data = IndexCodec.encode(index);
+    byte[] data = encode(index);
     data[position % data.length] ^= (byte) (1 << bit);
 
     assertThat(IndexCodec.checksumValid(data)).isFalse();
@@ -57,9 +57,9 @@ class IndexCodecPropertiesTest {
    * could) still fails as an IOException, never as another exception or an OutOfMemoryError.
    */
   @Property(tries = 600)
-  void damageBehindAValidChecksumNeverThrowsAnythingButIOException(@ForAll("indexes") LayerIndex index,
+  void damageBehindAValidChecksumNeverThrowsAnythingButIOException(@ForAll("indexes") IndexCodec.Decoded index,
       @ForAll List<@IntRange(min = 0) Integer> positions, @ForAll("damage") byte[] damage) {
-    byte[] body = bodyOf(IndexCodec.encode(index));
+    byte[] body = bodyOf(encode(index));
     for (int p : positions) {
       // Leave the magic alone, or almost everything fails on it.
       int at = 8 + p % (body.length - 8);
@@ -74,14 +74,18 @@ class IndexCodecPropertiesTest {
   }
 
   @Property(tries = 100)
-  void trailingBytesBehindAValidChecksumAreRefused(@ForAll("indexes") LayerIndex index,
+  void trailingBytesBehindAValidChecksumAreRefused(@ForAll("indexes") IndexCodec.Decoded index,
       @ForAll @IntRange(min = 1, max = 40) int extra) {
-    byte[] body = bodyOf(IndexCodec.encode(index));
+    byte[] body = bodyOf(encode(index));
     byte[] longer = Arrays.copyOf(body, body.length + extra);
 
     assertThat(catchThrowable(() -> IndexCodec.decode(withChecksum(longer))))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("trailing bytes");
+  }
+
+  private static byte[] encode(IndexCodec.Decoded index) {
+    return IndexCodec.encode(index.diffId(), index.tarSize(), index.entries());
   }
 
   static byte[] bodyOf(byte[] data) {
@@ -110,12 +114,12 @@ class IndexCodecPropertiesTest {
   }
 
   @Provide
-  Arbitrary<LayerIndex> indexes() {
+  Arbitrary<IndexCodec.Decoded> indexes() {
     Arbitrary<Digest> diffIds = Arbitraries.oneOf(
         raw(32).map(b -> Digest.fromRaw(Digest.SHA256, b)),
         raw(64).map(b -> Digest.fromRaw(Digest.SHA512, b)));
     return Combinators.combine(diffIds, Arbitraries.longs().greaterOrEqual(0), entries().list().ofMaxSize(30))
-        .as((diffId, size, entries) -> new LayerIndex(diffId, size, ImmutableList.copyOf(entries)));
+        .as((diffId, size, entries) -> new IndexCodec.Decoded(diffId, size, ImmutableList.copyOf(entries)));
   }
 
   private static Arbitrary<LayerEntry> entries() {

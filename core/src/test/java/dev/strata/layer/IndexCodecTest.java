@@ -13,6 +13,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,16 +25,18 @@ class IndexCodecTest {
   Path dir;
 
   @Test
-  void anIngestedLayerSurvivesEncodeAndDecode() throws IOException {
+  void aVersionOneIndexUpgradesToTheIndexAnIngestWrites() throws IOException {
     byte[] tar = LayerIngestTest.sampleLayer().toBytes();
     ContentStore objects = ContentStore.fannedOut(dir.resolve("objects"), dir.resolve("tmp"));
     LayerIngest.Result result;
     try (ObjectBatch batch = objects.batch()) {
       result = LayerIngest.ingest(new ByteArrayInputStream(tar), batch, LowerFiles.NONE, IngestLimits.DEFAULT);
     }
-    LayerIndex index = new LayerIndex(result.diffId(), result.uncompressedSize(), result.entries());
+    LayerIndex index = result.index();
+    byte[] v1 = IndexCodec.encode(index.diffId(), index.tarSize(), List.copyOf(index.entries()));
+    assertThat(IndexCodec.decode(v1).entries()).isEqualTo(result.entries());
 
-    LayerIndex decoded = IndexCodec.decode(IndexCodec.encode(index));
+    LayerIndex decoded = LayerIndex.open(IndexCodec.upgrade(v1, dir));
 
     assertThat(decoded).isEqualTo(index);
     assertThat(decoded.entries()).isEqualTo(result.entries());
@@ -49,16 +52,16 @@ class IndexCodecTest {
 
   @Test
   void encodingIsDeterministic() {
-    LayerIndex index = new LayerIndex(DIFF_ID, 1024, ImmutableList.of(file("a"), file("a/b"), file("c")));
+    ImmutableList<LayerEntry> entries = ImmutableList.of(file("a"), file("a/b"), file("c"));
 
-    assertThat(IndexCodec.encode(index)).isEqualTo(IndexCodec.encode(index));
+    assertThat(IndexCodec.encode(DIFF_ID, 1024, entries)).isEqualTo(IndexCodec.encode(DIFF_ID, 1024, entries));
   }
 
   @Test
   void emptyIndexRoundTrips() throws IOException {
-    LayerIndex empty = new LayerIndex(DIFF_ID, 1024, ImmutableList.of());
+    IndexCodec.Decoded empty = new IndexCodec.Decoded(DIFF_ID, 1024, ImmutableList.of());
 
-    byte[] data = IndexCodec.encode(empty);
+    byte[] data = IndexCodec.encode(DIFF_ID, 1024, ImmutableList.of());
 
     assertThat(new String(data, 0, 8, US_ASCII)).isEqualTo("STRATAIX");
     assertThat(IndexCodec.checksumValid(data)).isTrue();
@@ -81,7 +84,7 @@ class IndexCodecTest {
 
   @Test
   void refusesADamagedIndex() {
-    byte[] data = IndexCodec.encode(new LayerIndex(DIFF_ID, 1024, ImmutableList.of(file("usr/bin/su"))));
+    byte[] data = IndexCodec.encode(DIFF_ID, 1024, ImmutableList.of(file("usr/bin/su")));
     // Somewhere in the entry: the mode, a digest byte... all equally untrustworthy once damaged.
     data[data.length - 40] ^= 0x04;
 

@@ -196,7 +196,7 @@ final class LayerFixture {
       LayerIngest.Result result = LayerIngest.ingest(new ByteArrayInputStream(tar), objects, lower,
           IngestLimits.DEFAULT);
       objects.commit();
-      return new LayerIndex(result.diffId(), result.uncompressedSize(), result.entries());
+      return result.index();
     }
   }
 

@@ -263,7 +263,7 @@ class KernelDifferentialTest {
       batch.commit();
     }
     return dev.strata.union.StoreLayer.open(
-        new dev.strata.layer.LayerIndex(result.diffId(), result.uncompressedSize(), result.entries()), store.objects());
+        result.index(), store.objects());
   }
 
   /** The entries where two snapshots differ, as "path: left | right". */
