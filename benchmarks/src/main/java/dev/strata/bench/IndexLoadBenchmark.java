@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Loading a layer's index (read the file, check its checksum, decode) — what every command that
+ * Opening a layer's index in place (map the file, read its header) — what every command that
  * looks into an image, and every mount, pays per layer before it can answer anything.
  *
  * <pre>

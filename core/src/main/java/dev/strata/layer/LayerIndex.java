@@ -184,12 +184,12 @@ public final class LayerIndex {
       xattrs = b.build();
     }
     return new LayerEntry(path, a.kind, a.mode, a.uid, a.gid, a.uname, a.gname, a.mtimeSeconds, a.mtimeNanos,
-        a.size, a.link, a.devMajor, a.devMinor, a.object, a.group, xattrs);
+        a.size, a.link, a.devMajor, a.devMinor, a.objectNumber < 0 ? null : object(a.objectNumber), a.group, xattrs);
   }
 
   /** An entry's fields but its path and xattrs: what a lookup needs. */
   record Attrs(EntryKind kind, int mode, long uid, long gid, String uname, String gname, long mtimeSeconds,
-      int mtimeNanos, long size, int group, Digest object, String link, int devMajor, int devMinor) {}
+      int mtimeNanos, long size, int group, long objectNumber, String link, int devMajor, int devMinor) {}
 
   /** Returns the attributes of the entry at {@code position}. */
   Attrs attrs(int position) throws IOException {
@@ -234,12 +234,10 @@ public final class LayerIndex {
     int nanos = (int) c.varint();
     long size = c.varint();
     int group = (int) c.varint();
-    Digest object = null;
+    // The digest is read only for what asks for it: a lookup needs the size alone.
+    long object = -1;
     if (kind == EntryKind.FILE || kind == EntryKind.HARDLINK) {
-      long n = c.varint();
-      if (n > 0) {
-        object = object(n - 1);
-      }
+      object = c.varint() - 1;
     }
     String link = null;
     if (kind == EntryKind.SYMLINK || kind == EntryKind.HARDLINK) {
@@ -251,14 +249,14 @@ public final class LayerIndex {
       major = (int) c.varint();
       minor = (int) c.varint();
     }
-    if (kind == EntryKind.HARDLINK && object == null) {
+    if (kind == EntryKind.HARDLINK && object < 0) {
       // A later name of a group shows what its first name holds.
       int root = (int) group(group)[0];
       if (root == position || root >= entryCount) {
         throw new IOException("layer index is damaged: hard link " + position + " has no file");
       }
       Attrs first = attrs(root);
-      object = first.object;
+      object = first.objectNumber;
       size = first.size;
     }
     return new Attrs(kind, mode, uid, gid, uname, gname, seconds, nanos, size, group, object, link, major, minor);

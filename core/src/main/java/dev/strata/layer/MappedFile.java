@@ -109,8 +109,11 @@ final class MappedFile {
   int compare(long pos, int len, byte[] key) throws IOException {
     check(pos, len);
     int n = Math.min(len, key.length);
+    ByteBuffer c = chunks[(int) (pos >>> CHUNK_BITS)];
+    int off = (int) (pos & (CHUNK - 1));
+    boolean inChunk = off + n <= c.limit();
     for (int i = 0; i < n; i++) {
-      int a = get(pos + i) & 0xff;
+      int a = (inChunk ? c.get(off + i) : get(pos + i)) & 0xff;
       int b = key[i] & 0xff;
       if (a != b) {
         return a - b;
