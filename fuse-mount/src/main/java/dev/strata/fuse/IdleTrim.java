@@ -1,5 +1,8 @@
 package dev.strata.fuse;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.types.size_t;
 
@@ -14,8 +17,10 @@ import jnr.ffi.types.size_t;
  * by itself while nothing allocates: the heap a burst of requests grew (a walk, the warm-up)
  * would stay resident for the mount's life. Quiet is seen without touching the request path:
  * an idle server allocates nothing, so its heap's use stops moving; a few polls in a row
- * without movement after enough allocation is the moment. A trim costs one full collection,
- * milliseconds for a few tens of MB live, and happens once per burst, not per poll.
+ * without movement is the moment, if there is something to win: enough allocation since the
+ * last trim, or a resident size that grew since (the compiler's arenas grow without a byte of
+ * heap). A trim costs one full collection, milliseconds for a few tens of MB live, and happens
+ * once per burst, not per poll.
  *
  * <p>Only for a process that is a mount server ({@link FuseMount#serve}): a collection forced
  * in a JVM that does other work would be that work's pause.
@@ -27,19 +32,26 @@ final class IdleTrim {
   static final int QUIET_POLLS = 3;
   /** A change of the heap's use below this is no work: a poll's own bytes, a stray timer's. */
   static final long NOISE = 256 << 10;
-  /** Bytes allocated (or collected) since the last trim below which a trim would win nothing. */
+  /**
+   * Heap allocated (or collected) since the last trim, or resident size grown since, below which
+   * a trim would win nothing.
+   */
   static final long WORTH = 4 << 20;
 
+  private static final Path STATUS = Path.of("/proc/self/status");
+
   private long lastUsed;
+  private long trimmedRss;
   private long churn;
   private int quiet;
 
-  IdleTrim(long used) {
+  IdleTrim(long used, long rss) {
     this.lastUsed = used;
+    this.trimmedRss = rss;
   }
 
-  /** Takes one poll's reading of the heap's use; returns whether to trim now. */
-  boolean poll(long used) {
+  /** Takes one poll's reading of the heap's use and the resident size; returns whether to trim now. */
+  boolean poll(long used, long rss) {
     long moved = Math.abs(used - lastUsed);
     lastUsed = used;
     if (moved > NOISE) {
@@ -48,12 +60,13 @@ final class IdleTrim {
       return false;
     }
     quiet++;
-    return quiet >= QUIET_POLLS && churn >= WORTH;
+    return quiet >= QUIET_POLLS && (churn >= WORTH || rss - trimmedRss >= WORTH);
   }
 
-  /** After a trim: its own collection is not work to trim after. */
-  void trimmed(long used) {
+  /** After a trim: its own collection is not work to trim after, and what it left is the new base. */
+  void trimmed(long used, long rss) {
     lastUsed = used;
+    trimmedRss = rss;
     churn = 0;
     quiet = 0;
   }
@@ -73,13 +86,13 @@ final class IdleTrim {
   }
 
   private static void loop() {
-    IdleTrim state = new IdleTrim(used());
+    IdleTrim state = new IdleTrim(used(), rss());
     try {
       while (true) {
         Thread.sleep(POLL_MS);
-        if (state.poll(used())) {
+        if (state.poll(used(), rss())) {
           trim();
-          state.trimmed(used());
+          state.trimmed(used(), rss());
         }
       }
     } catch (InterruptedException e) {
@@ -90,6 +103,20 @@ final class IdleTrim {
   private static long used() {
     Runtime r = Runtime.getRuntime();
     return r.totalMemory() - r.freeMemory();
+  }
+
+  /** The resident size of this process in bytes (VmRSS); 0 where /proc cannot tell (never worth a trim then). */
+  static long rss() {
+    try {
+      for (String line : Files.readAllLines(STATUS)) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // no /proc: the heap's churn alone decides
+    }
+    return 0;
   }
 
   /** A full collection, then the native heap's free pages back to the system. */
