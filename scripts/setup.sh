@@ -5,11 +5,12 @@ set -euo pipefail
 
 # Build: a JDK 17 and Maven. Tests and fixtures: umoci and skopeo (the peers used as oracles),
 # busybox-static and debootstrap (to build sample images), tar/gzip/zstd, the FUSE pieces, and a
-# real registry (docker-registry, with htpasswd and openssl for its auth and TLS modes).
+# real registry (docker-registry, with htpasswd and openssl for its auth and TLS modes); time
+# (/usr/bin/time) for the peak RSS in benchmarks/compare-memory.sh.
 PACKAGES=(openjdk-17-jdk-headless maven umoci skopeo busybox-static debootstrap tar gzip zstd
   coreutils findutils curl ca-certificates attr xfsprogs libfuse2 fuse3 fuse-overlayfs bubblewrap
   util-linux bsdutils diffutils mount jq docker-registry apache2-utils openssl python3 e2fsprogs
-  btrfs-progs)
+  btrfs-progs time)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
