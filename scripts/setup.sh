@@ -7,11 +7,12 @@ set -euo pipefail
 # busybox-static and debootstrap (to build sample images), tar/gzip/zstd, the FUSE pieces, and a
 # real registry (docker-registry, with htpasswd and openssl for its auth and TLS modes). strata run:
 # runc, and uidmap's newuidmap for rootless ranges; its tests read podman's defaults from
-# containers-common and decode capabilities with libcap2-bin's capsh.
+# containers-common and decode capabilities with libcap2-bin's capsh. time (/usr/bin/time) for the
+# peak RSS in benchmarks/compare-memory.sh.
 PACKAGES=(openjdk-17-jdk-headless maven umoci skopeo busybox-static debootstrap tar gzip zstd
   coreutils findutils curl ca-certificates attr xfsprogs libfuse2 fuse3 fuse-overlayfs runc uidmap
   util-linux bsdutils diffutils mount jq docker-registry apache2-utils openssl python3 e2fsprogs
-  btrfs-progs golang-github-containers-common libcap2-bin)
+  btrfs-progs golang-github-containers-common libcap2-bin time)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

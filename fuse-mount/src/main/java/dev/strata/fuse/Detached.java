@@ -22,6 +22,17 @@ public final class Detached {
    * than with the default tiers, reads and writes no slower (benchmarks/compare-mounts.sh).
    */
   static final List<String> SERVER_JIT = List.of("-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.05");
+  /**
+   * A server's heap follows what is live instead of what the machine could give: it starts at
+   * 8 MB (the default, a 64th of RAM, is a young generation of a hundred MB and more that a
+   * server's garbage would fill and keep resident), grows as a burst needs, and after a full
+   * collection keeps at most 40 % free, all of the excess given back at once (no shrinking in
+   * steps), which {@link IdleTrim} makes happen when the server goes idle. No cap: a mount's
+   * live set grows with the nodes the kernel holds, and the JVM's default maximum (a quarter
+   * of RAM) stays the safety net. Before the inherited options, so that the caller's win.
+   */
+  static final List<String> SERVER_HEAP = List.of("-Xms8m", "-XX:MinHeapFreeRatio=20", "-XX:MaxHeapFreeRatio=40",
+      "-XX:-ShrinkHeapInSteps");
 
   private Detached() {}
 
@@ -36,6 +47,7 @@ public final class Detached {
       cmd.add("/usr/bin/setsid");
     }
     cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(SERVER_HEAP);
     boolean tiered = false;
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       // The launcher may be recording a class-data archive at exit: that is its business only.

@@ -91,12 +91,14 @@ public interface FuseMount extends Closeable {
 
   /**
    * Serves {@code fs} at {@code mountPoint} until it is unmounted: the body of a mount server.
-   * SIGTERM and SIGINT unmount first, so a stopped server leaves no dead mount behind.
+   * SIGTERM and SIGINT unmount first, so a stopped server leaves no dead mount behind. The
+   * process is the server's alone, so it gives memory back whenever it goes idle ({@link IdleTrim}).
    */
   static void serve(UnionFs fs, Path mountPoint, MountOptions options) throws IOException, InterruptedException {
     FuseMount m = start(fs, mountPoint, options);
     MountRegistry.register(m.mountPoint());
     m.startWarmUp();
+    IdleTrim.start();
     Thread hook = new Thread(() -> {
       try {
         m.close();

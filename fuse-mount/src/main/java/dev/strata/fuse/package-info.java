@@ -6,7 +6,8 @@
  * through jnr-fuse ({@code UnionFuseFs}, {@code LibfuseMount}, without root). Either is a thin
  * adapter: one engine call per request, every failure an errno reply. Around them: the mount
  * servers ({@code FuseMount.serve}, started detached by {@link dev.strata.fuse.Detached} and
- * found again through {@link dev.strata.fuse.MountRegistry}), the mount table and unmounting
+ * found again through {@link dev.strata.fuse.MountRegistry}, giving memory back when idle through
+ * {@code IdleTrim}), the mount table and unmounting
  * ({@link dev.strata.fuse.Mounts}), {@code strata-overlay} with fuse-overlayfs's options
  * ({@link dev.strata.fuse.OverlayMain}, {@link dev.strata.fuse.OverlayOptions}), and the native
  * host calls the engine uses on the upper ({@link dev.strata.fuse.NativeHostFiles}).

@@ -148,6 +148,42 @@ class StrataOverlayTest {
       assertThat(Files.readString(upper.resolve("kept"))).isEqualTo("written before the signal\n");
     }
 
+    /**
+     * A server's work (its warm-up, a walk) grows its heap and malloc's arenas; once idle it
+     * gives that back ({@link IdleTrim}). Without the trim a JVM keeps both resident, so the
+     * server's RSS would stay at its peak for the life of the mount.
+     */
+    @Test
+    void anIdleServerGivesBackWhatItsWorkGrew() throws Exception {
+      for (int d = 0; d < 20; d++) {
+        Path sub = Files.createDirectories(lower.resolve("d" + d));
+        for (int f = 0; f < 200; f++) {
+          Files.createFile(sub.resolve("f" + f));
+        }
+      }
+      Result r = overlay("-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work, mnt.toString());
+      assertThat(r.exit()).as(r.err()).isZero();
+      long pid = MountRegistry.server(mnt).orElseThrow().pid();
+      assertThat(Files.readString(Path.of("/proc/" + pid + "/cmdline"))).contains(String.join("\0", Detached.SERVER_HEAP));
+      try (var walk = Files.walk(mnt)) {
+        assertThat(walk.count()).isEqualTo(1 + 1 + 20 + 20 * 200);
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      long rss;
+      long peak;
+      do {
+        Thread.sleep(500);
+        rss = statusKb(pid, "VmRSS");
+        peak = statusKb(pid, "VmHWM");
+      } while (peak - rss < 8 << 10 && System.nanoTime() < deadline);
+      assertThat(peak - rss).as("kB given back of a peak RSS of %d kB", peak).isGreaterThanOrEqualTo(8 << 10);
+    }
+
+    private long statusKb(long pid, String field) throws IOException {
+      return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith(field + ":"))
+          .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElseThrow();
+    }
+
     @Test
     void withoutUpperEveryWriteIsRefused() throws Exception {
       Result r = overlay("-o", "lowerdir=" + lower, mnt.toString());
