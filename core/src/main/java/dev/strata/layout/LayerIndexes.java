@@ -38,21 +38,42 @@ public final class LayerIndexes {
    */
   public LayerIndex read(Digest diffId) throws IOException {
     Path file = dir(diffId).resolve(FILE);
-    if (LayerIndex.version(file) == 1) {
-      Files.createDirectories(tmp);
-      Path upgraded = IndexCodec.upgrade(Files.readAllBytes(file), tmp);
-      try {
-        Durability.fsync(upgraded);
-        Durability.renameDurably(upgraded, file);
-      } finally {
-        Files.deleteIfExists(upgraded);
-      }
-    }
-    LayerIndex index = LayerIndex.open(file);
+    LayerIndex index = LayerIndex.version(file) == 1 ? upgrade(file) : LayerIndex.open(file);
     if (!index.diffId().equals(diffId)) {
       throw new IOException("layer index at " + dir(diffId) + " describes " + index.diffId());
     }
     return index;
+  }
+
+  /**
+   * Rewrites a version-1 index as version 2 and opens it. Another process may have upgraded it
+   * between the look and the read: the bytes read decide. A store this process may not write
+   * (another user's) gets the new index in a private file, unlinked once open.
+   */
+  private LayerIndex upgrade(Path file) throws IOException {
+    byte[] data = Files.readAllBytes(file);
+    Path upgraded;
+    try {
+      if (data.length > 8 && data[8] != 1) {
+        return LayerIndex.open(file);
+      }
+      Files.createDirectories(tmp);
+      upgraded = IndexCodec.upgrade(data, tmp);
+    } catch (java.nio.file.AccessDeniedException e) {
+      Path own = IndexCodec.upgrade(data, Path.of(System.getProperty("java.io.tmpdir")));
+      try {
+        return LayerIndex.open(own);
+      } finally {
+        Files.deleteIfExists(own);
+      }
+    }
+    try {
+      Durability.fsync(upgraded);
+      Durability.renameDurably(upgraded, file);
+    } finally {
+      Files.deleteIfExists(upgraded);
+    }
+    return LayerIndex.open(file);
   }
 
   /**
