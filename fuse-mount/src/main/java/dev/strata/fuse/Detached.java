@@ -38,8 +38,10 @@ public final class Detached {
 
   /**
    * Runs {@code mainClass args} detached, its output going to {@code log}, and returns once a
-   * FUSE mount is live at {@code mountPoint}; fails with the server's own words if it exits
-   * first.
+   * FUSE mount is live at {@code mountPoint} and its server has registered it; fails with the
+   * server's own words if it exits first. The server registers just after the mount is live: a
+   * `strata umount` that ran in between found no server to wait for and returned while the
+   * server still held the container.
    */
   public static long start(String mainClass, List<String> args, Path log, Path mountPoint) throws IOException {
     List<String> cmd = new ArrayList<>();
@@ -74,7 +76,7 @@ public final class Detached {
         .redirectErrorStream(true)
         .start();
     long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
-    while (!Mounts.isFuseMounted(mountPoint)) {
+    while (!Mounts.isFuseMounted(mountPoint) || MountRegistry.server(mountPoint).isEmpty()) {
       if (!p.isAlive()) {
         throw new IOException("the mount server exited (" + p.exitValue() + ") before " + mountPoint + " was mounted"
             + tail(log));

@@ -50,8 +50,11 @@ public final class MountRegistry {
   /** Records this process as the server of {@code mountPoint}. */
   public static void register(Path mountPoint) throws IOException {
     Files.createDirectories(dir());
-    Files.writeString(fileOf(mountPoint), ProcessHandle.current().pid() + "\n"
-        + mountPoint.toAbsolutePath().normalize() + "\n");
+    // Whole or not at all: the process that started this server waits for the entry and reads it.
+    Path f = fileOf(mountPoint);
+    Path temp = Files.createTempFile(dir(), ".register-", "");
+    Files.writeString(temp, ProcessHandle.current().pid() + "\n" + mountPoint.toAbsolutePath().normalize() + "\n");
+    Files.move(temp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** Forgets the server of {@code mountPoint} if it is this process. */
