@@ -241,7 +241,14 @@ final class Transport {
         }
       }
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof IOException io ? io : new IOException(String.valueOf(e.getCause()), e.getCause());
+      IOException io = e.getCause() instanceof IOException c ? c : new IOException(String.valueOf(e.getCause()), e.getCause());
+      if (notice.asked() && !String.valueOf(io.getMessage()).contains("certificate")) {
+        // The refusal itself can be lost when the server closes first (a ClosedChannelException
+        // under load): a server that asked for a certificate there is none of refused for that.
+        throw new IOException("connection closed after the server asked for a client certificate:"
+            + " certificate_required (none was given)", io);
+      }
+      throw io;
     } catch (InterruptedException e) {
       answer.cancel(true);
       Thread.currentThread().interrupt();
