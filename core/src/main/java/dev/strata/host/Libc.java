@@ -175,6 +175,8 @@ final class Libc {
     @SaveError
     int fsync(int fd);
 
+    int madvise(@intptr_t long addr, @size_t long length, int advice);
+
     @SaveError
     int fdatasync(int fd);
 

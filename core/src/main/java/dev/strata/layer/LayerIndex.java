@@ -130,6 +130,15 @@ public final class LayerIndex {
     return null;
   }
 
+  /**
+   * Hands back the pages of the index that reads have mapped into this process; they stay in
+   * the page cache and map again when read. What keeps a long-lived reader (a mount's server)
+   * from holding every page a walk once touched.
+   */
+  public void releasePages() {
+    file.release();
+  }
+
   /** Returns the tree a union shows of this layer. */
   public LayerTree tree() {
     return tree;

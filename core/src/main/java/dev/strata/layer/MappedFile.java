@@ -1,5 +1,6 @@
 package dev.strata.layer;
 
+import dev.strata.host.MappedPages;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -55,6 +56,19 @@ final class MappedFile {
 
   long size() {
     return size;
+  }
+
+  /**
+   * Hands back the pages reads have mapped (they stay in the page cache): a walk of a big index
+   * would otherwise keep all of it in the process's resident size for the life of the mount.
+   * Safe beside readers, whose next read of a page maps it again.
+   */
+  void release() {
+    for (ByteBuffer chunk : chunks) {
+      if (chunk instanceof MappedByteBuffer m) {
+        MappedPages.release(m);
+      }
+    }
   }
 
   byte get(long pos) throws IOException {

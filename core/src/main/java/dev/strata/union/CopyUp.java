@@ -11,6 +11,7 @@ import dev.strata.layer.Bytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Brings a lower node into the upper before it changes (overlayfs copy_up.c): ancestors first;
@@ -58,7 +59,8 @@ final class CopyUp {
       }
       return;
     }
-    node.copyUp.lock();
+    ReentrantLock lock = node.copyUpLock();
+    lock.lock();
     try {
       // What the copy needs is taken under the shared lock; the copy itself holds no lock at
       // all (it reads the immutable origin and writes a file of its own in the work directory),
@@ -91,7 +93,7 @@ final class CopyUp {
         }
       }
     } finally {
-      node.copyUp.unlock();
+      lock.unlock();
     }
   }
 

@@ -296,10 +296,10 @@ final class DirOps {
     if (sourceLower) {
       stack.upper.whiteout(from);
     }
-    parent.children.remove(name);
+    parent.removeChild(name);
     source.parent = newParent;
     source.name = newName;
-    newParent.children.put(newName, source);
+    newParent.putChild(newName, source);
   }
 
   /**
@@ -326,8 +326,8 @@ final class DirOps {
   }
 
   private static void swap(Node parent, String name, Node newParent, String newName, Node source, Node target) {
-    parent.children.put(name, target);
-    newParent.children.put(newName, source);
+    parent.putChild(name, target);
+    newParent.putChild(newName, source);
     target.parent = parent;
     target.name = name;
     source.parent = newParent;
@@ -379,7 +379,7 @@ final class DirOps {
 
   /** Forgets a removed name; the node lives on for open handles and pending forgets. */
   private static void detach(Node parent, Node node) {
-    parent.children.remove(node.name, node);
+    parent.removeChild(node.name, node);
   }
 
   private void deleteTree(HostPath path) throws IOException {

@@ -1,5 +1,6 @@
 package dev.strata.union;
 
+import dev.strata.collect.LongMap;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -36,7 +37,7 @@ final class InodeTable {
 
   static final long ROOT_ID = 1;
 
-  private final Map<Long, Node> nodes = new HashMap<>();
+  private final LongMap<Node> nodes = new LongMap<>();
   private final Map<Object, Long> inos = new HashMap<>();
   private long nextId = ROOT_ID;
   private long nextIno = 1;
@@ -86,6 +87,6 @@ final class InodeTable {
 
   /** Returns the nodes known now. */
   synchronized java.util.List<Node> all() {
-    return java.util.List.copyOf(nodes.values());
+    return nodes.values();
   }
 }

@@ -61,7 +61,7 @@ final class Lookup {
       return parent.parent == null ? parent : parent.parent;
     }
     checkName(name);
-    Node cached = parent.children.get(name);
+    Node cached = parent.child(name);
     if (cached != null) {
       return cached;
     }
@@ -75,11 +75,14 @@ final class Lookup {
   /** Makes a node for a resolved name and caches it under its parent. */
   Node attach(Node parent, String name, Resolved r) {
     long ino = stack.inodes.ino(key(r));
+    if (!r.lowers().isEmpty() && name.equals(r.lowers().get(0).entry().name())) {
+      name = r.lowers().get(0).entry().name(); // one copy of the name, not two, per node
+    }
     Node node = new Node(stack.inodes.nextId(), ino, r.type(), parent, name, r.upper(), r.lowers());
     node.metacopy = r.metacopy();
     node.index = r.index();
     stack.inodes.register(node);
-    parent.children.put(name, node);
+    parent.putChild(name, node);
     return node;
   }
 

@@ -60,6 +60,13 @@ public interface LowerLayer extends Closeable {
   /** Returns a short description for messages ("store layer sha256:…", "dir /x"). */
   String describe();
 
+  /**
+   * Hands back memory that reads brought in and that the layer can have again cheaply (a store
+   * layer's mapped index pages, which stay in the page cache). Called from time to time by a
+   * long-lived reader, beside reads in flight.
+   */
+  default void releasePages() {}
+
   /** Returns a host directory on the filesystem that holds this layer, for statfs. */
   default Path hostDirectory() {
     return Path.of("/");

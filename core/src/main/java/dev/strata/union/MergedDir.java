@@ -51,7 +51,7 @@ final class MergedDir {
     for (String name : names.keySet()) {
       // d_ino must equal st_ino: take it from the node if the name was looked up, else resolve
       // the name as lookup would, without creating a node the kernel will never forget.
-      Node child = dir.children.get(name);
+      Node child = dir.child(name);
       if (child != null) {
         out.add(new DirEntry(name, child.ino, child.type, offset++));
         continue;

@@ -41,10 +41,15 @@ final class Node {
   long lookups;
   /** One of {@link #lookups} is held by a path-based binding (see {@link UnionFs#resolve}). */
   boolean pathHeld;
-  final ReentrantLock copyUp = new ReentrantLock();
-  /** Children looked up and not forgotten: the dentry cache, valid because only the engine
-   * changes the upper and lowers never change. */
-  final Map<String, Node> children = new HashMap<>();
+  /** Made at the first copy-up: most nodes are never copied up (see {@link #copyUpLock}). */
+  private ReentrantLock copyUp;
+  /**
+   * Children looked up and not forgotten: the dentry cache, valid because only the engine
+   * changes the upper and lowers never change. Made at the first child, as a walk of a big tree
+   * leaves a node behind for every file and most are not directories. Guarded by this node's
+   * monitor, or by the union's exclusive namespace lock.
+   */
+  private Map<String, Node> children;
 
   Node(long id, long ino, FileType type, Node parent, String name, boolean upper, List<LowerRef> lowers) {
     this.id = id;
@@ -54,6 +59,52 @@ final class Node {
     this.name = name;
     this.upper = upper;
     this.lowers = lowers;
+  }
+
+  /** The lock that serializes copy-ups of this node, made when first needed. */
+  synchronized ReentrantLock copyUpLock() {
+    if (copyUp == null) {
+      copyUp = new ReentrantLock();
+    }
+    return copyUp;
+  }
+
+  /** The child cached under {@code name}, or null. */
+  Node child(String name) {
+    return children == null ? null : children.get(name);
+  }
+
+  /** Caches {@code child} under {@code name}. */
+  void putChild(String name, Node child) {
+    if (children == null) {
+      children = new HashMap<>(4);
+    }
+    children.put(name, child);
+  }
+
+  /** Drops whatever is cached under {@code name}. */
+  void removeChild(String name) {
+    if (children != null) {
+      children.remove(name);
+      if (children.isEmpty()) {
+        children = null;
+      }
+    }
+  }
+
+  /** Drops {@code child} from under {@code name}, if it is what is cached there. */
+  void removeChild(String name, Node child) {
+    if (children != null) {
+      children.remove(name, child);
+      if (children.isEmpty()) {
+        children = null;
+      }
+    }
+  }
+
+  /** Whether any child is cached. */
+  boolean hasChildren() {
+    return children != null;
   }
 
   /** Returns the node's path in the union ("" for the root). */

@@ -86,6 +86,11 @@ final class StackedLayer implements LowerLayer {
   }
 
   @Override
+  public void releasePages() {
+    layer.releasePages();
+  }
+
+  @Override
   public Path hostDirectory() {
     return layer.hostDirectory();
   }

@@ -43,6 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class StoreLayer implements LowerLayer {
   private final Digest diffId;
   private final ObjectStore objects;
+  private final LayerIndex index;
   private final LayerTree tree;
   private final Set<ObjectContent> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
@@ -50,6 +51,7 @@ public final class StoreLayer implements LowerLayer {
   private StoreLayer(LayerIndex index, ObjectStore objects) {
     this.diffId = index.diffId();
     this.objects = objects;
+    this.index = index;
     this.tree = index.tree();
   }
 
@@ -177,6 +179,11 @@ public final class StoreLayer implements LowerLayer {
   @Override
   public String describe() {
     return "store layer " + diffId;
+  }
+
+  @Override
+  public void releasePages() {
+    index.releasePages();
   }
 
   @Override

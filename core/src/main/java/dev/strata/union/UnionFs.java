@@ -82,7 +82,7 @@ public final class UnionFs implements Closeable {
     try {
       Node p = stack.node(parent);
       Node n;
-      synchronized (p.children) {
+      synchronized (p) {
         n = lookup.lookup(p, name);
       }
       if (n == null) {
@@ -115,7 +115,7 @@ public final class UnionFs implements Closeable {
         if (end > start) {
           String name = path.substring(start, end);
           Node p = n;
-          synchronized (p.children) {
+          synchronized (p) {
             n = lookup.lookup(p, name);
           }
           if (n == null) {
@@ -184,10 +184,10 @@ public final class UnionFs implements Closeable {
         return;
       }
       n.lookups -= count;
-      if (n.lookups <= 0 && n.children.isEmpty()) {
+      if (n.lookups <= 0 && !n.hasChildren()) {
         stack.inodes.remove(n);
         if (n.parent != null) {
-          n.parent.children.remove(n.name, n);
+          n.parent.removeChild(n.name, n);
         }
         if (n.pin != null) {
           n.pin.close(); // a removed file the kernel no longer holds: now it may go
@@ -248,7 +248,7 @@ public final class UnionFs implements Closeable {
     stack.namespace.readLock().lock();
     try {
       Node p = stack.node(newParent);
-      synchronized (p.children) {
+      synchronized (p) {
         dirOps.checkLink(n, p, newName);
       }
     } finally {
@@ -313,7 +313,7 @@ public final class UnionFs implements Closeable {
     try {
       Node n = stack.node(node);
       ImmutableList<DirEntry> entries;
-      synchronized (n.children) {
+      synchronized (n) {
         entries = MergedDir.list(stack, lookup, n);
       }
       long h = nextDirHandle.getAndIncrement();
@@ -375,6 +375,16 @@ public final class UnionFs implements Closeable {
     }
     try (HostDir lower = HostDir.open(stack.lowers.get(0).hostDirectory())) {
       return lower.statfs();
+    }
+  }
+
+  /**
+   * Hands back the memory of the lower layers' reads that they can have again cheaply (mapped
+   * index pages; see {@link LowerLayer#releasePages}): for a mount's server, from time to time.
+   */
+  public void releasePages() {
+    for (LowerLayer l : stack.lowers) {
+      l.releasePages();
     }
   }
 

@@ -98,7 +98,7 @@ public interface FuseMount extends Closeable {
     FuseMount m = start(fs, mountPoint, options);
     MountRegistry.register(m.mountPoint());
     m.startWarmUp();
-    IdleTrim.start();
+    IdleTrim.start(fs::releasePages);
     Thread hook = new Thread(() -> {
       try {
         m.close();

@@ -63,6 +63,11 @@ final class IdleTrim {
     return quiet >= QUIET_POLLS && (churn >= WORTH || rss - trimmedRss >= WORTH);
   }
 
+  /** Whether the last poll saw work (the heap's use moved). */
+  boolean busy() {
+    return quiet == 0;
+  }
+
   /** After a trim: its own collection is not work to trim after, and what it left is the new base. */
   void trimmed(long used, long rss) {
     lastUsed = used;
@@ -75,22 +80,30 @@ final class IdleTrim {
    * Starts trimming this process when idle, on a daemon thread, for the life of the process;
    * {@code -Dstrata.idle-trim=false} leaves it out (to measure what it gives back).
    */
-  static void start() {
+  static void start(Runnable releasePages) {
     if (!Boolean.parseBoolean(System.getProperty("strata.idle-trim", "true"))) {
       return;
     }
-    Thread t = new Thread(IdleTrim::loop, "strata-idle-trim");
+    Thread t = new Thread(() -> loop(releasePages), "strata-idle-trim");
     t.setDaemon(true);
     t.setPriority(Thread.MIN_PRIORITY);
     t.start();
   }
 
-  private static void loop() {
+  private static void loop(Runnable releasePages) {
     IdleTrim state = new IdleTrim(used(), rss());
     try {
       while (true) {
         Thread.sleep(POLL_MS);
-        if (state.poll(used(), rss())) {
+        boolean trim = state.poll(used(), rss());
+        if (state.busy()) {
+          // While requests come, the mapped index pages they read go back every poll: a walk
+          // of a big layer would hold every page of its index otherwise. A page read again
+          // maps again from the page cache (a minor fault), so a second's worth is all it costs.
+          releasePages.run();
+        }
+        if (trim) {
+          releasePages.run();
           trim();
           state.trimmed(used(), rss());
         }

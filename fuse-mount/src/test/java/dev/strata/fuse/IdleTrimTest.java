@@ -16,8 +16,10 @@ class IdleTrimTest {
   void quietAfterWorkTrimsOnceAndNotAgainUntilMoreWork() {
     IdleTrim t = new IdleTrim(10 * MB, RSS);
     assertThat(t.poll(30 * MB, RSS)).as("work").isFalse();
+    assertThat(t.busy()).as("a poll that saw work (the server's mapped pages go back)").isTrue();
     for (int i = 1; i < IdleTrim.QUIET_POLLS; i++) {
       assertThat(t.poll(30 * MB, RSS)).as("quiet poll %d", i).isFalse();
+      assertThat(t.busy()).isFalse();
     }
     assertThat(t.poll(30 * MB, RSS)).as("quiet for long enough").isTrue();
     t.trimmed(12 * MB, RSS);

@@ -1,16 +1,15 @@
 package dev.strata.fuse.kernel;
 
+import dev.strata.collect.LongMap;
 import dev.strata.host.Errno;
 import dev.strata.host.ErrnoException;
 import dev.strata.union.Attr;
 import dev.strata.union.UnionFs;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -40,29 +39,66 @@ import java.util.Set;
 final class NodeTable {
   private final UnionFs fs;
   private final long rootIno;
-  private final Map<Long, KNode> byNodeid = new HashMap<>();
-  private final Map<Long, KNode> byEngine = new HashMap<>();
+  /** Kept in maps of primitive keys: a walk of a million files leaves an entry per file here. */
+  private final LongMap<KNode> byNodeid = new LongMap<>();
+  private final LongMap<KNode> byEngine = new LongMap<>();
 
-  /** One kernel inode. */
+  /**
+   * One kernel inode. Its first name is held in fields, further names (hard links the kernel
+   * reached by two names) in a map made only for them: almost every inode has one name.
+   */
   private static final class KNode {
     final long nodeid;
     long kernelLookups;
-    /** Engine node of each name that reached this inode, to the engine lookups held on it. */
-    final LinkedHashMap<Long, Long> names = new LinkedHashMap<>(2);
+    /** The engine node of the first name that reached this inode, and the lookups held on it. */
+    long first;
+    long firstLookups;
+    /** Engine nodes of further names, in the order they came, to the lookups held on each. */
+    LinkedHashMap<Long, Long> more;
     Set<Long> removed;
 
     KNode(long nodeid) {
       this.nodeid = nodeid;
     }
 
-    /** A live name's engine node, else a removed one's (the file is open, not named). */
+    /** Counts one engine lookup of the name whose engine node is {@code engine}. */
+    void count(long engine, long lookups) {
+      if (first == 0 || first == engine) {
+        first = engine;
+        firstLookups += lookups;
+      } else {
+        if (more == null) {
+          more = new LinkedHashMap<>(2);
+        }
+        more.merge(engine, lookups, Long::sum);
+      }
+    }
+
+    /** Every name's engine node with its lookups, the first first. */
+    List<long[]> names() {
+      List<long[]> out = new ArrayList<>(more == null ? 1 : 1 + more.size());
+      if (first != 0) {
+        out.add(new long[] {first, firstLookups});
+      }
+      if (more != null) {
+        more.forEach((e, n) -> out.add(new long[] {e, n}));
+      }
+      return out;
+    }
+
+    /** A live name's engine node, else a removed one's (the file is open, not named); 0 if none. */
     long live() {
-      for (long e : names.keySet()) {
-        if (removed == null || !removed.contains(e)) {
-          return e;
+      if (first != 0 && (removed == null || !removed.contains(first))) {
+        return first;
+      }
+      if (more != null) {
+        for (long e : more.keySet()) {
+          if (removed == null || !removed.contains(e)) {
+            return e;
+          }
         }
       }
-      return names.isEmpty() ? 0 : names.keySet().iterator().next();
+      return first;
     }
   }
 
@@ -71,7 +107,7 @@ final class NodeTable {
     Attr root = fs.getattr(UnionFs.ROOT);
     this.rootIno = root.ino();
     KNode r = new KNode(Protocol.ROOT_ID);
-    r.names.put(UnionFs.ROOT, 0L); // the engine counts the root's one lookup itself
+    r.count(UnionFs.ROOT, 0); // the engine counts the root's one lookup itself
     r.kernelLookups = Long.MAX_VALUE / 2; // the kernel never forgets the root
     byNodeid.put(r.nodeid, r);
     byEngine.put(UnionFs.ROOT, r);
@@ -91,9 +127,13 @@ final class NodeTable {
    */
   synchronized long add(long engine, Attr attr) {
     long id = nodeid(attr.ino());
-    KNode k = byNodeid.computeIfAbsent(id, KNode::new);
+    KNode k = byNodeid.get(id);
+    if (k == null) {
+      k = new KNode(id);
+      byNodeid.put(id, k);
+    }
     k.kernelLookups++;
-    k.names.merge(engine, 1L, Long::sum);
+    k.count(engine, 1);
     byEngine.put(engine, k);
     return id;
   }
@@ -125,7 +165,7 @@ final class NodeTable {
 
   /** The kernel forgot {@code count} lookups of {@code nodeid}. */
   void forget(long nodeid, long count) {
-    List<long[]> release = new ArrayList<>(2);
+    List<long[]> release;
     synchronized (this) {
       KNode k = byNodeid.get(nodeid);
       if (k == null || nodeid == Protocol.ROOT_ID) {
@@ -136,9 +176,9 @@ final class NodeTable {
         return;
       }
       byNodeid.remove(nodeid);
-      for (Map.Entry<Long, Long> n : k.names.entrySet()) {
-        byEngine.remove(n.getKey(), k);
-        release.add(new long[] {n.getKey(), n.getValue()});
+      release = k.names();
+      for (long[] n : release) {
+        byEngine.remove(n[0], k);
       }
     }
     // Outside the monitor: the engine's forget takes its namespace lock.
