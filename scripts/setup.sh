@@ -8,11 +8,12 @@ set -euo pipefail
 # real registry (docker-registry, with htpasswd and openssl for its auth and TLS modes). strata run:
 # runc, and uidmap's newuidmap for rootless ranges; its tests read podman's defaults from
 # containers-common and decode capabilities with libcap2-bin's capsh. time (/usr/bin/time) for the
-# peak RSS in benchmarks/compare-memory.sh.
+# peak RSS in benchmarks/compare-memory.sh. podman and buildah: the engines whose mount_program
+# strata-overlay is, run by the tests rootful and rootless.
 PACKAGES=(openjdk-17-jdk-headless maven umoci skopeo busybox-static debootstrap tar gzip zstd
   coreutils findutils curl ca-certificates attr xfsprogs libfuse2 fuse3 fuse-overlayfs runc uidmap
   util-linux bsdutils diffutils mount jq docker-registry apache2-utils openssl python3 e2fsprogs
-  btrfs-progs golang-github-containers-common libcap2-bin time)
+  btrfs-progs golang-github-containers-common libcap2-bin time podman buildah)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

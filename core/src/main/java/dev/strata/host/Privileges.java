@@ -17,9 +17,20 @@ public record Privileges(boolean mknod, boolean chown, boolean trustedXattrs) {
   /** Nothing beyond the files' owner: a rootless upper. */
   public static final Privileges UNPRIVILEGED = new Privileges(false, false, false);
 
-  /** Returns this process's: all of them as root, none otherwise. */
+  /**
+   * Returns this process's, from its capabilities ({@link Capabilities}): device nodes and
+   * {@code trusted.*} xattrs need CAP_MKNOD and CAP_SYS_ADMIN in the host's user namespace (root
+   * of a user namespace has neither on host files), owners need CAP_CHOWN and ids to give.
+   */
   public static Privileges ofProcess() {
-    return Libc.CALLS.geteuid() == 0 ? ROOT : UNPRIVILEGED;
+    return of(Capabilities.ofProcess());
+  }
+
+  /** Returns what a process with {@code caps} may do. */
+  public static Privileges of(Capabilities caps) {
+    boolean host = caps.initialUserNamespace();
+    return new Privileges(host && caps.has(Capabilities.CAP_MKNOD), caps.canChown(),
+        host && caps.has(Capabilities.CAP_SYS_ADMIN));
   }
 
   /** The prefix of the overlay's private xattrs in an upper written with these privileges. */

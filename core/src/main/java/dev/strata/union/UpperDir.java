@@ -18,10 +18,11 @@ import java.util.List;
 /**
  * The upper directory in the kernel's format, and the work directory beside it.
  *
- * <p>Whiteouts are char 0/0 devices where the host can make them, else {@code .wh.NAME} files
- * (as fuse-overlayfs writes them without privileges); both are read either way. Opaque
- * directories, redirects and metacopy marks are overlay xattrs ({@code trusted.overlay.*} as
- * root, {@code user.overlay.*} otherwise); an opaque directory may also hold a
+ * <p>Whiteouts are char 0/0 devices where the host can make them (any process since Linux
+ * 5.8), else {@code .wh.NAME} files (as fuse-overlayfs writes them without privileges); both
+ * are read either way. Opaque directories, redirects and metacopy marks are overlay xattrs
+ * ({@code trusted.overlay.*} with CAP_SYS_ADMIN in the host's user namespace, else
+ * {@code user.overlay.*}, the kernel's userxattr format); an opaque directory may also hold a
  * {@code .wh..wh..opq} file. Every call reaches the host through {@link HostDir}: names byte
  * for byte, errors with the host's errno.
  */
@@ -49,12 +50,29 @@ final class UpperDir implements Closeable {
       throw e;
     }
     this.prefix = privileges.overlayXattrPrefix();
-    this.deviceWhiteouts = privileges.mknod();
     this.rootless = !privileges.chown();
     if (this.work.stat("work") == null) {
       this.work.mkdir("work", 0700);
     }
     removeLeftovers();
+    this.deviceWhiteouts = privileges.mknod() || whiteoutDevicesWork(this.work);
+  }
+
+  /**
+   * Whether the host lets this process make the kernel's whiteout, a char 0/0 device, without
+   * the right to make devices: Linux allows it to anyone since 5.8, so that overlayfs in a user
+   * namespace can whiteout. Tried in the work directory, as a probe leaves nothing in the upper.
+   */
+  private static boolean whiteoutDevicesWork(HostDir work) {
+    HostPath probe = new HostPath(work, "work/whiteout-probe");
+    try {
+      probe.deleteIfExists();
+      probe.mknod(Stat.S_IFCHR, 0, 0);
+      probe.deleteIfExists();
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /**
@@ -210,7 +228,9 @@ final class UpperDir implements Closeable {
 
   /** Makes a device node, fifo or socket (rootless: a plain file whose override says the type). */
   void makeNode(HostPath file, int mode, int major, int minor) throws IOException {
-    if (deviceWhiteouts) {
+    if (!rootless) {
+      // Root of a user namespace too: a fifo or socket is made, a device refused (EPERM) as
+      // the kernel refuses it to that root.
       file.mknod(mode, major, minor);
       return;
     }

@@ -23,13 +23,17 @@ public interface FuseMount extends Closeable {
     /** libfuse 2 through jnr-fuse. */
     LIBFUSE;
 
-    /** KERNEL as root, else LIBFUSE; {@code STRATA_FUSE_TRANSPORT=kernel|libfuse} chooses. */
+    /**
+     * KERNEL where this process may mount (CAP_SYS_ADMIN: the host's root, or root of a user
+     * namespace that owns its mount namespace, as rootless podman's mount programs run), else
+     * LIBFUSE; {@code STRATA_FUSE_TRANSPORT=kernel|libfuse} chooses.
+     */
     public static Transport choose() {
       String env = System.getenv("STRATA_FUSE_TRANSPORT");
       if (env != null && !env.isEmpty()) {
         return valueOf(env.toUpperCase(java.util.Locale.ROOT));
       }
-      return MountOptions.isRoot() ? KERNEL : LIBFUSE;
+      return dev.strata.host.Capabilities.ofProcess().canMount() ? KERNEL : LIBFUSE;
     }
   }
 

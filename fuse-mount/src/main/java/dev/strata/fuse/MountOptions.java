@@ -1,5 +1,6 @@
 package dev.strata.fuse;
 
+import dev.strata.host.Capabilities;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -83,8 +84,13 @@ public record MountOptions(FuseMount.Transport transport, String fsName, boolean
         singleThreaded, on, mountOptions);
   }
 
+  /**
+   * Whether the mount gets fuse-overlayfs's defaults for root: uid 0, in whatever user namespace,
+   * as fuse-overlayfs decides it (getuid() == 0); rootless podman's mounts run as root of its
+   * user namespace and get allow_other so that the container's other users reach the mount.
+   */
   static boolean isRoot() {
-    return "root".equals(System.getProperty("user.name"));
+    return Capabilities.ofProcess().euid() == 0;
   }
 
   /** The arguments after libfuse's own "-f MOUNTPOINT". */

@@ -1,5 +1,6 @@
 package dev.strata.fuse;
 
+import dev.strata.host.Capabilities;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,15 +25,19 @@ public final class MountRegistry {
   }
 
   /**
-   * Strata's directory for what lives only while processes run: {@code /run/strata} as root,
-   * {@code $XDG_RUNTIME_DIR/strata} otherwise (else {@code strata-USER} in the temporary
-   * directory).
+   * Strata's directory for what lives only while processes run: {@code /run/strata} for the
+   * host's root, {@code $XDG_RUNTIME_DIR/strata} for anyone else (root of a user namespace
+   * included: rootless podman runs its mount programs so, with its user's runtime directory),
+   * else {@code strata-UID} in the temporary directory.
    */
   public static Path runtimeDirectory() {
+    Capabilities caps = Capabilities.ofProcess();
+    if (caps.hostRoot()) {
+      return Path.of("/run/strata");
+    }
     String runtime = System.getenv("XDG_RUNTIME_DIR");
-    if (MountOptions.isRoot() || runtime == null || runtime.isEmpty()) {
-      return MountOptions.isRoot() ? Path.of("/run/strata")
-          : Path.of(System.getProperty("java.io.tmpdir"), "strata-" + System.getProperty("user.name"));
+    if (runtime == null || runtime.isEmpty()) {
+      return Path.of(System.getProperty("java.io.tmpdir"), "strata-" + Integer.toUnsignedString(caps.euid()));
     }
     return Path.of(runtime, "strata");
   }

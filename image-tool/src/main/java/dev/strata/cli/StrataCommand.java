@@ -48,7 +48,9 @@ final class StrataCommand implements Runnable {
     if (env != null && !env.isEmpty()) {
       return Path.of(env);
     }
-    if ("root".equals(System.getProperty("user.name"))) {
+    // The host's root, not a name: root of a user namespace (podman unshare) keeps its store
+    // in its user's home, as rootless podman does.
+    if (dev.strata.host.Capabilities.ofProcess().hostRoot()) {
       return Path.of("/var/lib/strata");
     }
     return Path.of(System.getProperty("user.home"), ".local", "share", "strata");

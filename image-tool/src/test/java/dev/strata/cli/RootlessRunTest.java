@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -44,68 +42,6 @@ class RootlessRunTest {
     Commands.run(List.of("chmod", fuseMode, "/dev/fuse"));
   }
 
-  /** The test user, made if missing, with a subordinate range of its own. */
-  private static long[] user() throws Exception {
-    if (Commands.exec(List.of("id", "-u", USER), Map.of()).exit() != 0) {
-      Commands.run(List.of("useradd", "--create-home", "--shell", "/bin/sh", USER));
-    }
-    long uid = Long.parseLong(Commands.run(List.of("id", "-u", USER)).trim());
-    long gid = Long.parseLong(Commands.run(List.of("id", "-g", USER)).trim());
-    if (subordinate("/etc/subuid") == null || subordinate("/etc/subgid") == null) {
-      // useradd gives one where login.defs says so (Debian's does); elsewhere a range past all.
-      long start = 100_000;
-      for (String f : List.of("/etc/subuid", "/etc/subgid")) {
-        for (String line : Files.readAllLines(Path.of(f))) {
-          String[] p = line.split(":");
-          if (p.length == 3) {
-            start = Math.max(start, Long.parseLong(p[1]) + Long.parseLong(p[2]));
-          }
-        }
-      }
-      String range = start + "-" + (start + 65535);
-      Commands.run(List.of("usermod", "--add-subuids", range, "--add-subgids", range, USER));
-    }
-    return new long[] {uid, gid};
-  }
-
-  /** The user's first range in {@code file}: start and count. */
-  private static long[] subordinate(String file) throws Exception {
-    for (String line : Files.readAllLines(Path.of(file))) {
-      String[] p = line.split(":");
-      if (p.length == 3 && p[0].equals(USER)) {
-        return new long[] {Long.parseLong(p[1]), Long.parseLong(p[2])};
-      }
-    }
-    return null;
-  }
-
-  /** This test's classpath, copied where the user can read it (root's Maven repository is private). */
-  private String readableClasspath() throws Exception {
-    List<String> entries = new ArrayList<>();
-    for (String e : System.getProperty("java.class.path").split(":")) {
-      try (JarFile jar = e.endsWith(".jar") ? new JarFile(e) : null) {
-        String manifest = jar == null || jar.getManifest() == null ? null
-            : jar.getManifest().getMainAttributes().getValue("Class-Path");
-        if (manifest == null) {
-          entries.add(e);
-          continue;
-        }
-        for (String u : manifest.trim().split("\\s+")) {
-          entries.add(Path.of(URI.create(u)).toString());
-        }
-      }
-    }
-    Path cp = Files.createDirectories(dir.resolve("cp"));
-    List<String> copies = new ArrayList<>();
-    for (int i = 0; i < entries.size(); i++) {
-      Path copy = cp.resolve(i + "-" + Path.of(entries.get(i)).getFileName());
-      Commands.run(List.of("cp", "-r", entries.get(i), copy.toString()));
-      copies.add(copy.toString());
-    }
-    Commands.run(List.of("chmod", "-R", "a+rX", cp.toString()));
-    return String.join(":", copies);
-  }
-
   /** Runs strata as the user, with an environment of its own. */
   private Commands.Result asUser(String classpath, Path store, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("runuser", "-u", USER, "--", "env", "-i",
@@ -118,11 +54,12 @@ class RootlessRunTest {
 
   @Test
   void anOrdinaryUsersContainerIsRootOfItsSubordinateIdsAndCommitsAsRoot() throws Exception {
-    long[] ids = user();
-    long[] subuid = subordinate("/etc/subuid");
-    long[] subgid = subordinate("/etc/subgid");
+    TestUser user = TestUser.ensure(USER);
+    long[] ids = {user.uid(), user.gid()};
+    long[] subuid = user.subuid();
+    long[] subgid = user.subgid();
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    String classpath = readableClasspath();
+    String classpath = TestUser.readableClasspath(dir);
     Path work = Files.createDirectories(dir.resolve("work"));
     Commands.run(List.of("cp", "-a", TestImages.tiny().toString(), work.resolve("tiny").toString()));
     Commands.run(List.of("chown", "-R", USER, work.toString()));

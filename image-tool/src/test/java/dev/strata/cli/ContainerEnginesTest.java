@@ -1,0 +1,213 @@
+package dev.strata.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.strata.fuse.OverlayMain;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * podman and buildah with strata-overlay as their overlay driver's {@code mount_program}, as
+ * their users configure it (storage.conf), rootful and rootless: rootless runs as a user the test
+ * makes, with a subordinate id range, where podman runs the mount program as root of its user
+ * namespace. Each engine runs with an empty environment (no locale) and its own storage, and the
+ * container's root is checked to be a Strata mount, so nothing passes on the engine's own overlay.
+ */
+class ContainerEnginesTest {
+  private static final String USER = "strata-engines";
+  /**
+   * Limits within the hard limits the tests run under: podman's defaults pass them, which only a
+   * root with CAP_SYS_RESOURCE may (these machines' root lacks it).
+   */
+  private static final List<String> LIMITS = List.of("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024");
+
+  @TempDir Path dir;
+  private String fuseMode;
+  private TestUser user;
+  private Engine engine;
+  private Path image;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Path debian = TestImages.debian();
+    assumeTrue(debian != null, "the Debian image is built by scripts/test.sh (needs root and debootstrap)");
+    // Debian's udev opens /dev/fuse to everyone; these machines do not. Restored after.
+    fuseMode = Commands.run(List.of("stat", "-c", "%a", "/dev/fuse")).trim();
+    Commands.run(List.of("chmod", "0666", "/dev/fuse"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    image = dir.resolve("debian");
+    Commands.run(List.of("cp", "-a", debian.toString(), image.toString()));
+    Commands.run(List.of("chmod", "-R", "a+rX", image.toString()));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (engine != null) {
+      // Unmounts what is left, ends rootless podman's pause process, removes the storage.
+      engine.exec("podman", "system", "reset", "-f");
+    }
+    if (fuseMode != null) {
+      Commands.run(List.of("chmod", fuseMode, "/dev/fuse"));
+    }
+  }
+
+  @Test
+  void rootlessPodmanRunsAndCommitsOnStrata() throws Exception {
+    Engine podman = engine(true);
+    runAndCommit(podman);
+  }
+
+  @Test
+  void rootfulPodmanRunsAndCommitsOnStrata() throws Exception {
+    Engine podman = engine(false);
+    runAndCommit(podman);
+  }
+
+  @Test
+  void rootlessBuildahBuildsARunStepOnStrata() throws Exception {
+    build(engine(true));
+  }
+
+  @Test
+  void rootfulBuildahBuildsARunStepOnStrata() throws Exception {
+    build(engine(false));
+  }
+
+  /**
+   * A container writes a file, chowns it, deletes a file of the image, renames a directory of
+   * the image and runs a setuid program as another user; it is committed, and the new image shows
+   * all of it.
+   */
+  private void runAndCommit(Engine e) throws Exception {
+    pull(e, "podman");
+    String script = "grep ' / / ' /proc/self/mountinfo; echo --; "
+        + "echo made > /root/made && chown 1234:5678 /root/made && ls -ln /root/made; echo --; "
+        + "rm /etc/motd && ls /etc/motd; echo --; "
+        + "mv /usr/share/doc /usr/share/doc2 && ls -d /usr/share/doc2 && ls /usr/share/doc2/apt/copyright; echo --; "
+        + "cp /usr/bin/id /usr/local/bin/sid && chmod 4755 /usr/local/bin/sid "
+        + "&& su -s /bin/sh -c /usr/local/bin/sid nobody";
+    Commands.Result run = e.run("--name", "c1", "localhost/debian", "/bin/sh", "-c", script);
+    String[] parts = run.out().split("--\n");
+    assertThat(parts).as(run.out() + run.err()).hasSize(5);
+    assertThat(parts[0]).as("the container's root").contains(" - fuse.strata ");
+    assertThat(parts[1]).containsPattern("(?m)^-rw-r--r-- 1 1234 5678 5 .* /root/made$");
+    assertThat(parts[2]).isEmpty();
+    assertThat(run.err()).contains("cannot access '/etc/motd': No such file or directory");
+    assertThat(parts[3]).startsWith("/usr/share/doc2\n/usr/share/doc2/apt/copyright\n");
+    assertThat(parts[4]).as("the setuid program runs as its owner").contains("uid=65534(nobody)")
+        .contains("euid=0(root)");
+
+    e.ok("podman", "commit", "-q", "c1", "localhost/committed");
+    e.ok("podman", "rm", "c1");
+    Commands.Result after = e.run("--rm", "localhost/committed", "/bin/sh", "-c",
+        "ls -ln /root/made; cat /root/made; ls /etc/motd /usr/share/doc; ls -ld /usr/share/doc2 /usr/local/bin/sid");
+    assertThat(after.out()).containsPattern("(?m)^-rw-r--r-- 1 1234 5678 5 .* /root/made$")
+        .contains("made\n").containsPattern("(?m)^-rwsr-xr-x .* /usr/local/bin/sid$")
+        .containsPattern("(?m)^d.* /usr/share/doc2$");
+    assertThat(after.err()).contains("cannot access '/etc/motd': No such file or directory")
+        .contains("cannot access '/usr/share/doc': No such file or directory");
+  }
+
+  /** buildah bud of a Containerfile whose RUN step changes the image; the result runs. */
+  private void build(Engine e) throws Exception {
+    pull(e, "buildah");
+    Path context = Files.createDirectories(dir.resolve("context"));
+    Files.writeString(context.resolve("Containerfile"), "FROM localhost/debian\n"
+        + "RUN grep ' / / ' /proc/self/mountinfo > /root/mounted && echo built > /built && rm /etc/motd"
+        + " && mv /usr/share/doc /usr/share/doc2\n", StandardCharsets.UTF_8);
+    Commands.run(List.of("chmod", "-R", "a+rX", context.toString()));
+    List<String> bud = new ArrayList<>(List.of("buildah", "bud", "--network", "none", "--isolation", "oci"));
+    bud.addAll(LIMITS);
+    bud.addAll(List.of("-q", "-t", "localhost/built", "-f", context.resolve("Containerfile").toString(),
+        context.toString()));
+    e.ok(bud.toArray(String[]::new));
+    Commands.Result run = e.run("--rm", "localhost/built", "/bin/sh", "-c", "cat /root/mounted /built; ls /etc/motd /usr/share/doc; ls -d /usr/share/doc2");
+    assertThat(run.out()).as("the RUN step's root").contains(" - fuse.strata ").contains("built\n")
+        .contains("/usr/share/doc2\n");
+    assertThat(run.err()).contains("cannot access '/etc/motd': No such file or directory")
+        .contains("cannot access '/usr/share/doc': No such file or directory");
+  }
+
+  /** Pulls the Debian image with {@code tool} and names it localhost/debian. */
+  private void pull(Engine e, String tool) throws Exception {
+    Commands.Result pulled = e.exec(tool, "pull", "-q", "oci:" + image + ":minbase");
+    assertThat(pulled.exit()).as(pulled.out() + pulled.err()).isZero();
+    e.ok(tool, "tag", pulled.out().trim(), "localhost/debian");
+  }
+
+  /** How to run podman and buildah: as whom, with which configuration. */
+  private record Engine(List<String> prefix, Map<String, String> env) {
+    Commands.Result exec(String... args) throws Exception {
+      List<String> cmd = new ArrayList<>(prefix);
+      env.forEach((k, v) -> cmd.add(k + "=" + v));
+      cmd.addAll(List.of(args));
+      return Commands.exec(cmd, Map.of());
+    }
+
+    /** podman run, without a network and within the test's limits, then {@code args}. */
+    Commands.Result run(String... args) throws Exception {
+      List<String> cmd = new ArrayList<>(List.of("podman", "run", "--network", "none"));
+      cmd.addAll(LIMITS);
+      cmd.addAll(List.of(args));
+      return exec(cmd.toArray(String[]::new));
+    }
+
+    void ok(String... args) throws Exception {
+      Commands.Result r = exec(args);
+      assertThat(r.exit()).as(String.join(" ", args) + "\n" + r.out() + r.err()).isZero();
+    }
+  }
+
+  /**
+   * An engine with storage of its own under the test's directory and strata-overlay (this test's
+   * classes, readable by the user) as the overlay driver's mount program; rootless as the test
+   * user, with a runtime directory of its own, the way a login session gives one.
+   */
+  private Engine engine(boolean rootless) throws Exception {
+    String classpath = TestUser.readableClasspath(dir);
+    Path program = dir.resolve("strata-overlay");
+    Files.writeString(program, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
+        + "' -cp '" + classpath + "' " + OverlayMain.class.getName() + " \"$@\"\n", StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path storage = Files.createDirectories(dir.resolve("storage"));
+    Path runtime = Files.createDirectories(dir.resolve("runtime"));
+    Files.writeString(dir.resolve("storage.conf"), "[storage]\ndriver = \"overlay\"\n"
+        + "graphroot = \"" + storage + "/graph\"\nrunroot = \"" + runtime + "/containers\"\n"
+        + "[storage.options.overlay]\nmount_program = \"" + program + "\"\n", StandardCharsets.UTF_8);
+    // cgroupfs: no systemd here; events to a file: no journald.
+    Files.writeString(dir.resolve("containers.conf"), "[containers]\n[engine]\ncgroup_manager = \"cgroupfs\"\n"
+        + "events_logger = \"file\"\nruntime = \"runc\"\n", StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("registries.conf"), "unqualified-search-registries = []\n", StandardCharsets.UTF_8);
+    Commands.run(List.of("chmod", "a+r", dir.resolve("storage.conf").toString(), dir.resolve("containers.conf").toString(),
+        dir.resolve("registries.conf").toString()));
+    List<String> prefix = new ArrayList<>();
+    Map<String, String> env = new java.util.LinkedHashMap<>();
+    env.put("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+    env.put("CONTAINERS_STORAGE_CONF", dir.resolve("storage.conf").toString());
+    env.put("CONTAINERS_CONF", dir.resolve("containers.conf").toString());
+    env.put("CONTAINERS_REGISTRIES_CONF", dir.resolve("registries.conf").toString());
+    if (rootless) {
+      user = TestUser.ensure(USER);
+      Commands.run(List.of("chown", "-R", USER, storage.toString(), runtime.toString()));
+      Commands.run(List.of("chmod", "0700", runtime.toString()));
+      prefix.addAll(List.of("runuser", "-u", USER, "--", "env", "-i"));
+      env.put("HOME", user.home().toString());
+      env.put("XDG_RUNTIME_DIR", runtime.toString());
+    } else {
+      prefix.addAll(List.of("env", "-i"));
+      env.put("HOME", "/root");
+    }
+    engine = new Engine(prefix, env);
+    return engine;
+  }
+}
