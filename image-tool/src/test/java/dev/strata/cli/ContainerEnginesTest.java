@@ -84,6 +84,40 @@ class ContainerEnginesTest {
   }
 
   /**
+   * strata itself as root of rootless podman's user namespace ({@code podman unshare}), where
+   * its name is root and its privileges are not the host's: it mounts, the mount lets the
+   * namespace's other users in, writes keep the owners the namespace maps, a directory of the
+   * image can be renamed, and the container commits.
+   */
+  @Test
+  void strataMountsAndCommitsAsRootOfAUserNamespace() throws Exception {
+    Engine e = engine(true);
+    Path store = Files.createDirectories(dir.resolve("strata-store"));
+    Path mnt = Files.createDirectories(dir.resolve("mnt"));
+    Commands.run(List.of("chown", USER, mnt.toString(), store.toString()));
+    String strata = "'" + Path.of(System.getProperty("java.home"), "bin", "java") + "' -cp '"
+        + TestUser.readableClasspath(dir.resolve("strata-cp")) + "' " + Main.class.getName() + " --store " + store;
+    String script = strata + " pull oci:" + image + ":minbase deb >/dev/null && " + strata + " mount --name c deb " + mnt
+        + " >/dev/null && grep ' " + mnt + " ' /proc/self/mountinfo; echo --; "
+        + "echo hi > " + mnt + "/root/hi && chown 7:7 " + mnt + "/root/hi && mv " + mnt + "/usr/share/doc " + mnt
+        + "/usr/share/doc2 && su -s /bin/sh -c 'ls " + mnt + "/usr/share/doc2/apt/copyright' nobody; echo --; "
+        + strata + " umount " + mnt + " >/dev/null && " + strata + " commit c deb2 >/dev/null && " + strata + " tree deb2";
+    Commands.Result r = e.exec("podman", "unshare", "/bin/sh", "-c", script);
+    String[] parts = r.out().split("--\n");
+    assertThat(parts).as(r.out() + r.err()).hasSize(3);
+    assertThat(parts[0]).as("a mount the namespace's other users may enter").contains(" - fuse.strata ")
+        .contains("allow_other");
+    assertThat(parts[1]).as("nobody, a subordinate uid, reads the mount").isEqualTo(mnt
+        + "/usr/share/doc2/apt/copyright\n");
+    assertThat(parts[2]).containsPattern("(?m)^-rw-r--r-- +7/7 .* /root/hi$")
+        .containsPattern("(?m)^d.* /usr/share/doc2$").doesNotContainPattern("(?m) /usr/share/doc$");
+    // The upper is in the userxattr format: no trusted.* (the namespace's root may not write it).
+    Path upper = store.resolve("containers/c/upper");
+    assertThat(Commands.run(List.of("getfattr", "-d", "-m", "-", "--absolute-names", upper.resolve("usr/share/doc2")
+        .toString()))).contains("user.overlay.redirect=\"/usr/share/doc\"").doesNotContain("trusted.");
+  }
+
+  /**
    * A container writes a file, chowns it, deletes a file of the image, renames a directory of
    * the image and runs a setuid program as another user; it is committed, and the new image shows
    * all of it.
