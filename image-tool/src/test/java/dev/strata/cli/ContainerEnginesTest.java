@@ -35,6 +35,7 @@ class ContainerEnginesTest {
   private String fuseMode;
   private TestUser user;
   private Engine engine;
+  private Path runtime;
   private Path image;
 
   @BeforeEach
@@ -55,6 +56,9 @@ class ContainerEnginesTest {
     if (engine != null) {
       // Unmounts what is left, ends rootless podman's pause process, removes the storage.
       engine.exec("podman", "system", "reset", "-f");
+    }
+    if (runtime != null) {
+      Commands.run(List.of("rm", "-rf", runtime.toString()));
     }
     if (fuseMode != null) {
       Commands.run(List.of("chmod", fuseMode, "/dev/fuse"));
@@ -214,7 +218,9 @@ class ContainerEnginesTest {
         + "' -cp '" + classpath + "' " + OverlayMain.class.getName() + " \"$@\"\n", StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path storage = Files.createDirectories(dir.resolve("storage"));
-    Path runtime = Files.createDirectories(dir.resolve("runtime"));
+    // Short and on tmpfs: conmon's sockets under the run root must fit a socket path's 108
+    // bytes, or every container start waits for conmon's 20-second timeout.
+    runtime = Files.createTempDirectory(Path.of("/run"), "strata-engines-");
     Files.writeString(dir.resolve("storage.conf"), "[storage]\ndriver = \"overlay\"\n"
         + "graphroot = \"" + storage + "/graph\"\nrunroot = \"" + runtime + "/containers\"\n"
         + "[storage.options.overlay]\nmount_program = \"" + program + "\"\n", StandardCharsets.UTF_8);
