@@ -125,25 +125,22 @@ class FuseOverlayfsOwnOptionsTest {
 
   /**
    * POSIX ACLs grant access as on fuse-overlayfs, and grant nothing under noacl; the xattr
-   * holding the ACL is listed either way (fuse-overlayfs hides nothing under noacl).
+   * holding the ACL is listed either way (fuse-overlayfs hides nothing under noacl). libfuse 2
+   * cannot ask the kernel to check ACLs: over it a mount is always as under noacl.
    */
   @Test
-  void aclsGrantAsOnFuseOverlayfsUnlessNoacl() throws Exception {
+  void aclsGrantAsOnFuseOverlayfsUnlessNoaclOrOverLibfuse() throws Exception {
     Probe live = FuseOverlayfsOwnOptionsTest::readBySecretsAcl;
     String granted = observe(MountProgram.FUSE_OVERLAYFS, "", live, NOTHING);
-    assertThat(granted).contains("0 for uid 1000 by its ACL");
-    assertThat(observe(MountProgram.STRATA_DEV_FUSE, "", live, NOTHING)).isEqualTo(granted);
-    sameAsFuseOverlayfs(MountProgram.STRATA_DEV_FUSE, "noacl", live, NOTHING);
-  }
-
-  /** libfuse 2 cannot ask the kernel to check ACLs: over it a mount is as under noacl. */
-  @Test
-  void overLibfuseAclsGrantNothingAsUnderNoacl() throws Exception {
-    Probe live = FuseOverlayfsOwnOptionsTest::readBySecretsAcl;
     String refused = observe(MountProgram.FUSE_OVERLAYFS, "noacl", live, NOTHING);
+    assertThat(granted).contains("0 for uid 1000 by its ACL");
     assertThat(refused).contains("Permission denied");
-    assertThat(observe(MountProgram.STRATA_LIBFUSE, "", live, NOTHING)).isEqualTo(refused);
-    assertThat(observe(MountProgram.STRATA_LIBFUSE, "noacl", live, NOTHING)).isEqualTo(refused);
+    assertThat(observe(MountProgram.STRATA_DEV_FUSE, "", live, NOTHING)).isEqualTo(granted);
+    assertThat(observe(MountProgram.STRATA_DEV_FUSE, "noacl", live, NOTHING)).isEqualTo(refused);
+    for (String options : List.of("", "noacl")) {
+      assertThat(observe(MountProgram.STRATA_LIBFUSE, options, live, NOTHING)).as("libfuse -o " + options)
+          .isEqualTo(refused);
+    }
   }
 
   @ParameterizedTest(name = "{0}")
