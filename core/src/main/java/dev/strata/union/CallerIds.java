@@ -10,25 +10,39 @@ import java.util.OptionalLong;
  * {@link UnionOptions#gids()}, and the ids a caller gives (the creator of a new file, the owner
  * of a chown) come back through them. Everything inside the engine, the commit among it, sees
  * stored ids only. Both FUSE transports call the engine, so both map alike.
+ *
+ * <p>A squashed owner ({@link UnionOptions#squashUid()}, {@link UnionOptions#squashGid()})
+ * replaces the mapped one in what goes out, as fuse-overlayfs's find_mapping puts squash_to_uid
+ * and squash_to_gid before squash_to_root and all three before uidmapping; what comes in is
+ * mapped as ever, so a chown still records its owner in the upper, where a commit finds it,
+ * though the mount goes on showing the squashed one.
  */
 final class CallerIds {
   private final IdMap uids;
   private final IdMap gids;
+  private final OptionalLong squashUid;
+  private final OptionalLong squashGid;
   private final boolean identity;
+  private final boolean shownAsStored;
 
   CallerIds(UnionOptions options) {
     this.uids = options.uids();
     this.gids = options.gids();
+    this.squashUid = options.squashUid();
+    this.squashGid = options.squashGid();
     this.identity = uids.isIdentity() && gids.isIdentity();
+    this.shownAsStored = identity && squashUid.isEmpty() && squashGid.isEmpty();
   }
 
   /** {@code a} with its owner as callers see it. */
   Attr shown(Attr a) {
-    if (identity) {
+    if (shownAsStored) {
       return a;
     }
-    return new Attr(a.ino(), a.mode(), a.nlink(), uids.shown(a.uid()), gids.shown(a.gid()), a.rdevMajor(),
-        a.rdevMinor(), a.size(), a.blocks(), a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos());
+    long uid = squashUid.isPresent() ? squashUid.getAsLong() : uids.shown(a.uid());
+    long gid = squashGid.isPresent() ? squashGid.getAsLong() : gids.shown(a.gid());
+    return new Attr(a.ino(), a.mode(), a.nlink(), uid, gid, a.rdevMajor(), a.rdevMinor(), a.size(), a.blocks(),
+        a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos());
   }
 
   /** The caller as the upper is to record it: EOVERFLOW when its ids have no stored ids. */

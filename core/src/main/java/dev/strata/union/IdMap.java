@@ -2,6 +2,7 @@ package dev.strata.union;
 
 import com.google.common.collect.ImmutableList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -81,10 +82,12 @@ public final class IdMap {
   /**
    * Parses fuse-overlayfs's {@code uidmapping=}/{@code gidmapping=} value, {@code
    * STORED:SHOWN:LENGTH[:STORED:SHOWN:LENGTH...]}; the error names the value and what is wrong.
+   * Empty fields are skipped, as fuse-overlayfs's strtok skips them: containers/storage writes
+   * its value with a colon in front ({@code uidmapping=:0:100000:65536}).
    */
   public static IdMap parse(String text) {
-    String[] parts = text.split(":", -1);
-    if (text.isEmpty() || parts.length % 3 != 0) {
+    String[] parts = Arrays.stream(text.split(":")).filter(p -> !p.isEmpty()).toArray(String[]::new);
+    if (parts.length == 0 || parts.length % 3 != 0) {
       throw new IllegalArgumentException("id map '" + text + "': expected STORED:SHOWN:LENGTH, more ranges after colons");
     }
     List<Range> ranges = new ArrayList<>();

@@ -199,11 +199,11 @@ public final class UnionFs implements Closeable {
     }
   }
 
-  /** The attributes of {@code node}, its owner shown through the options' id maps. */
+  /** The attributes of {@code node} as callers see them ({@link #shown}). */
   public Attr getattr(long node) throws IOException {
     stack.namespace.readLock().lock();
     try {
-      return ids.shown(inodeOps.getattr(stack.node(node)));
+      return shown(inodeOps.getattr(stack.node(node)));
     } finally {
       stack.namespace.readLock().unlock();
     }
@@ -211,7 +211,17 @@ public final class UnionFs implements Closeable {
 
   /** Changes {@code node}; an owner given is taken through the options' id maps, as is the one answered. */
   public Attr setattr(long node, SetAttr change) throws IOException {
-    return ids.shown(inodeOps.setattr(node(node), ids.stored(change)));
+    return shown(inodeOps.setattr(node(node), ids.stored(change)));
+  }
+
+  /**
+   * {@code a} as callers see it: its owner through the options' id maps and squash, and one
+   * link for a directory under static_nlink. Only here: the engine and the commit keep the
+   * stored owner and the real count.
+   */
+  private Attr shown(Attr a) {
+    Attr out = ids.shown(a);
+    return stack.options.staticNlink() && out.type() == FileType.DIRECTORY ? out.withNlink(1) : out;
   }
 
   public String readlink(long node) throws IOException {
@@ -299,8 +309,11 @@ public final class UnionFs implements Closeable {
     return fileOps.write(handle, offset, src);
   }
 
+  /** fsync(2) of an open file: at once, with nothing written, when the options say no fsync (volatile). */
   public void fsync(long handle, boolean dataOnly) throws IOException {
-    fileOps.fsync(handle, dataOnly);
+    if (stack.options.fsync()) {
+      fileOps.fsync(handle, dataOnly);
+    }
   }
 
   public void release(long handle) throws IOException {
@@ -338,6 +351,7 @@ public final class UnionFs implements Closeable {
   }
 
   public byte[] getxattr(long node, String name) throws IOException {
+    checkXattrs();
     stack.namespace.readLock().lock();
     try {
       return inodeOps.getxattr(stack.node(node), name);
@@ -347,6 +361,7 @@ public final class UnionFs implements Closeable {
   }
 
   public List<String> listxattr(long node) throws IOException {
+    checkXattrs();
     stack.namespace.readLock().lock();
     try {
       return inodeOps.listxattr(stack.node(node));
@@ -361,11 +376,24 @@ public final class UnionFs implements Closeable {
 
   /** setxattr(2): {@code flags} {@link #XATTR_CREATE} (EEXIST if set) or {@link #XATTR_REPLACE} (ENODATA if not). */
   public void setxattr(long node, String name, byte[] value, int flags) throws IOException {
+    checkXattrs();
     inodeOps.setxattr(node(node), name, value, flags);
   }
 
   public void removexattr(long node, String name) throws IOException {
+    checkXattrs();
     inodeOps.removexattr(node(node), name);
+  }
+
+  /**
+   * ENOSYS when the options say no xattrs (noxattrs=1), as fuse-overlayfs answers: the kernel
+   * then tells every caller EOPNOTSUPP and sends no more xattr requests of that kind, and reads
+   * no POSIX ACL either (an EOPNOTSUPP answered instead would fail its permission checks).
+   */
+  private void checkXattrs() throws ErrnoException {
+    if (!stack.options.xattrs()) {
+      throw new ErrnoException(Errno.ENOSYS, "this mount has no extended attributes (noxattrs)");
+    }
   }
 
   /** statfs of the upper's filesystem (of the first lower's when read-only). */

@@ -46,10 +46,13 @@ class IdMapTest {
     assertThat(ROOTLESS.toString()).isEqualTo("0:1000:1:1:100000:65536");
     assertThat(IdMap.parse(ROOTLESS.toString())).isEqualTo(ROOTLESS);
     assertThat(ROOTLESS.ranges()).containsExactly(new IdMap.Range(0, 1000, 1), new IdMap.Range(1, 100000, 65536));
+    // containers/storage's spelling: a colon before the first range, which fuse-overlayfs skips
+    assertThat(IdMap.parse(":0:1000:1:1:100000:65536")).isEqualTo(ROOTLESS);
   }
 
   @Test
   void badMapsAreRefusedNamingTheValueAndTheFault() {
+    assertThatThrownBy(() -> IdMap.parse(":")).hasMessageContaining("STORED:SHOWN:LENGTH");
     assertThatThrownBy(() -> IdMap.parse("0:100000")).hasMessageContaining("'0:100000'")
         .hasMessageContaining("STORED:SHOWN:LENGTH");
     assertThatThrownBy(() -> IdMap.parse("0:x:5")).hasMessageContaining("'0:x:5' is not three numbers");

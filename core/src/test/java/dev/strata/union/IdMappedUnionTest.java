@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,6 +93,26 @@ class IdMappedUnionTest {
     assertThat(upper.resolve("by-host-root")).doesNotExist();
     assertThat(upper.resolve("d")).doesNotExist();
     assertThat(upper.resolve("user-file")).doesNotExist(); // refused before any copy-up
+  }
+
+  @Test
+  void aSquashedOwnerIsWhatEveryFileShowsWhileGivenOwnersAreStoredMapped() throws Exception {
+    // fuse-overlayfs's squash_to_uid=7 beside uidmapping=: the squash wins in what is shown,
+    // the map still decides what a caller's ids are stored as.
+    Path squashedUpper = Files.createDirectories(dir.resolve("squashed-upper"));
+    try (UnionFs squashed = UnionFs.open(List.of(HostDirLayer.open(dir.resolve("lower"))), squashedUpper,
+        dir.resolve("squashed-work"), UnionOptions.defaults(Privileges.ofProcess()).withIds(MAP, MAP)
+            .withSquash(OptionalLong.of(7), OptionalLong.empty()))) {
+      assertThat(owner(squashed.getattr(squashed.lookup(UnionFs.ROOT, "user-file")))).containsExactly(7L, BASE + 1000);
+      assertThat(owner(squashed.getattr(squashed.lookup(UnionFs.ROOT, "far-file"))))
+          .containsExactly(7L, IdMap.OVERFLOW_ID);
+      long node = squashed.lookup(UnionFs.ROOT, "root-file");
+      assertThat(owner(squashed.setattr(node, SetAttr.owner(BASE + 33, BASE + 44)))).containsExactly(7L, BASE + 44);
+      assertThat(hostOwner(squashedUpper.resolve("root-file"))).containsExactly(33L, 44L);
+      long made = squashed.create(UnionFs.ROOT, "made", 0644, 0, new Ctx(BASE + 5, BASE + 6))[0];
+      assertThat(owner(squashed.getattr(made))).containsExactly(7L, BASE + 6);
+      assertThat(hostOwner(squashedUpper.resolve("made"))).containsExactly(5L, 6L);
+    }
   }
 
   private Attr attr(String name) throws Exception {

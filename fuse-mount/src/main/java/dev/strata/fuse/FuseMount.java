@@ -90,7 +90,8 @@ public interface FuseMount extends Closeable {
         .withReadOnly(o.readOnly())
         .withMountOptions(o.mountOptions())
         .withTimeouts(o.entryTimeout(), o.attrTimeout(), o.entryTimeout())
-        .withThreads(o.singleThreaded() ? 1 : 2);
+        .withThreads(o.singleThreaded() ? 1 : 2)
+        .withAcl(o.acl());
   }
 
   /**

@@ -29,10 +29,13 @@ import java.util.List;
  * @param mountOptions mount options in order, a later one winning over an earlier one as in
  *     libfuse ({@code suid}, {@code nodev}, {@code noatime}, ...): fuse-overlayfs's defaults
  *     first, then the caller's
+ * @param acl the kernel checks POSIX ACLs (the {@code system.posix_acl_*} xattrs) as it does on
+ *     the kernel's overlay and as fuse-overlayfs asks it to unless {@code noacl}; without, those
+ *     xattrs are kept and shown but grant nothing. Over /dev/fuse only: libfuse 2 cannot ask
  */
 public record MountOptions(FuseMount.Transport transport, String fsName, boolean readOnly, boolean allowOther,
     boolean defaultPermissions, double attrTimeout, double entryTimeout, boolean singleThreaded, boolean debug,
-    List<String> mountOptions) {
+    List<String> mountOptions, boolean acl) {
   public MountOptions {
     mountOptions = List.copyOf(mountOptions);
   }
@@ -63,12 +66,12 @@ public record MountOptions(FuseMount.Transport transport, String fsName, boolean
     double timeout = t == FuseMount.Transport.KERNEL ? 3600 : 1.0;
     boolean root = isRoot();
     return new MountOptions(t, fsName, false, root, true, timeout, timeout, t == FuseMount.Transport.LIBFUSE,
-        false, overlayDefaults(root));
+        false, overlayDefaults(root), true);
   }
 
   public MountOptions withReadOnly(boolean ro) {
     return new MountOptions(transport, fsName, ro, allowOther, defaultPermissions, attrTimeout, entryTimeout, singleThreaded,
-        debug, mountOptions);
+        debug, mountOptions, acl);
   }
 
   /** These options with {@code more} mount options after them, so that they win. */
@@ -76,12 +79,17 @@ public record MountOptions(FuseMount.Transport transport, String fsName, boolean
     List<String> all = new ArrayList<>(mountOptions);
     all.addAll(more);
     return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
-        singleThreaded, debug, all);
+        singleThreaded, debug, all, acl);
   }
 
   public MountOptions withDebug(boolean on) {
     return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
-        singleThreaded, on, mountOptions);
+        singleThreaded, on, mountOptions, acl);
+  }
+
+  public MountOptions withAcl(boolean on) {
+    return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
+        singleThreaded, debug, mountOptions, on);
   }
 
   /**

@@ -1,10 +1,10 @@
 package dev.strata.fuse;
 
-import dev.strata.host.Privileges;
+import dev.strata.BuildVersion;
+import dev.strata.fuse.kernel.KernelMount;
 import dev.strata.union.HostDirLayer;
 import dev.strata.union.LowerLayer;
 import dev.strata.union.UnionFs;
-import dev.strata.union.UnionOptions;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -20,6 +20,7 @@ import java.util.List;
  * <pre>
  * strata-overlay [-f] [-d] -o lowerdir=A:B[,upperdir=U,workdir=W][,options] MOUNTPOINT
  * strata-overlay SOURCE MOUNTPOINT -o options       (as mount.fuse runs it)
+ * strata-overlay --version | --help                 (on stdout, exit 0, as fuse-overlayfs)
  * </pre>
  *
  * Without {@code -f} it returns once the mount is live, the server running on detached; the
@@ -28,14 +29,43 @@ import java.util.List;
 public final class OverlayMain {
   static final String USAGE = "usage: strata-overlay [-f] [-d] -o lowerdir=A:B[,upperdir=U,workdir=W][,options] MOUNTPOINT\n"
       + "       strata-overlay SOURCE MOUNTPOINT -o options";
+  /** What --help prints: the usage, then the options, as fuse-overlayfs lists libfuse's. */
+  static final String HELP = "usage: strata-overlay [options] <mountpoint>\n"
+      + "       strata-overlay SOURCE MOUNTPOINT -o options   (as mount.fuse runs it)\n\n"
+      + "    -h   --help            print help\n"
+      + "    -V   --version         print version\n"
+      + "    -d   -o debug          enable debug output (implies -f)\n"
+      + "    -f                     foreground operation\n"
+      + "    -o lowerdir=A:B        the lower layers, top first ('\\:' for a colon in a name)\n"
+      + "    -o upperdir=U,workdir=W  where changes go; without them the mount is read-only\n"
+      + "    -o uidmapping=STORED:SHOWN:LENGTH[:...], gidmapping=...  ids as the layers hold them : as the mount shows them\n"
+      + "    -o squash_to_root, squash_to_uid=UID, squash_to_gid=GID  every file shown as owned by that id\n"
+      + "    -o static_nlink        directories show one link\n"
+      + "    -o noacl               POSIX ACLs grant nothing\n"
+      + "    -o noxattrs=1          no extended attributes\n"
+      + "    -o volatile, fsync=0   fsync succeeds at once, writing nothing\n"
+      + "    -o redirect_dir=off    renaming a lower directory answers EXDEV\n"
+      + "    -o allow_other, nosuid, nodev, noexec, ro, ...  FUSE mount options";
 
   private OverlayMain() {}
 
   public static void main(String[] args) {
-    System.exit(run(args, System.err));
+    System.exit(run(args, System.out, System.err));
   }
 
-  static int run(String[] args, PrintStream err) {
+  /**
+   * What fuse-overlayfs prints for --version, on stdout: its name and version first, then the
+   * FUSE protocol, which here is the transport's own (/dev/fuse spoken directly) or libfuse 2's.
+   * podman info shows it as the mount program's version.
+   */
+  static String version() {
+    String transport = FuseMount.Transport.choose() == FuseMount.Transport.KERNEL
+        ? "using FUSE kernel interface version " + KernelMount.protocolVersion()
+        : "using libfuse 2 (jnr-fuse) for the FUSE kernel interface";
+    return "strata-overlay: version " + BuildVersion.text() + "\n" + transport;
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
     List<String> opts = new ArrayList<>();
     List<String> positional = new ArrayList<>();
     boolean foreground = false;
@@ -56,7 +86,11 @@ public final class OverlayMain {
           foreground = true;
         }
         case "-h", "--help" -> {
-          err.println(USAGE);
+          out.println(HELP);
+          return 0;
+        }
+        case "-V", "--version" -> {
+          out.println(version());
           return 0;
         }
         default -> {
@@ -149,10 +183,10 @@ public final class OverlayMain {
     for (Path d : o.lowerDirs()) {
       lowers.add(HostDirLayer.open(d));
     }
-    UnionOptions union = new UnionOptions(Privileges.ofProcess(), o.readOnly(), true, true);
-    UnionFs fs = UnionFs.open(lowers, o.upperDir(), o.workDir(), union);
+    UnionFs fs = UnionFs.open(lowers, o.upperDir(), o.workDir(), o.union());
     List<String> fuse = o.fuseOptions().stream().filter(f -> !f.equals("ro") && !f.equals("rw")).toList();
-    MountOptions options = MountOptions.defaults(source).withReadOnly(o.readOnly()).withMountOptions(fuse).withDebug(debug);
+    MountOptions options = MountOptions.defaults(source).withReadOnly(o.readOnly()).withMountOptions(fuse)
+        .withDebug(debug).withAcl(o.acl());
     FuseMount.serve(fs, mountPoint, options);
   }
 }

@@ -1,32 +1,50 @@
 package dev.strata.fuse;
 
+import dev.strata.host.Privileges;
+import dev.strata.union.IdMap;
+import dev.strata.union.UnionOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
  * The {@code -o} options of fuse-overlayfs, as container engines pass them to a
  * {@code mount_program}: {@code lowerdir=A:B} (top first), {@code upperdir=}, {@code workdir=},
- * FUSE mount options, and fuse-overlayfs's own tuning options. Those Strata does not implement
- * are accepted with a warning rather than refused, so an engine's mount never fails on them.
+ * FUSE mount options, and fuse-overlayfs's own options. Those that change what the mount shows
+ * or does are honoured with fuse-overlayfs 1.10's meaning, in {@link #union()} or {@link #acl()};
+ * those that only tune fuse-overlayfs itself (its caches, threads, inode checks) are accepted
+ * with a warning rather than refused, so an engine's mount never fails on them.
+ *
+ * @param union the engine's options: read-only without an upper, and uidmapping=, gidmapping=,
+ *     squash_to_root, squash_to_uid=, squash_to_gid=, static_nlink, noxattrs=, fsync=,
+ *     volatile and redirect_dir= as given
+ * @param acl the kernel checks POSIX ACLs (fuse-overlayfs asks it to unless noacl)
+ * @param ignored the options accepted without an effect here, by name
  */
 public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, List<String> fuseOptions,
-    Set<String> ignored, boolean debug) {
+    UnionOptions union, boolean acl, Set<String> ignored, boolean debug) {
   /** Mount options libfuse honours, passed through. */
   private static final Set<String> FUSE = Set.of("allow_other", "allow_root", "default_permissions", "dev", "nodev",
       "suid", "nosuid", "exec", "noexec", "atime", "noatime", "relatime", "norelatime", "strictatime", "nodiratime",
       "diratime", "sync", "async", "dirsync", "rw", "ro");
-  /** fuse-overlayfs options without an equivalent here (name before any '='). */
-  private static final Set<String> ACCEPTED = Set.of("uidmapping", "gidmapping", "timeout", "threaded", "fsync",
-      "fast_ino", "writeback", "noxattrs", "plugins", "volatile", "squash_to_root", "squash_to_uid",
-      "squash_to_gid", "static_nlink", "noacl", "xattr_permissions", "context", "redirect_dir", "index", "metacopy",
-      "userxattr", "xino", "max_idle_threads", "fsname", "subtype", "nfs_export", "fscontext", "defcontext",
-      "rootcontext", "splice_write", "splice_move", "splice_read", "clone_fd", "kernel_cache", "auto_cache",
-      "_netdev", "nofail", "x-systemd.automount", "user", "users");
+  /**
+   * Options accepted with no effect (name before any '='): fuse-overlayfs's tuning (timeout,
+   * threaded, fast_ino, writeback, max_idle_threads, the splice and cache options), the kernel
+   * overlay's that fuse-overlayfs ignores too (index, metacopy, userxattr, xino, nfs_export),
+   * what only a system with SELinux or plugins would feel (the context options, plugins),
+   * xattr_permissions (owners kept in xattrs by a server without root: Strata's upper does that
+   * its own way), and mount(8)'s own.
+   */
+  private static final Set<String> ACCEPTED = Set.of("timeout", "threaded", "fast_ino", "writeback", "plugins",
+      "xattr_permissions", "context", "index", "metacopy", "userxattr", "xino", "max_idle_threads", "fsname",
+      "subtype", "nfs_export", "fscontext", "defcontext", "rootcontext", "splice_write", "splice_move", "splice_read",
+      "clone_fd", "kernel_cache", "auto_cache", "_netdev", "nofail", "x-systemd.automount", "user", "users");
 
-  /** Parses the options of one or more {@code -o} arguments. */
+  /** Parses the options of one or more {@code -o} arguments, for a server with this process's privileges. */
   public static OverlayOptions parse(List<String> optionStrings) {
     List<Path> lowers = new ArrayList<>();
     Path upper = null;
@@ -34,6 +52,15 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
     List<String> fuse = new ArrayList<>();
     Set<String> ignored = new LinkedHashSet<>();
     boolean debug = false;
+    UnionOptions union = UnionOptions.defaults(Privileges.ofProcess());
+    IdMap uids = IdMap.IDENTITY;
+    IdMap gids = IdMap.IDENTITY;
+    OptionalLong squashUid = OptionalLong.empty();
+    OptionalLong squashGid = OptionalLong.empty();
+    boolean squashToRoot = false;
+    boolean volatileUpper = false;
+    boolean fsync = true;
+    boolean acl = true;
     for (String group : optionStrings) {
       for (String opt : split(group, ',', true)) {
         if (opt.isEmpty()) {
@@ -53,6 +80,18 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
           case "upperdir" -> upper = Path.of(require(key, value));
           case "workdir" -> work = Path.of(require(key, value));
           case "debug" -> debug = true;
+          case "uidmapping" -> uids = IdMap.parse(require(key, value));
+          case "gidmapping" -> gids = IdMap.parse(require(key, value));
+          case "squash_to_root" -> squashToRoot = true;
+          case "squash_to_uid" -> squashUid = OptionalLong.of(id(key, value));
+          case "squash_to_gid" -> squashGid = OptionalLong.of(id(key, value));
+          case "static_nlink" -> union = union.withStaticNlink(true);
+          case "noacl" -> acl = false;
+          case "noxattrs" -> union = union.withXattrs(number(key, value) == 0);
+          case "fsync" -> fsync = number(key, value) != 0;
+          // fuse-overlayfs: "native overlay supports volatile to mean fsync=0", whatever fsync= says
+          case "volatile" -> volatileUpper = true;
+          case "redirect_dir" -> union = union.withRedirectDir(redirectDir(require(key, value)));
           default -> {
             if (FUSE.contains(key)) {
               fuse.add(opt);
@@ -71,8 +110,15 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
     if ((upper == null) != (work == null)) {
       throw new IllegalArgumentException(upper == null ? "workdir= without upperdir=" : "upperdir= needs workdir=");
     }
-    return new OverlayOptions(List.copyOf(lowers), upper, work, List.copyOf(fuse),
-        java.util.Collections.unmodifiableSet(ignored), debug);
+    // squash_to_uid= and squash_to_gid= come before squash_to_root, whatever their order here.
+    if (squashToRoot) {
+      squashUid = OptionalLong.of(squashUid.orElse(0));
+      squashGid = OptionalLong.of(squashGid.orElse(0));
+    }
+    union = union.withReadOnly(upper == null || fuse.contains("ro")).withIds(uids, gids)
+        .withSquash(squashUid, squashGid).withFsync(fsync && !volatileUpper);
+    return new OverlayOptions(List.copyOf(lowers), upper, work, List.copyOf(fuse), union, acl,
+        Collections.unmodifiableSet(ignored), debug);
   }
 
   private static String require(String key, String value) {
@@ -80,6 +126,35 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
       throw new IllegalArgumentException(key + "= needs a value");
     }
     return value;
+  }
+
+  /** A number as fuse-overlayfs's "%d" takes it. */
+  private static long number(String key, String value) {
+    try {
+      return Long.parseLong(require(key, value).strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + "=" + value + ": not a number", e);
+    }
+  }
+
+  private static long id(String key, String value) {
+    long id = number(key, value);
+    if (id < 0 || id > 0xFFFF_FFFEL) {
+      throw new IllegalArgumentException(key + "=" + value + ": ids run from 0 to 4294967294");
+    }
+    return id;
+  }
+
+  /**
+   * off: renaming a lower or merged directory answers EXDEV, the only way fuse-overlayfs knows
+   * (it refuses anything else); on: Strata records a redirect, as the kernel's overlay does.
+   */
+  private static boolean redirectDir(String value) {
+    return switch (value) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw new IllegalArgumentException("redirect_dir=" + value + ": strata-overlay knows on and off");
+    };
   }
 
   /**
@@ -109,6 +184,6 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
 
   /** Whether the mount is read-only: no upper, or {@code ro} asked for. */
   public boolean readOnly() {
-    return upperDir == null || fuseOptions.contains("ro");
+    return union.readOnly();
   }
 }

@@ -3,6 +3,8 @@ package dev.strata.fuse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.strata.union.IdMap;
+import dev.strata.union.UnionOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -37,9 +39,39 @@ class StrataOverlayTest {
 
     @Test
     void fuseOverlayfsTuningIsAcceptedAndNamed() {
-      OverlayOptions o = OverlayOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w,fsync=0,volatile,"
-          + "uidmapping=0:1000:1,squash_to_root,context=\"system_u:object_r:container_file_t:s0\""));
-      assertThat(o.ignored()).containsExactlyInAnyOrder("fsync", "volatile", "uidmapping", "squash_to_root", "context");
+      OverlayOptions o = OverlayOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w,timeout=5,threaded=1,"
+          + "xattr_permissions=2,context=\"system_u:object_r:container_file_t:s0\""));
+      assertThat(o.ignored()).containsExactlyInAnyOrder("timeout", "threaded", "xattr_permissions", "context");
+      assertThat(o.union()).isEqualTo(OverlayOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w")).union());
+    }
+
+    @Test
+    void fuseOverlayfsOwnOptionsAreTakenWithItsMeaning() {
+      OverlayOptions o = OverlayOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w,uidmapping=:0:100000:65536,"
+          + "gidmapping=0:200000:10,squash_to_gid=7,squash_to_root,static_nlink,noacl,noxattrs=1,fsync=1,volatile,"
+          + "redirect_dir=off"));
+      UnionOptions u = o.union();
+      assertThat(u.uids()).isEqualTo(IdMap.of(0, 100_000, 65536));
+      assertThat(u.gids()).isEqualTo(IdMap.of(0, 200_000, 10));
+      // squash_to_gid before squash_to_root, wherever written; volatile over fsync=1
+      assertThat(u.squashUid()).hasValue(0);
+      assertThat(u.squashGid()).hasValue(7);
+      assertThat(u.staticNlink()).isTrue();
+      assertThat(u.xattrs()).isFalse();
+      assertThat(u.fsync()).isFalse();
+      assertThat(u.redirectDir()).isFalse();
+      assertThat(o.acl()).isFalse();
+      assertThat(o.ignored()).isEmpty();
+
+      UnionOptions plain = OverlayOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w")).union();
+      assertThat(plain.uids().isIdentity() && plain.gids().isIdentity()).isTrue();
+      assertThat(plain.squashUid()).isEmpty();
+      assertThat(plain.squashGid()).isEmpty();
+      assertThat(plain.staticNlink()).isFalse();
+      assertThat(plain.xattrs() && plain.fsync() && plain.redirectDir()).isTrue();
+      assertThat(OverlayOptions.parse(List.of("lowerdir=/a")).acl()).isTrue();
+      assertThat(OverlayOptions.parse(List.of("lowerdir=/a,fsync=0")).union().fsync()).isFalse();
+      assertThat(OverlayOptions.parse(List.of("lowerdir=/a,squash_to_uid=5")).union().squashGid()).isEmpty();
     }
 
     @Test
@@ -56,6 +88,14 @@ class StrataOverlayTest {
           .hasMessageContaining("no lowerdir");
       assertThatThrownBy(() -> OverlayOptions.parse(List.of("lowerdir=/a,upperdir=/u")))
           .hasMessageContaining("upperdir= needs workdir=");
+      assertThatThrownBy(() -> OverlayOptions.parse(List.of("lowerdir=/a,squash_to_uid=root")))
+          .hasMessageContaining("squash_to_uid=root: not a number");
+      assertThatThrownBy(() -> OverlayOptions.parse(List.of("lowerdir=/a,squash_to_gid=-1")))
+          .hasMessageContaining("ids run from 0");
+      assertThatThrownBy(() -> OverlayOptions.parse(List.of("lowerdir=/a,uidmapping=0:100000")))
+          .hasMessageContaining("STORED:SHOWN:LENGTH");
+      assertThatThrownBy(() -> OverlayOptions.parse(List.of("lowerdir=/a,redirect_dir=follow")))
+          .hasMessageContaining("redirect_dir=follow");
     }
   }
 
@@ -110,12 +150,12 @@ class StrataOverlayTest {
     @org.junit.jupiter.params.provider.EnumSource(FuseMount.Transport.class)
     void returnsOnceLiveWarnsOnceAndTheServerEndsWithTheMount(FuseMount.Transport transport) throws Exception {
       List<String> cmd = new ArrayList<>(command());
-      cmd.addAll(List.of("-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work + ",fsync=0",
-          "-o", "volatile", mnt.toString()));
+      cmd.addAll(List.of("-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work + ",timeout=5",
+          "-o", "threaded=1", mnt.toString()));
       Result r = run(cmd, Map.of("STRATA_FUSE_TRANSPORT", transport.name().toLowerCase(java.util.Locale.ROOT)));
       assertThat(r.exit()).as(r.err()).isZero();
       assertThat(r.err().lines().toList()).containsExactly("strata-overlay: warning: accepted but not implemented: "
-          + String.join(", ", OverlayOptions.parse(List.of("lowerdir=/x,fsync=0", "volatile")).ignored()));
+          + String.join(", ", OverlayOptions.parse(List.of("lowerdir=/x,timeout=5", "threaded=1")).ignored()));
       assertThat(Mounts.isFuseMounted(mnt)).isTrue(); // live when the command returned
 
       assertThat(Files.readString(mnt.resolve("hello"))).isEqualTo("from below\n");

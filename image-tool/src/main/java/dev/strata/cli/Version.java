@@ -1,12 +1,12 @@
 package dev.strata.cli;
 
+import dev.strata.BuildVersion;
 import picocli.CommandLine.IVersionProvider;
 
 /** Prints the version the jar was built as. */
 final class Version implements IVersionProvider {
   @Override
   public String[] getVersion() {
-    String v = Version.class.getPackage().getImplementationVersion();
-    return new String[] {"strata " + (v == null ? "(development build)" : v)};
+    return new String[] {"strata " + BuildVersion.text()};
   }
 }

@@ -266,6 +266,9 @@ final class Dispatcher {
     if (options.readdirPlus() == KernelMountOptions.ReaddirPlus.AUTO) {
       want |= READDIRPLUS_AUTO;
     }
+    if (options.acl()) {
+      want |= POSIX_ACL;
+    }
     int flags = want & offered;
     boolean bigPages = (flags & MAX_PAGES) != 0;
     maxWrite = bigPages ? 1 << 20 : 128 << 10;

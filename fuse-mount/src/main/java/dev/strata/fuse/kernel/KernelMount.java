@@ -64,6 +64,11 @@ public final class KernelMount implements Closeable {
     this.dispatcher = dispatcher;
   }
 
+  /** The FUSE kernel protocol this transport speaks, "7.31": what {@code --version} names. */
+  public static String protocolVersion() {
+    return Protocol.KERNEL_MAJOR + "." + Protocol.KERNEL_MINOR;
+  }
+
   /**
    * Answers the requests of a walk of a small scratch tree, as a fresh mount would, without
    * mounting anything: loads every class a server's first requests need (for the class-data

@@ -20,10 +20,14 @@ import java.util.List;
  * @param threads how many threads read requests from the device; each request goes to one
  * @param readdirPlus whether listings carry each entry's attributes (one engine lookup each)
  * @param flags the mount(2) flags besides MS_RDONLY (nosuid, nodev, noatime, ...; {@link MountFlags})
+ * @param acl ask the kernel to check POSIX ACLs (FUSE_POSIX_ACL): it reads a file's
+ *     {@code system.posix_acl_access} through GETXATTR for its permission checks, and after a
+ *     change of an ACL drops the attributes it kept, since the host's filesystem changed the
+ *     mode with it. It also makes the kernel check permissions itself (default_permissions)
  */
 public record KernelMountOptions(String fsName, boolean readOnly, boolean allowOther, boolean defaultPermissions,
     double entryTimeout, double attrTimeout, double negativeTimeout, int threads,
-    ReaddirPlus readdirPlus, long flags) {
+    ReaddirPlus readdirPlus, long flags, boolean acl) {
 
   /** When the kernel asks for listings with attributes. */
   public enum ReaddirPlus {
@@ -46,31 +50,36 @@ public record KernelMountOptions(String fsName, boolean readOnly, boolean allowO
 
   /**
    * Read-write, default_permissions, allow_other, nosuid and nodev (where libfuse starts), 1 s
-   * timeouts, two threads, readdirplus auto.
+   * timeouts, two threads, readdirplus auto, POSIX ACLs.
    */
   public static KernelMountOptions defaults(String fsName) {
     return new KernelMountOptions(fsName, false, true, true, 1.0, 1.0, 1.0, 2, ReaddirPlus.AUTO,
-        MountFlags.LIBFUSE_START);
+        MountFlags.LIBFUSE_START, true);
   }
 
   /** These options with mount options applied in order, a later one winning ({@link MountFlags}). */
   public KernelMountOptions withMountOptions(List<String> names) {
     return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, entryTimeout, attrTimeout,
-        negativeTimeout, threads, readdirPlus, MountFlags.apply(flags, names));
+        negativeTimeout, threads, readdirPlus, MountFlags.apply(flags, names), acl);
   }
 
   public KernelMountOptions withReadOnly(boolean ro) {
     return new KernelMountOptions(fsName, ro, allowOther, defaultPermissions, entryTimeout, attrTimeout,
-        negativeTimeout, threads, readdirPlus, flags);
+        negativeTimeout, threads, readdirPlus, flags, acl);
   }
 
   public KernelMountOptions withThreads(int n) {
     return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, entryTimeout,
-        attrTimeout, negativeTimeout, n, readdirPlus, flags);
+        attrTimeout, negativeTimeout, n, readdirPlus, flags, acl);
   }
 
   public KernelMountOptions withTimeouts(double entry, double attr, double negative) {
     return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, entry, attr, negative,
-        threads, readdirPlus, flags);
+        threads, readdirPlus, flags, acl);
+  }
+
+  public KernelMountOptions withAcl(boolean on) {
+    return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, entryTimeout, attrTimeout,
+        negativeTimeout, threads, readdirPlus, flags, on);
   }
 }

@@ -63,6 +63,7 @@ final class Protocol {
   static final int DO_READDIRPLUS = 1 << 13;
   static final int READDIRPLUS_AUTO = 1 << 14;
   static final int PARALLEL_DIROPS = 1 << 18;
+  static final int POSIX_ACL = 1 << 20;
   static final int MAX_PAGES = 1 << 22;
   static final int CACHE_SYMLINKS = 1 << 23;
 

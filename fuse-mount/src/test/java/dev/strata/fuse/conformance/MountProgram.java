@@ -4,7 +4,6 @@ import dev.strata.fuse.FuseMount;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,21 +27,45 @@ enum MountProgram {
   /** Mounts the lowers (top first) with the environment {@code env} and nothing else. */
   void mount(List<Path> lowers, Path upper, Path work, Path mountPoint, Map<String, String> env)
       throws IOException, InterruptedException {
+    mount(lowers, upper, work, mountPoint, env, "");
+  }
+
+  /**
+   * Mounts the lowers as above, a FUSE program given {@code options} too after lowerdir,
+   * upperdir and workdir (none when empty), as an engine appends its own.
+   */
+  void mount(List<Path> lowers, Path upper, Path work, Path mountPoint, Map<String, String> env, String options)
+      throws IOException, InterruptedException {
     if (this == KERNEL_OVERLAY) {
+      if (!options.isEmpty()) {
+        throw new IllegalArgumentException("fuse-overlayfs options for the kernel's overlay: " + options);
+      }
       Overlay.KERNEL.mount(lowers, upper, work, mountPoint);
       return;
     }
-    List<String> command = new ArrayList<>(this == FUSE_OVERLAYFS ? List.of(FUSE_OVERLAYFS_PROGRAM)
-        : Arrays.asList(Overlay.STRATA_OVERLAY.split("\\s+")));
+    List<String> command = new ArrayList<>(List.of(program()));
     command.add("-o");
     command.add("lowerdir=" + String.join(":", lowers.stream().map(Path::toString).toList())
-        + ",upperdir=" + upper + ",workdir=" + work);
+        + ",upperdir=" + upper + ",workdir=" + work + (options.isEmpty() ? "" : "," + options));
     command.add(mountPoint.toString());
     Map<String, String> all = new java.util.HashMap<>(env);
-    if (this == STRATA_LIBFUSE) {
-      all.put("STRATA_FUSE_TRANSPORT", FuseMount.Transport.LIBFUSE.name().toLowerCase(Locale.ROOT));
-    }
+    all.putAll(environment());
     Overlay.runMountProgram(command, all, true, mountPoint);
+  }
+
+  /** The command that runs this FUSE program, split into its words. */
+  String[] program() {
+    if (this == KERNEL_OVERLAY) {
+      throw new IllegalStateException("the kernel's overlay is no program");
+    }
+    return this == FUSE_OVERLAYFS ? new String[] {FUSE_OVERLAYFS_PROGRAM} : Overlay.STRATA_OVERLAY.split("\\s+");
+  }
+
+  /** The environment the program is to run with, beside the caller's: the transport of a strata one. */
+  Map<String, String> environment() {
+    return this == STRATA_LIBFUSE
+        ? Map.of("STRATA_FUSE_TRANSPORT", FuseMount.Transport.LIBFUSE.name().toLowerCase(Locale.ROOT))
+        : Map.of();
   }
 
   void unmount(Path mountPoint) throws IOException, InterruptedException {

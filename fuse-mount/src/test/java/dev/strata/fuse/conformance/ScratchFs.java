@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * A small filesystem of its own, to hold an upper layer whose limits a test reaches: a
- * loop-mounted ext4 (a largest file size, 65000 links, errors that make it read-only), a tmpfs
+ * loop-mounted ext4 (a largest file size, 65000 links, errors that make it read-only, a shutdown
+ * that fails every fsync), a tmpfs
  * of a few MiB and inodes, or a loop-mounted btrfs with a quota group limiting one subvolume (this kernel has no
  * per-user quota formats: CONFIG_QFMT_V2 and CONFIG_XFS_QUOTA are off, so a qgroup is where
  * EDQUOT comes from). {@link #root()} is where the upper and work directories go.
@@ -84,6 +85,14 @@ final class ScratchFs implements AutoCloseable {
     String device = Command.run(List.of("findmnt", "-no", "SOURCE", mountPoint.toString())).output().strip();
     Files.writeString(Path.of("/sys/fs/ext4", Path.of(device).getFileName().toString(), "trigger_fs_error"),
         "a test fails the upper's filesystem\n");
+  }
+
+  /**
+   * Shuts the ext4 down as a dying disk would (EXT4_IOC_SHUTDOWN, which xfs_io's shutdown
+   * sends): from then on every fsync of a file on it answers EIO, whatever its pages hold.
+   */
+  void shutDown() throws IOException, InterruptedException {
+    Command.check("xfs_io", "-x", "-c", "shutdown", mountPoint.toString());
   }
 
   /** Unmounts it (the loop device goes with it) and removes the image. */

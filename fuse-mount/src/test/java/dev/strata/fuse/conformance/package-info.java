@@ -9,6 +9,8 @@
  * Where fuse-overlayfs is known to answer otherwise, {@link dev.strata.fuse.conformance.KnownPeerDifferences}
  * says so and skips the test for fuse-overlayfs only, never for Strata. Beside the suite,
  * {@link dev.strata.fuse.conformance.FuseOverlayfsOptionsTest} holds strata-overlay's mount
- * options to fuse-overlayfs's, both given only what a container engine passes.
+ * options to fuse-overlayfs's, both given only what a container engine passes, and
+ * {@link dev.strata.fuse.conformance.FuseOverlayfsOwnOptionsTest} holds it to fuse-overlayfs
+ * given each of fuse-overlayfs's own options that rootless engines pass.
  */
 package dev.strata.fuse.conformance;
