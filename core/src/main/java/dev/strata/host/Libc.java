@@ -177,6 +177,8 @@ final class Libc {
 
     int madvise(@intptr_t long addr, @size_t long length, int advice);
 
+    int dup2(int oldfd, int newfd);
+
     @SaveError
     int fdatasync(int fd);
 

@@ -100,8 +100,26 @@ public interface FuseMount extends Closeable {
    * process is the server's alone, so it gives memory back whenever it goes idle ({@link IdleTrim}).
    */
   static void serve(UnionFs fs, Path mountPoint, MountOptions options) throws IOException, InterruptedException {
+    serve(fs, mountPoint, options, () -> { });
+  }
+
+  /** What a server does once its mount is live and registered, before it serves on. */
+  interface Live {
+    void run() throws IOException;
+  }
+
+  /** {@link #serve}, running {@code live} once the mount is live and registered. */
+  static void serve(UnionFs fs, Path mountPoint, MountOptions options, Live live)
+      throws IOException, InterruptedException {
     FuseMount m = start(fs, mountPoint, options);
     MountRegistry.register(m.mountPoint());
+    try {
+      live.run();
+    } catch (IOException | RuntimeException e) {
+      m.close();
+      MountRegistry.unregister(m.mountPoint());
+      throw e;
+    }
     m.startWarmUp();
     IdleTrim.start(fs::releasePages);
     Thread hook = new Thread(() -> {

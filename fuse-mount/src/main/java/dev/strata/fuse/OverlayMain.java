@@ -2,6 +2,7 @@ package dev.strata.fuse;
 
 import dev.strata.BuildVersion;
 import dev.strata.fuse.kernel.KernelMount;
+import dev.strata.host.StandardStreams;
 import dev.strata.union.HostDirLayer;
 import dev.strata.union.LowerLayer;
 import dev.strata.union.UnionFs;
@@ -69,6 +70,7 @@ public final class OverlayMain {
     List<String> opts = new ArrayList<>();
     List<String> positional = new ArrayList<>();
     boolean foreground = false;
+    boolean launched = false;
     boolean debug = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -81,6 +83,10 @@ public final class OverlayMain {
           opts.add(args[i]);
         }
         case "-f" -> foreground = true;
+        case READY_FLAG -> {
+          foreground = true;
+          launched = true;
+        }
         case "-d" -> {
           debug = true;
           foreground = true;
@@ -129,8 +135,12 @@ public final class OverlayMain {
         Detached.start(OverlayMain.class.getName(), child, logOf(o, mountPoint), mountPoint);
         return 0;
       }
-      serve(o, mountPoint, source, debug || o.debug());
-      dropIfEmpty(logOf(o, mountPoint));
+      if (launched && !o.ignored().isEmpty()) {
+        err.println("strata-overlay: warning: accepted but not implemented: " + String.join(", ", o.ignored()));
+      }
+      Path log = logOf(o, mountPoint);
+      serve(o, mountPoint, source, debug || o.debug(), launched ? () -> detach(log, out) : () -> { });
+      dropIfEmpty(log);
       return 0;
     } catch (IOException | RuntimeException e) {
       err.println("strata-overlay: " + e.getMessage());
@@ -177,7 +187,26 @@ public final class OverlayMain {
         "strata-overlay-" + Integer.toHexString(mountPoint.toString().hashCode()) + ".log");
   }
 
-  private static void serve(OverlayOptions o, Path mountPoint, String source, boolean debug)
+  /**
+   * The launcher's way to detach a server without a second JVM: bin/strata-overlay starts this
+   * one in a session of its own, its standard output a pipe that the launcher reads, and
+   * returns when it reads the word ready (or, should the server die first, with its exit code).
+   * The server says it once its mount is live and registered, after giving its standard error
+   * to its log, and then gives that log its standard output and /dev/null its input, so that
+   * nothing of the caller's stays open in the server: a container engine waits for the end of
+   * its mount program's output.
+   */
+  static final String READY_FLAG = "--launched";
+
+  private static void detach(Path log, PrintStream out) throws IOException {
+    System.err.flush();
+    StandardStreams.errorTo(log);
+    out.println("ready");
+    out.flush();
+    StandardStreams.outputTo(log);
+  }
+
+  private static void serve(OverlayOptions o, Path mountPoint, String source, boolean debug, FuseMount.Live live)
       throws IOException, InterruptedException {
     List<LowerLayer> lowers = new ArrayList<>();
     for (Path d : o.lowerDirs()) {
@@ -187,6 +216,6 @@ public final class OverlayMain {
     List<String> fuse = o.fuseOptions().stream().filter(f -> !f.equals("ro") && !f.equals("rw")).toList();
     MountOptions options = MountOptions.defaults(source).withReadOnly(o.readOnly()).withMountOptions(fuse)
         .withDebug(debug).withAcl(o.acl());
-    FuseMount.serve(fs, mountPoint, options);
+    FuseMount.serve(fs, mountPoint, options, live);
   }
 }

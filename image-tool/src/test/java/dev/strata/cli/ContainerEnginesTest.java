@@ -3,7 +3,6 @@ package dev.strata.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.strata.fuse.OverlayMain;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -207,15 +206,17 @@ class ContainerEnginesTest {
   }
 
   /**
-   * An engine with storage of its own under the test's directory and strata-overlay (this test's
-   * classes, readable by the user) as the overlay driver's mount program; rootless as the test
+   * An engine with storage of its own under the test's directory and bin/strata-overlay (over
+   * this test's classes, readable by the user) as the overlay driver's mount program; rootless as the test
    * user, with a runtime directory of its own, the way a login session gives one.
    */
   private Engine engine(boolean rootless) throws Exception {
     String classpath = TestUser.readableClasspath(dir);
     Path program = dir.resolve("strata-overlay");
-    Files.writeString(program, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
-        + "' -cp '" + classpath + "' " + OverlayMain.class.getName() + " \"$@\"\n", StandardCharsets.UTF_8);
+    // The launcher users configure, over this test's classes.
+    Path launcher = TestImages.repo().resolve("bin/strata-overlay");
+    Files.writeString(program, "#!/bin/sh\nSTRATA_CLASSPATH='" + classpath + "' exec '" + launcher + "' \"$@\"\n",
+        StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path storage = Files.createDirectories(dir.resolve("storage"));
     // Short and on tmpfs: conmon's sockets under the run root must fit a socket path's 108
