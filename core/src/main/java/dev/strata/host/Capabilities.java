@@ -25,8 +25,19 @@ public record Capabilities(long effective, boolean initialUserNamespace, long ma
 
   private static final String IDENTITY_MAP = "0 0 4294967295";
 
-  /** Reads this process's from /proc/self. */
+  /**
+   * This process's, read from /proc/self once: Strata never changes its own capabilities or
+   * user namespace, and the answer is asked on paths that run often (a mount's registry).
+   */
   public static Capabilities ofProcess() {
+    return Holder.PROCESS;
+  }
+
+  private static final class Holder {
+    static final Capabilities PROCESS = read();
+  }
+
+  private static Capabilities read() {
     long caps = 0;
     long mapped = 0;
     boolean initial = true;

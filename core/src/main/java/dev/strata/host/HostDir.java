@@ -48,7 +48,7 @@ public final class HostDir implements Closeable {
    * The path's bytes are the ones the JDK itself would use for it.
    */
   public static HostDir open(Path dir) throws IOException {
-    byte[] path = cString(dir.toString().getBytes(jnuCharset()));
+    byte[] path = cPath(dir);
     int fd = CALLS.openat(Libc.AT_FDCWD, path, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
     if (fd < 0) {
       throw ErrnoException.of(Libc.errno(), dir + ": open directory");
@@ -476,6 +476,11 @@ public final class HostDir implements Closeable {
 
   static byte[] cString(byte[] bytes) {
     return Arrays.copyOf(bytes, bytes.length + 1);
+  }
+
+  /** A path the JDK made, as the NUL-terminated bytes the JDK itself would pass the host. */
+  static byte[] cPath(Path path) {
+    return cString(path.toString().getBytes(jnuCharset()));
   }
 
   /** The charset the JDK encodes file names with, so that a Path reaches the host as the JDK would pass it. */

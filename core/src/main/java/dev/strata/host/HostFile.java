@@ -47,7 +47,7 @@ public final class HostFile implements Closeable {
    * its bytes are the ones the JDK would use), never through a symlink at its end.
    */
   public static HostFile open(Path path, int flags, int mode) throws IOException {
-    byte[] p = HostDir.cString(path.toString().getBytes(HostDir.jnuCharset()));
+    byte[] p = HostDir.cPath(path);
     int f = CALLS.openat(Libc.AT_FDCWD, p, flags | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, mode);
     if (f < 0) {
       throw ErrnoException.of(Libc.errno(), path + ": open");

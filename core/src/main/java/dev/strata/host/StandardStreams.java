@@ -23,20 +23,15 @@ public final class StandardStreams {
   /** Points standard output at {@code log} and standard input at /dev/null. */
   public static void outputTo(Path log) throws IOException {
     onto(log, 1);
-    int in = Libc.CALLS.openat(Libc.AT_FDCWD, path(Path.of("/dev/null")), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+    int in = Libc.CALLS.openat(Libc.AT_FDCWD, HostDir.cPath(Path.of("/dev/null")), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
     if (in >= 0) {
       Libc.CALLS.dup2(in, 0);
       Libc.CALLS.close(in);
     }
   }
 
-  /** The path's bytes as the JDK itself would use them, NUL-terminated. */
-  private static byte[] path(Path p) {
-    return HostDir.cString(p.toString().getBytes(HostDir.jnuCharset()));
-  }
-
   private static void onto(Path log, int target) throws IOException {
-    int fd = Libc.CALLS.openat(Libc.AT_FDCWD, path(log), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND | Libc.O_CLOEXEC,
+    int fd = Libc.CALLS.openat(Libc.AT_FDCWD, HostDir.cPath(log), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND | Libc.O_CLOEXEC,
         0600);
     if (fd < 0) {
       throw ErrnoException.of(Libc.errno(), log + ": open");

@@ -125,18 +125,16 @@ public final class OverlayMain {
       err.println("strata-overlay: " + e.getMessage());
       return 2;
     }
+    // Said once, by whoever still has the caller's standard error: not by a server detached in Java.
+    if ((launched || !foreground) && !o.ignored().isEmpty()) {
+      err.println("strata-overlay: warning: accepted but not implemented: " + String.join(", ", o.ignored()));
+    }
     try {
       if (!foreground) {
-        if (!o.ignored().isEmpty()) {
-          err.println("strata-overlay: warning: accepted but not implemented: " + String.join(", ", o.ignored()));
-        }
         List<String> child = new ArrayList<>(List.of(args));
         child.add(0, "-f");
         Detached.start(OverlayMain.class.getName(), child, logOf(o, mountPoint), mountPoint);
         return 0;
-      }
-      if (launched && !o.ignored().isEmpty()) {
-        err.println("strata-overlay: warning: accepted but not implemented: " + String.join(", ", o.ignored()));
       }
       Path log = logOf(o, mountPoint);
       serve(o, mountPoint, source, debug || o.debug(), launched ? () -> detach(log, out) : () -> { });

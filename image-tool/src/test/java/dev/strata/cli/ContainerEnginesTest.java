@@ -35,6 +35,8 @@ class ContainerEnginesTest {
   private TestUser user;
   private Engine engine;
   private Path runtime;
+  /** This test's classes where the test user can read them, copied by {@link #engine}. */
+  private String classpath;
   private Path image;
 
   @BeforeEach
@@ -99,7 +101,7 @@ class ContainerEnginesTest {
     Path mnt = Files.createDirectories(dir.resolve("mnt"));
     Commands.run(List.of("chown", USER, mnt.toString(), store.toString()));
     String strata = "'" + Path.of(System.getProperty("java.home"), "bin", "java") + "' -cp '"
-        + TestUser.readableClasspath(dir.resolve("strata-cp")) + "' " + Main.class.getName() + " --store " + store;
+        + classpath + "' " + Main.class.getName() + " --store " + store;
     String script = strata + " pull oci:" + image + ":minbase deb >/dev/null && " + strata + " mount --name c deb " + mnt
         + " >/dev/null && grep ' " + mnt + " ' /proc/self/mountinfo; echo --; "
         + "echo hi > " + mnt + "/root/hi && chown 7:7 " + mnt + "/root/hi && mv " + mnt + "/usr/share/doc " + mnt
@@ -211,7 +213,7 @@ class ContainerEnginesTest {
    * user, with a runtime directory of its own, the way a login session gives one.
    */
   private Engine engine(boolean rootless) throws Exception {
-    String classpath = TestUser.readableClasspath(dir);
+    classpath = TestUser.readableClasspath(dir);
     Path program = dir.resolve("strata-overlay");
     // The launcher users configure, over this test's classes.
     Path launcher = TestImages.repo().resolve("bin/strata-overlay");
