@@ -7,7 +7,10 @@
 #
 #   mount      the mount program run as root over the image's layers (unpacked once by
 #              oci-to-lowerdirs.sh) with a fresh upper: from its start until it returns, which
-#              both do once the mount is live (checked in /proc/self/mountinfo)
+#              both do once the mount is live (checked in /proc/self/mountinfo); strata-overlay's
+#              shared mount server already running, as it is for every container start but the
+#              first in a minute
+#   cold       the same with no mount server running: strata-overlay starts one (its JVM)
 #   podman     `podman run --rm IMAGE true` as root, podman's overlay driver configured with the
 #              program as its mount_program (storage of its own per program)
 #   rootless   the same as USER (-u), podman running the program as root of its user namespace;
@@ -37,7 +40,7 @@ Usage: $PROG [-n ROUNDS] [-u USER] [-C CASES] [-w WORKDIR] [LAYOUT [TAG]]
   TAG         its tag (default: minbase)
   -n ROUNDS   runs of each case and program (default: 5)
   -u USER     also time rootless podman as USER
-  -C CASES    comma-separated, from: mount podman rootless (default: all that apply)
+  -C CASES    comma-separated, from: mount cold podman rootless (default: all that apply)
   -w WORKDIR  where storage, layers and mount points go, a lowercase path (default: a new
               directory under /var/tmp, removed at the end)
 
@@ -72,12 +75,12 @@ if [ ! -f "$repo/image-tool/target/strata.jar" ]; then
 	(cd "$repo" && mvn -q -B -DskipTests package -pl image-tool -am) >&2
 fi
 if [ -z "$cases_arg" ]; then
-	cases_arg=mount,podman${user:+,rootless}
+	cases_arg=mount,podman${user:+,rootless},cold
 fi
 IFS=, read -r -a cases <<<"$cases_arg"
 for c in "${cases[@]}"; do
 	case $c in
-	mount | podman) ;;
+	mount | cold | podman) ;;
 	rootless) [ -n "$user" ] || die "rootless needs -u USER" ;;
 	*) die "unknown case '$c'" ;;
 	esac
@@ -96,7 +99,32 @@ chmod 0755 "$work"
 case $work in *[A-Z]*) die "-w $work: podman wants a lowercase path (it names the image after it)" ;; esac
 log=$work/log
 systems=(strata-overlay fuse-overlayfs)
-program() { if [ "$1" = strata-overlay ]; then echo "$strata_cmd"; else echo "$fuse_cmd"; fi; }
+# strata-overlay through a wrapper that gives its mount servers a runtime directory of the
+# run's own (RUNTIME, the second argument; $work/strata by default), where the script finds and
+# stops them.
+program() {
+	if [ "$1" != strata-overlay ]; then
+		echo "$fuse_cmd"
+		return
+	fi
+	local runtime=${2:-$work/strata} wrapper
+	wrapper=$work/strata-overlay-$(printf '%s' "$runtime" | md5sum | cut -c1-8)
+	if [ ! -x "$wrapper" ]; then
+		printf '#!/bin/sh\nSTRATA_RUNTIME_DIR=%q exec %q "$@"\n' "$runtime" "$strata_cmd" >"$wrapper"
+		chmod 0755 "$wrapper"
+	fi
+	echo "$wrapper"
+}
+# stop_servers RUNTIME: ends the mount servers strata-overlay started there.
+stop_servers() {
+	local pidfile pid
+	for pidfile in "${1:-$work/strata}"/servers/*/pid; do
+		[ -f "$pidfile" ] || continue
+		pid=$(cat "$pidfile")
+		kill "$pid" 2>/dev/null || continue
+		while kill -0 "$pid" 2>/dev/null && [ -d "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status"; do sleep 0.05; done
+	done
+}
 
 # engine_env SYSTEM WHO RUNROOT: podman's configuration for SYSTEM as root or as the user:
 # storage of its own, the program as mount_program.  Prints the environment podman runs with.
@@ -109,7 +137,7 @@ driver = "overlay"
 graphroot = "$dir/graph"
 runroot = "$run/containers"
 [storage.options.overlay]
-mount_program = "$(program "$sys")"
+mount_program = "$(program "$sys" "$run/strata")"
 EOF
 	cat >"$dir/containers.conf" <<EOF
 [containers]
@@ -150,7 +178,8 @@ cleanup() {
 		podman_as "${key#*/}" "${envs[$key]}" system reset -f >/dev/null 2>&1 || true
 	done
 	if [ -n "$fuse_mode" ]; then chmod "$fuse_mode" /dev/fuse; fi
-	for r in "${runroots[@]}"; do rm -rf "$r"; done
+	for r in "${runroots[@]}"; do stop_servers "$r/strata"; rm -rf "$r"; done
+	stop_servers "$work/strata"
 	for m in "$work"/mnt-*; do
 		[ -d "$m" ] && umount "$m" 2>/dev/null || true
 	done
@@ -161,7 +190,7 @@ layout_copy=$work/image
 cp -a "$layout" "$layout_copy"
 chmod -R a+rX "$layout_copy"
 for c in "${cases[@]}"; do
-	[ "$c" = mount ] && continue
+	case $c in mount | cold) continue ;; esac
 	who=rootful
 	if [ "$c" = rootless ]; then
 		who=rootless
@@ -179,7 +208,7 @@ for c in "${cases[@]}"; do
 		podman_as "$who" "$env" tag "$id" localhost/bench
 	done
 done
-if printf '%s\n' "${cases[@]}" | grep -qx mount; then
+if printf '%s\n' "${cases[@]}" | grep -qxE 'mount|cold'; then
 	lowerdirs=$("$repo/benchmarks/oci-to-lowerdirs.sh" "$layout" "$tag" "$work/layers")
 fi
 
@@ -190,8 +219,9 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 run_case() {
 	local c=$1 sys=$2 r=$3
 	case $c in
-	mount)
-		local m=$work/mnt-$sys u=$work/upper-$sys-$r w=$work/wk-$sys-$r
+	mount | cold)
+		[ "$c" = cold ] && stop_servers
+		local m=$work/mnt-$sys u=$work/upper-$sys-$c-$r w=$work/wk-$sys-$c-$r
 		mkdir -p "$m" "$u" "$w"
 		local t
 		t=$(timed "$(program "$sys")" -o "lowerdir=$lowerdirs,upperdir=$u,workdir=$w" "$m")
@@ -210,9 +240,14 @@ run_case() {
 	esac
 }
 
+# Case by case, the programs interleaved within each round. Round 0 warms both up (page cache,
+# strata-overlay's mount server and its warm-up, which runs on after the first mount) and is
+# not counted; cold stops the servers before each of its runs, so it goes last.
 declare -A times
-for r in $(seq 1 "$rounds"); do
-	for c in "${cases[@]}"; do
+for c in "${cases[@]}"; do
+	for sys in "${systems[@]}"; do run_case "$c" "$sys" 0 >/dev/null; done
+	sleep 3
+	for r in $(seq 1 "$rounds"); do
 		for sys in "${systems[@]}"; do
 			t=$(run_case "$c" "$sys" "$r")
 			printf '%-15s %-9s round %-3s %s s\n' "$sys" "$c" "$r" "$t"
@@ -229,7 +264,7 @@ for c in "${cases[@]}"; do
 	s=$(printf '%s' "${times[strata-overlay/$c]}" | median)
 	f=$(printf '%s' "${times[fuse-overlayfs/$c]}" | median)
 	awk -v c="$c" -v s="$s" -v f="$f" 'BEGIN {
-		name = c == "mount" ? "mount until live" : c == "podman" ? "`podman run --rm IMAGE true`, rootful" \
+		name = c == "mount" ? "mount until live" : c == "cold" ? "mount until live, no mount server running" : c == "podman" ? "`podman run --rm IMAGE true`, rootful" \
 			: "`podman run --rm IMAGE true`, rootless"
 		printf "| %s | %.3f | %.3f | %.2fx |\n", name, s, f, (f > 0 ? s / f : 0) }'
 done

@@ -4,7 +4,6 @@ import static dev.strata.host.Libc.CALLS;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -480,13 +479,7 @@ public final class HostDir implements Closeable {
 
   /** A path the JDK made, as the NUL-terminated bytes the JDK itself would pass the host. */
   static byte[] cPath(Path path) {
-    return cString(path.toString().getBytes(jnuCharset()));
-  }
-
-  /** The charset the JDK encodes file names with, so that a Path reaches the host as the JDK would pass it. */
-  static Charset jnuCharset() {
-    String name = System.getProperty("sun.jnu.encoding");
-    return name != null && Charset.isSupported(name) ? Charset.forName(name) : Charset.defaultCharset();
+    return cString(path.toString().getBytes(Names.jdkCharset()));
   }
 
   /**

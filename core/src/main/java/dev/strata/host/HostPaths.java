@@ -95,6 +95,6 @@ public final class HostPaths {
 
   /** The last name, as the bytes the JDK would use for it. */
   private static String name(Path abs) {
-    return abs.getFileName() == null ? "" : Names.decode(abs.getFileName().toString().getBytes(HostDir.jnuCharset()));
+    return abs.getFileName() == null ? "" : Names.decode(abs.getFileName().toString().getBytes(Names.jdkCharset()));
   }
 }

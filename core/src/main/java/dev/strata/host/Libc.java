@@ -180,6 +180,9 @@ final class Libc {
     int dup2(int oldfd, int newfd);
 
     @SaveError
+    int flock(int fd, int operation);
+
+    @SaveError
     int fdatasync(int fd);
 
     @SaveError

@@ -26,6 +26,16 @@ public final class Names {
   /** The longest path a Linux system call takes, in bytes, its terminating NUL included. */
   public static final int PATH_MAX = 4096;
 
+  /**
+   * The charset the JDK turns file names, paths and its command line into strings with (from
+   * the locale it started in): to pass a {@link java.nio.file.Path} to the host as the JDK
+   * itself would, or to read bytes as the JDK would have read them as arguments.
+   */
+  public static Charset jdkCharset() {
+    String name = System.getProperty("sun.jnu.encoding");
+    return name != null && Charset.isSupported(name) ? Charset.forName(name) : Charset.defaultCharset();
+  }
+
   private static final int ESCAPE = 0xDC00;
 
   /**

@@ -95,48 +95,11 @@ public interface FuseMount extends Closeable {
   }
 
   /**
-   * Serves {@code fs} at {@code mountPoint} until it is unmounted: the body of a mount server.
-   * SIGTERM and SIGINT unmount first, so a stopped server leaves no dead mount behind. The
-   * process is the server's alone, so it gives memory back whenever it goes idle ({@link IdleTrim}).
+   * Serves {@code fs} at {@code mountPoint} until it is unmounted: the body of a mount server
+   * of one mount ({@link ServedMount}).
    */
   static void serve(UnionFs fs, Path mountPoint, MountOptions options) throws IOException, InterruptedException {
-    serve(fs, mountPoint, options, () -> { });
+    ServedMount.start(fs, mountPoint, options).awaitUnmount();
   }
 
-  /** What a server does once its mount is live and registered, before it serves on. */
-  interface Live {
-    void run() throws IOException;
-  }
-
-  /** {@link #serve}, running {@code live} once the mount is live and registered. */
-  static void serve(UnionFs fs, Path mountPoint, MountOptions options, Live live)
-      throws IOException, InterruptedException {
-    FuseMount m = start(fs, mountPoint, options);
-    MountRegistry.register(m.mountPoint());
-    try {
-      live.run();
-    } catch (IOException | RuntimeException e) {
-      m.close();
-      MountRegistry.unregister(m.mountPoint());
-      throw e;
-    }
-    m.startWarmUp();
-    IdleTrim.start(fs::releasePages);
-    Thread hook = new Thread(() -> {
-      try {
-        m.close();
-      } catch (IOException e) {
-        System.err.println("strata: " + e.getMessage());
-      }
-    }, "strata-unmount-on-exit");
-    Runtime.getRuntime().addShutdownHook(hook);
-    m.awaitUnmount();
-    MountRegistry.unregister(m.mountPoint());
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException e) {
-      return; // shutting down: the hook closes
-    }
-    m.close();
-  }
 }

@@ -22,8 +22,8 @@ import jnr.ffi.types.size_t;
  * heap). A trim costs one full collection, milliseconds for a few tens of MB live, and happens
  * once per burst, not per poll.
  *
- * <p>Only for a process that is a mount server ({@link FuseMount#serve}): a collection forced
- * in a JVM that does other work would be that work's pause.
+ * <p>Only for a process that is a mount server ({@link ServedMount}: one mount's, or the shared
+ * {@link MountServer}'s): a collection forced in a JVM that does other work would be that work's pause.
  */
 final class IdleTrim {
   private static final System.Logger LOG = System.getLogger(IdleTrim.class.getName());
@@ -76,21 +76,38 @@ final class IdleTrim {
     quiet = 0;
   }
 
+  /** What each served union gives back when asked (its mapped index pages); one trimming thread for them all. */
+  private static final java.util.Set<Runnable> RELEASERS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static boolean started;
+
   /**
-   * Starts trimming this process when idle, on a daemon thread, for the life of the process;
-   * {@code -Dstrata.idle-trim=false} leaves it out (to measure what it gives back).
+   * Trims this process when idle, for as long as {@code releasePages} (a served union's) is
+   * watched: the returned handle stops watching it. One daemon thread for the whole process,
+   * started with the first union; {@code -Dstrata.idle-trim=false} leaves it out (to measure
+   * what it gives back).
    */
-  static void start(Runnable releasePages) {
+  static AutoCloseable watch(Runnable releasePages) {
     if (!Boolean.parseBoolean(System.getProperty("strata.idle-trim", "true"))) {
-      return;
+      return () -> { };
     }
-    Thread t = new Thread(() -> loop(releasePages), "strata-idle-trim");
-    t.setDaemon(true);
-    t.setPriority(Thread.MIN_PRIORITY);
-    t.start();
+    RELEASERS.add(releasePages);
+    synchronized (IdleTrim.class) {
+      if (!started) {
+        started = true;
+        Thread t = new Thread(IdleTrim::loop, "strata-idle-trim");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
+      }
+    }
+    return () -> RELEASERS.remove(releasePages);
   }
 
-  private static void loop(Runnable releasePages) {
+  private static void releasePages() {
+    RELEASERS.forEach(Runnable::run);
+  }
+
+  private static void loop() {
     IdleTrim state = new IdleTrim(used(), rss());
     try {
       while (true) {
@@ -100,10 +117,10 @@ final class IdleTrim {
           // While requests come, the mapped index pages they read go back every poll: a walk
           // of a big layer would hold every page of its index otherwise. A page read again
           // maps again from the page cache (a minor fault), so a second's worth is all it costs.
-          releasePages.run();
+          releasePages();
         }
         if (trim) {
-          releasePages.run();
+          releasePages();
           trim();
           state.trimmed(used(), rss());
         }

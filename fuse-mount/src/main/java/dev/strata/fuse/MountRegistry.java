@@ -7,8 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Which process serves which mount point, so that {@code strata umount} can wait for the
@@ -25,12 +28,16 @@ public final class MountRegistry {
   }
 
   /**
-   * Strata's directory for what lives only while processes run: {@code /run/strata} for the
-   * host's root, {@code $XDG_RUNTIME_DIR/strata} for anyone else (root of a user namespace
+   * Strata's directory for what lives only while processes run: {@code STRATA_RUNTIME_DIR} if
+   * set, {@code /run/strata} for the host's root, {@code $XDG_RUNTIME_DIR/strata} for anyone else (root of a user namespace
    * included: rootless podman runs its mount programs so, with its user's runtime directory),
    * else {@code strata-UID} in the temporary directory.
    */
   public static Path runtimeDirectory() {
+    String chosen = System.getenv("STRATA_RUNTIME_DIR");
+    if (chosen != null && !chosen.isEmpty()) {
+      return Path.of(chosen);
+    }
     Capabilities caps = Capabilities.ofProcess();
     if (caps.hostRoot()) {
       return Path.of("/run/strata");
@@ -71,6 +78,27 @@ public final class MountRegistry {
     } catch (IOException e) {
       // a stale entry names a dead process; nothing depends on removing it
     }
+  }
+
+  /** The mount points {@code pid} is recorded as serving. */
+  public static List<Path> servedBy(long pid) throws IOException {
+    List<Path> out = new ArrayList<>();
+    if (!Files.isDirectory(dir())) {
+      return out;
+    }
+    try (Stream<Path> entries = Files.list(dir())) {
+      for (Path f : (Iterable<Path>) entries::iterator) {
+        try {
+          String[] lines = Files.readString(f).split("\n");
+          if (lines.length >= 2 && lines[0].trim().equals(Long.toString(pid))) {
+            out.add(Path.of(lines[1]));
+          }
+        } catch (IOException e) {
+          // gone meanwhile (unregistered), or a temporary file being written: not a mount of pid's
+        }
+      }
+    }
+    return out;
   }
 
   /** The live process serving {@code mountPoint}, if one is recorded. */

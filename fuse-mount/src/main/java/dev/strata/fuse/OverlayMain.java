@@ -2,7 +2,6 @@ package dev.strata.fuse;
 
 import dev.strata.BuildVersion;
 import dev.strata.fuse.kernel.KernelMount;
-import dev.strata.host.StandardStreams;
 import dev.strata.union.HostDirLayer;
 import dev.strata.union.LowerLayer;
 import dev.strata.union.UnionFs;
@@ -24,8 +23,9 @@ import java.util.List;
  * strata-overlay --version | --help                 (on stdout, exit 0, as fuse-overlayfs)
  * </pre>
  *
- * Without {@code -f} it returns once the mount is live, the server running on detached; the
- * server ends when the mount is unmounted ({@code fusermount -u}, {@code umount}).
+ * Without {@code -f} it returns once the mount is live, served on by another process: the
+ * user's shared {@link MountServer} when bin/strata-overlay asks it, else a server of its own
+ * that ends when the mount is unmounted ({@code fusermount -u}, {@code umount}).
  */
 public final class OverlayMain {
   static final String USAGE = "usage: strata-overlay [-f] [-d] -o lowerdir=A:B[,upperdir=U,workdir=W][,options] MOUNTPOINT\n"
@@ -54,6 +54,10 @@ public final class OverlayMain {
     System.exit(run(args, System.out, System.err));
   }
 
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(args, Path.of("").toAbsolutePath(), out, err, null);
+  }
+
   /**
    * What fuse-overlayfs prints for --version, on stdout: its name and version first, then the
    * FUSE protocol, which here is the transport's own (/dev/fuse spoken directly) or libfuse 2's.
@@ -66,11 +70,15 @@ public final class OverlayMain {
     return "strata-overlay: version " + BuildVersion.text() + "\n" + transport;
   }
 
-  static int run(String[] args, PrintStream out, PrintStream err) {
+  /**
+   * Runs one command line. Relative directories are {@code cwd}'s. Without {@code -f} the mount
+   * is served by {@code server} if given (a shared {@link MountServer} asked by bin/strata-overlay),
+   * else by a process started for it ({@link Detached}); either way this returns once it is live.
+   */
+  static int run(String[] args, Path cwd, PrintStream out, PrintStream err, MountServer server) {
     List<String> opts = new ArrayList<>();
     List<String> positional = new ArrayList<>();
     boolean foreground = false;
-    boolean launched = false;
     boolean debug = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -83,10 +91,6 @@ public final class OverlayMain {
           opts.add(args[i]);
         }
         case "-f" -> foreground = true;
-        case READY_FLAG -> {
-          foreground = true;
-          launched = true;
-        }
         case "-d" -> {
           debug = true;
           foreground = true;
@@ -115,30 +119,33 @@ public final class OverlayMain {
       err.println("strata-overlay: " + (positional.isEmpty() ? "no mount point" : "too many arguments") + "\n" + USAGE);
       return 2;
     }
-    Path mountPoint = Path.of(positional.get(positional.size() - 1)).toAbsolutePath().normalize();
+    Path mountPoint = cwd.resolve(positional.get(positional.size() - 1)).normalize();
     String source = positional.size() == 2 ? positional.get(0) : "strata-overlay";
     OverlayOptions o;
     try {
-      o = OverlayOptions.parse(opts);
+      o = OverlayOptions.parse(opts).resolvedAgainst(cwd);
       check(o, mountPoint);
     } catch (IllegalArgumentException e) {
       err.println("strata-overlay: " + e.getMessage());
       return 2;
     }
-    // Said once, by whoever still has the caller's standard error: not by a server detached in Java.
-    if ((launched || !foreground) && !o.ignored().isEmpty()) {
+    // Said once, to the caller: not again by the server a detached mount starts.
+    if (!foreground && !o.ignored().isEmpty()) {
       err.println("strata-overlay: warning: accepted but not implemented: " + String.join(", ", o.ignored()));
     }
     try {
+      if (!foreground && server != null) {
+        server.serve(ServedMount.start(union(o), mountPoint, mountOptions(o, source, o.debug())));
+        return 0;
+      }
       if (!foreground) {
         List<String> child = new ArrayList<>(List.of(args));
         child.add(0, "-f");
         Detached.start(OverlayMain.class.getName(), child, logOf(o, mountPoint), mountPoint);
         return 0;
       }
-      Path log = logOf(o, mountPoint);
-      serve(o, mountPoint, source, debug || o.debug(), launched ? () -> detach(log, out) : () -> { });
-      dropIfEmpty(log);
+      FuseMount.serve(union(o), mountPoint, mountOptions(o, source, debug || o.debug()));
+      dropIfEmpty(logOf(o, mountPoint));
       return 0;
     } catch (IOException | RuntimeException e) {
       err.println("strata-overlay: " + e.getMessage());
@@ -185,35 +192,17 @@ public final class OverlayMain {
         "strata-overlay-" + Integer.toHexString(mountPoint.toString().hashCode()) + ".log");
   }
 
-  /**
-   * The launcher's way to detach a server without a second JVM: bin/strata-overlay starts this
-   * one in a session of its own, its standard output a pipe that the launcher reads, and
-   * returns when it reads the word ready (or, should the server die first, with its exit code).
-   * The server says it once its mount is live and registered, after giving its standard error
-   * to its log, and then gives that log its standard output and /dev/null its input, so that
-   * nothing of the caller's stays open in the server: a container engine waits for the end of
-   * its mount program's output.
-   */
-  static final String READY_FLAG = "--launched";
-
-  private static void detach(Path log, PrintStream out) throws IOException {
-    System.err.flush();
-    StandardStreams.errorTo(log);
-    out.println("ready");
-    out.flush();
-    StandardStreams.outputTo(log);
-  }
-
-  private static void serve(OverlayOptions o, Path mountPoint, String source, boolean debug, FuseMount.Live live)
-      throws IOException, InterruptedException {
+  private static UnionFs union(OverlayOptions o) throws IOException {
     List<LowerLayer> lowers = new ArrayList<>();
     for (Path d : o.lowerDirs()) {
       lowers.add(HostDirLayer.open(d));
     }
-    UnionFs fs = UnionFs.open(lowers, o.upperDir(), o.workDir(), o.union());
+    return UnionFs.open(lowers, o.upperDir(), o.workDir(), o.union());
+  }
+
+  private static MountOptions mountOptions(OverlayOptions o, String source, boolean debug) {
     List<String> fuse = o.fuseOptions().stream().filter(f -> !f.equals("ro") && !f.equals("rw")).toList();
-    MountOptions options = MountOptions.defaults(source).withReadOnly(o.readOnly()).withMountOptions(fuse)
+    return MountOptions.defaults(source).withReadOnly(o.readOnly()).withMountOptions(fuse)
         .withDebug(debug).withAcl(o.acl());
-    FuseMount.serve(fs, mountPoint, options, live);
   }
 }

@@ -182,6 +182,16 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
     return out;
   }
 
+  /**
+   * These options with relative directories taken from {@code cwd}: a shared server answers
+   * callers that each have their own working directory (containers/storage names lower
+   * directories relative to its own when the list would be too long for one page).
+   */
+  OverlayOptions resolvedAgainst(Path cwd) {
+    return new OverlayOptions(lowerDirs.stream().map(cwd::resolve).toList(), upperDir == null ? null : cwd.resolve(upperDir),
+        workDir == null ? null : cwd.resolve(workDir), fuseOptions, union, acl, ignored, debug);
+  }
+
   /** Whether the mount is read-only: no upper, or {@code ro} asked for. */
   public boolean readOnly() {
     return union.readOnly();

@@ -145,62 +145,6 @@ class StrataOverlayTest {
       return run(cmd, Map.of());
     }
 
-    /**
-     * bin/strata-overlay as a container engine runs it, its output read to the end: the launcher
-     * detaches the server itself (one JVM, not two) and returns once the mount is live, and the
-     * server keeps none of the caller's descriptors, or the engine would wait on them for the
-     * life of the mount. Mistakes still exit 2 with their message.
-     */
-    @Test
-    void theLauncherDetachesOneJvmThatKeepsNoneOfItsCallersDescriptors() throws Exception {
-      Path launcher = Path.of(System.getProperty("user.dir")).getParent().resolve("bin/strata-overlay");
-      Map<String, String> env = Map.of("STRATA_CLASSPATH", System.getProperty("java.class.path"));
-      ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "-o",
-          "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work + ",timeout=5", mnt.toString());
-      pb.environment().putAll(env);
-      Process p = pb.start();
-      p.getOutputStream().close();
-      // Read to the end, as an engine reads its mount program's output: a server holding the
-      // pipes would keep these reads from ending.
-      var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-      var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-      String stderr = err.get(2, TimeUnit.MINUTES);
-      assertThat(out.get(2, TimeUnit.MINUTES)).isEmpty();
-      assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
-      assertThat(p.exitValue()).as(stderr).isZero();
-      assertThat(stderr).isEqualTo("strata-overlay: warning: accepted but not implemented: timeout\n");
-      assertThat(Files.readString(mnt.resolve("hello"))).isEqualTo("from below\n");
-
-      List<ProcessHandle> servers = ProcessHandle.allProcesses()
-          .filter(h -> h.info().arguments().map(a -> List.of(a).contains(mnt.toString())).orElse(false)).toList();
-      assertThat(servers).as("the processes that serve the mount").hasSize(1);
-      ProcessHandle server = servers.get(0);
-      assertThat(server.info().arguments().orElseThrow()).contains(OverlayMain.READY_FLAG);
-      Path fds = Path.of("/proc", Long.toString(server.pid()), "fd");
-      assertThat(Files.readSymbolicLink(fds.resolve("0"))).isEqualTo(Path.of("/dev/null"));
-      assertThat(Files.readSymbolicLink(fds.resolve("1"))).isEqualTo(work.resolve("strata-overlay.log"));
-      assertThat(Files.readSymbolicLink(fds.resolve("2"))).isEqualTo(work.resolve("strata-overlay.log"));
-
-      Mounts.unmount(mnt, true);
-      assertThat(server.onExit().get(1, TimeUnit.MINUTES).isAlive()).isFalse();
-
-      Result bad = run(List.of(launcher.toString(), "-o", "lowerdir=" + lower + ",bogus=1", mnt.toString()), env);
-      assertThat(bad.exit()).isEqualTo(2);
-      assertThat(bad.err()).isEqualTo("strata-overlay: unknown option 'bogus=1'\n");
-      Result missing = run(List.of(launcher.toString(), "-o", "lowerdir=" + dir.resolve("nope"), mnt.toString()), env);
-      assertThat(missing.exit()).isEqualTo(2);
-      assertThat(missing.err()).contains("is not a directory");
-      assertThat(Mounts.at(mnt)).isEmpty();
-    }
-
-    private static String readAll(java.io.InputStream in) {
-      try {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
-
     /** Both transports: /dev/fuse spoken directly (root's default) and libfuse through jnr-fuse. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(FuseMount.Transport.class)

@@ -41,25 +41,15 @@ final class RawArguments {
     if (all.size() < args.length) {
       return args;
     }
-    Charset jvm = jvmCharset();
+    Charset jvm = Names.jdkCharset();
     String[] raw = new String[args.length];
     for (int i = 0; i < args.length; i++) {
       byte[] bytes = all.get(all.size() - args.length + i);
-      if (jvm == null || !new String(bytes, jvm).equals(args[i])) {
+      if (!new String(bytes, jvm).equals(args[i])) {
         return args; // not the arguments the JVM was given
       }
       raw[i] = Names.decode(bytes);
     }
     return raw;
-  }
-
-  /** The charset the JVM decoded its arguments in, or null if it cannot be told. */
-  private static Charset jvmCharset() {
-    String name = System.getProperty("sun.jnu.encoding");
-    try {
-      return name == null ? null : Charset.forName(name);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.strata.cli;
 
 import dev.strata.fuse.MountRegistry;
+import dev.strata.fuse.MountServer;
 import dev.strata.fuse.Mounts;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -39,17 +40,39 @@ final class UmountCommand implements Callable<Integer> {
     Optional<ProcessHandle> server = MountRegistry.server(mp);
     Mounts.unmount(mp, lazy);
     if (server.isPresent()) {
-      ProcessHandle p = server.get();
-      try {
-        p.onExit().get(SERVER_EXIT_SECONDS, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
+      awaitRelease(server.get(), mp);
+    }
+    spec.commandLine().getOut().printf("unmounted %s%n", mp);
+    return 0;
+  }
+
+  /**
+   * Waits until the server has let go of the mount: its union closed, every write done, the
+   * mount forgotten (or the server ended). A server of this mount alone that does not is
+   * stopped; a shared one (bin/strata-overlay's, serving other mounts too) is left alone.
+   */
+  private void awaitRelease(ProcessHandle p, Path mp) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SERVER_EXIT_SECONDS);
+    while (p.isAlive() && MountRegistry.server(mp).map(s -> s.pid() == p.pid()).orElse(false)) {
+      if (System.nanoTime() > deadline) {
+        if (!MountRegistry.servedBy(p.pid()).stream().allMatch(mp::equals)) {
+          spec.commandLine().getErr().printf("strata: the server (pid %d) has not let go of %s within %d s%n",
+              p.pid(), mp, SERVER_EXIT_SECONDS);
+          return;
+        }
         spec.commandLine().getErr().printf("strata: the server (pid %d) did not end within %d s; stopping it%n",
             p.pid(), SERVER_EXIT_SECONDS);
         p.destroy();
         p.onExit().get(10, TimeUnit.SECONDS);
+        return;
       }
+      Thread.sleep(10);
     }
-    spec.commandLine().getOut().printf("unmounted %s%n", mp);
-    return 0;
+    // A server of this mount alone ends just after forgetting it: return once it has.
+    boolean shared = p.info().arguments().map(a -> java.util.List.of(a).contains(MountServer.class.getName()))
+        .orElse(true);
+    if (!shared) {
+      p.onExit().get(10, TimeUnit.SECONDS);
+    }
   }
 }

@@ -59,10 +59,25 @@ class ContainerEnginesTest {
       engine.exec("podman", "system", "reset", "-f");
     }
     if (runtime != null) {
+      stopMountServers(runtime);
       Commands.run(List.of("rm", "-rf", runtime.toString()));
     }
     if (fuseMode != null) {
       Commands.run(List.of("chmod", fuseMode, "/dev/fuse"));
+    }
+  }
+
+  /** Stops the shared mount servers whose directory is under {@code runtime} (they serve no mount after a reset). */
+  static void stopMountServers(Path runtime) throws Exception {
+    List<ProcessHandle> servers = ProcessHandle.allProcesses()
+        .filter(h -> h.info().arguments().map(a -> a.length > 0 && List.of(a).contains(dev.strata.fuse.MountServer.class.getName())
+            && a[a.length - 1].startsWith(runtime.toString())).orElse(false))
+        .toList();
+    for (ProcessHandle h : servers) {
+      h.destroy();
+    }
+    for (ProcessHandle h : servers) {
+      h.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
 
@@ -217,13 +232,14 @@ class ContainerEnginesTest {
     Path program = dir.resolve("strata-overlay");
     // The launcher users configure, over this test's classes.
     Path launcher = TestImages.repo().resolve("bin/strata-overlay");
-    Files.writeString(program, "#!/bin/sh\nSTRATA_CLASSPATH='" + classpath + "' exec '" + launcher + "' \"$@\"\n",
-        StandardCharsets.UTF_8);
-    Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path storage = Files.createDirectories(dir.resolve("storage"));
     // Short and on tmpfs: conmon's sockets under the run root must fit a socket path's 108
     // bytes, or every container start waits for conmon's 20-second timeout.
     runtime = Files.createTempDirectory(Path.of("/run"), "strata-engines-");
+    // The mount servers the launcher starts live in the test's runtime directory, to be stopped after.
+    Files.writeString(program, "#!/bin/sh\nSTRATA_CLASSPATH='" + classpath + "' STRATA_RUNTIME_DIR='" + runtime
+        + "/strata' exec '" + launcher + "' \"$@\"\n", StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.writeString(dir.resolve("storage.conf"), "[storage]\ndriver = \"overlay\"\n"
         + "graphroot = \"" + storage + "/graph\"\nrunroot = \"" + runtime + "/containers\"\n"
         + "[storage.options.overlay]\nmount_program = \"" + program + "\"\n", StandardCharsets.UTF_8);

@@ -38,6 +38,8 @@ public final class KernelMount implements Closeable {
   private volatile Throwable failure;
   private volatile boolean closed;
 
+  private static final java.util.concurrent.atomic.AtomicBoolean WARMED = new java.util.concurrent.atomic.AtomicBoolean();
+
   /** The warm-up started once the mount was live, or null. */
   private Thread warmup;
   private KernelMountOptions options;
@@ -46,10 +48,12 @@ public final class KernelMount implements Closeable {
    * Runs the warm-up on a thread of its own, for a server whose mount is live and known: the
    * paths of a container's first requests are compiled before it sends them, as an engine does
    * much else between mounting and its first write (docs/mounts.md, the copy-up). Started by
-   * the server after it has registered its mount, so that its CPU does not delay that.
+   * the server after it has registered its mount, so that its CPU does not delay that. Once per
+   * process: a shared server's later mounts find the paths compiled by the first one's.
    */
   public synchronized void startWarmUp() {
-    if (warmup == null && !closed && Boolean.parseBoolean(System.getProperty("strata.warmup", "true"))) {
+    if (warmup == null && !closed && Boolean.parseBoolean(System.getProperty("strata.warmup", "true"))
+        && WARMED.compareAndSet(false, true)) {
       KernelMountOptions o = options;
       warmup = new Thread(() -> Warmup.run(Privileges.ofProcess(), o), "strata-warmup");
       warmup.setDaemon(true);
