@@ -2,6 +2,7 @@ package dev.strata.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.host.TestUser;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
 import java.nio.file.Files;
