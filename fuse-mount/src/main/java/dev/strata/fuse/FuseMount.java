@@ -10,30 +10,32 @@ import java.nio.file.Path;
 
 /**
  * A union served at a mount point, by one of two transports: the FUSE kernel protocol spoken
- * directly over /dev/fuse ({@link KernelMount}: needs root to mount; one kernel inode per file,
- * so hard links, renameat2 flags and unlinked open files behave as on the kernel's overlay)
- * or libfuse 2's path API through jnr-fuse ({@link LibfuseMount}: mounts without root through
- * fusermount, with the path API's limits).
+ * directly over /dev/fuse ({@link KernelMount}: mounted with mount(2) by root, or by the
+ * set-user-id fusermount3 for anyone else; one kernel inode per file, so hard links, renameat2
+ * flags and unlinked open files behave as on the kernel's overlay) or libfuse 2's path API
+ * through jnr-fuse ({@link LibfuseMount}: the fallback where neither can mount, with the path
+ * API's limits).
  */
 public interface FuseMount extends Closeable {
   /** How requests reach the engine. */
   enum Transport {
-    /** /dev/fuse spoken directly: root only. */
+    /** /dev/fuse spoken directly: mounted with mount(2), or by fusermount3. */
     KERNEL,
     /** libfuse 2 through jnr-fuse. */
     LIBFUSE;
 
     /**
-     * KERNEL where this process may mount (CAP_SYS_ADMIN: the host's root, or root of a user
-     * namespace that owns its mount namespace, as rootless podman's mount programs run), else
-     * LIBFUSE; {@code STRATA_FUSE_TRANSPORT=kernel|libfuse} chooses.
+     * KERNEL where this process can mount /dev/fuse ({@link KernelMount#canMount}: itself, with
+     * CAP_SYS_ADMIN as the host's root or root of a user namespace that owns its mount namespace,
+     * as rootless podman's mount programs run; or through a set-user-id fusermount3, as an
+     * ordinary user), else LIBFUSE; {@code STRATA_FUSE_TRANSPORT=kernel|libfuse} chooses.
      */
     public static Transport choose() {
       String env = System.getenv("STRATA_FUSE_TRANSPORT");
       if (env != null && !env.isEmpty()) {
         return valueOf(env.toUpperCase(java.util.Locale.ROOT));
       }
-      return dev.strata.host.Capabilities.ofProcess().canMount() ? KERNEL : LIBFUSE;
+      return KernelMount.canMount() ? KERNEL : LIBFUSE;
     }
   }
 
@@ -85,8 +87,14 @@ public interface FuseMount extends Closeable {
     };
   }
 
+  /**
+   * allow_other as the libfuse transport takes it: the field, or the option named among the
+   * mount options (strata-overlay's {@code -o allow_other}). Root's defaults have it on; a user's
+   * mount, made by fusermount3, has it only where asked (and /etc/fuse.conf allows it).
+   */
   private static KernelMountOptions kernelOptions(MountOptions o) {
     return KernelMountOptions.defaults(o.fsName())
+        .withAllowOther(o.allowOther() || o.mountOptions().contains("allow_other"))
         .withReadOnly(o.readOnly())
         .withMountOptions(o.mountOptions())
         .withTimeouts(o.entryTimeout(), o.attrTimeout(), o.entryTimeout())

@@ -8,8 +8,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A union served through libfuse 2's path API (jnr-fuse): the transport for mounts without
- * root, which libfuse's fusermount makes. libfuse's loop runs on its own thread until the mount
+ * A union served through libfuse 2's path API (jnr-fuse): the fallback transport where
+ * /dev/fuse cannot be mounted (no CAP_SYS_ADMIN and no set-user-id fusermount3), or where
+ * {@code STRATA_FUSE_TRANSPORT=libfuse} asks for it; libfuse's fusermount mounts. libfuse's loop runs on its own thread until the mount
  * goes away (an unmount from anywhere, or {@link #close}); {@link #start} returns once the
  * kernel lists the mount, because libfuse itself says nothing when it is ready.
  */

@@ -2,6 +2,7 @@ package dev.strata.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.host.TestUser;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code strata run} by an ordinary user, as far as a rootless run goes today: the mount is the
- * user's (libfuse through fusermount, /dev/fuse opened to all for the test and closed again),
+ * user's (/dev/fuse mounted by fusermount3, the device opened to all for the test and closed again),
  * the container's root is the user and its other ids the user's /etc/subuid range, mapped by
  * runc through newuidmap, with podman's capabilities, no_new_privs and no network; what it
  * makes is committed as root's. Until a rootless mount may let other users in (issue 12) only

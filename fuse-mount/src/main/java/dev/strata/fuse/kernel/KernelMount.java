@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Each thread reads from the same descriptor; the kernel hands each request to exactly one
  * reader, so no queue or hand-off sits between threads. The loop ends when read(2) answers
  * ENODEV, which the kernel does once the mount is gone (unmounted from anywhere) or the
- * connection aborted. Root only, for now (see {@link FuseDevice}).
+ * connection aborted. Mounted with mount(2) where the process may, else by fusermount3 (see
+ * {@link FuseDevice}); the same protocol and semantics either way.
  */
 public final class KernelMount implements Closeable {
   private static final System.Logger LOG = System.getLogger(KernelMount.class.getName());
@@ -83,6 +84,15 @@ public final class KernelMount implements Closeable {
   }
 
   /**
+   * Whether this process can mount over /dev/fuse: itself (CAP_SYS_ADMIN: the host's root, or
+   * root of a user namespace that owns its mount namespace) or through a set-user-id root
+   * fusermount3 on PATH or in /usr/bin, /bin, /usr/local/bin, /usr/sbin or /sbin.
+   */
+  public static boolean canMount() {
+    return FuseDevice.mountsItself() || Fusermount.program().isPresent();
+  }
+
+  /**
    * Mounts {@code fs} at {@code mountPoint} and returns once the kernel and this server have
    * agreed on the protocol (INIT answered), so the mount answers at once.
    */
@@ -92,13 +102,7 @@ public final class KernelMount implements Closeable {
       throw new IOException("mount point " + mp + " is not a directory");
     }
     Dispatcher dispatcher = new Dispatcher(fs, options);
-    FuseDevice device = FuseDevice.open();
-    try {
-      device.mount(mp, options);
-    } catch (IOException e) {
-      device.close();
-      throw e;
-    }
+    FuseDevice device = FuseDevice.mount(mp, options);
     KernelMount m = new KernelMount(fs, mp, device, dispatcher);
     m.connection = connectionOf(mp);
     m.running.set(options.threads());
@@ -197,13 +201,7 @@ public final class KernelMount implements Closeable {
     closed = true;
     try {
       if (ended.getCount() > 0) {
-        int rc = FuseDevice.umount(mountPoint, 0);
-        if (rc == FuseDevice.EBUSY) {
-          rc = FuseDevice.umount(mountPoint, FuseDevice.MNT_DETACH);
-        }
-        if (rc != 0 && rc != FuseDevice.EINVAL && rc != FuseDevice.ENOENT) {
-          LOG.log(System.Logger.Level.WARNING, "umount2 of " + mountPoint + " failed: errno " + rc);
-        }
+        device.unmount(mountPoint);
         if (!ended.await(30, TimeUnit.SECONDS)) {
           LOG.log(System.Logger.Level.WARNING, "FUSE connection of " + mountPoint + " did not end; aborting it");
           if (connection < 0 || !FuseDevice.abort(connection) || !ended.await(10, TimeUnit.SECONDS)) {

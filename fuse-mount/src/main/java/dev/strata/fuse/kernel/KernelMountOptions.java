@@ -63,6 +63,11 @@ public record KernelMountOptions(String fsName, boolean readOnly, boolean allowO
         negativeTimeout, threads, readdirPlus, MountFlags.apply(flags, names), acl);
   }
 
+  public KernelMountOptions withAllowOther(boolean on) {
+    return new KernelMountOptions(fsName, readOnly, on, defaultPermissions, entryTimeout, attrTimeout,
+        negativeTimeout, threads, readdirPlus, flags, acl);
+  }
+
   public KernelMountOptions withReadOnly(boolean ro) {
     return new KernelMountOptions(fsName, ro, allowOther, defaultPermissions, entryTimeout, attrTimeout,
         negativeTimeout, threads, readdirPlus, flags, acl);

@@ -1,5 +1,7 @@
 package dev.strata.fuse.kernel;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -69,5 +71,38 @@ public final class MountFlags {
       }
     }
     return f;
+  }
+
+  /**
+   * The option names that give exactly {@code flags} (MS_RDONLY aside) to a mount made by
+   * fusermount3, which folds its own table from nosuid,nodev as libfuse does: suid and dev or
+   * their opposites always, the others where set. Relatime is left unnamed: the kernel picks it
+   * where no atime mode is given, and fusermount3 before 3.14.1 knows no name for it (nor for
+   * strictatime or nodiratime, which stay named so that its refusal says why).
+   */
+  static List<String> names(long flags) {
+    List<String> out = new ArrayList<>();
+    out.add((flags & NOSUID) != 0 ? "nosuid" : "suid");
+    out.add((flags & NODEV) != 0 ? "nodev" : "dev");
+    for (Map.Entry<Long, String> e : NAMED.entrySet()) {
+      if ((flags & e.getKey()) != 0) {
+        out.add(e.getValue());
+      }
+    }
+    return out;
+  }
+
+  /** The flags besides nosuid and nodev that an option names, in the order given. */
+  private static final Map<Long, String> NAMED = namedFlags();
+
+  private static Map<Long, String> namedFlags() {
+    Map<Long, String> m = new LinkedHashMap<>();
+    m.put(NOEXEC, "noexec");
+    m.put(SYNCHRONOUS, "sync");
+    m.put(DIRSYNC, "dirsync");
+    m.put(NOATIME, "noatime");
+    m.put(NODIRATIME, "nodiratime");
+    m.put(STRICTATIME, "strictatime");
+    return m;
   }
 }

@@ -11,14 +11,16 @@
  * one kernel inode whatever name reached it.
  *
  * <p>No libfuse: jnr-ffi binds only libc ({@code open}, {@code read}, {@code write},
- * {@code mount}, {@code umount2}); requests are parsed and replies built as plain ByteBuffer code
- * over native memory. Mounting uses mount(2) and so needs root; a non-root mount would have to
- * get its {@code /dev/fuse} descriptor from fusermount3 over a socket, which is not done yet.
+ * {@code mount}, {@code umount2}, and for fusermount3 {@code socketpair}, {@code posix_spawn},
+ * {@code recvmsg}, {@code waitpid}); requests are parsed and replies built as plain ByteBuffer
+ * code over native memory. A process with CAP_SYS_ADMIN mounts with mount(2); any other has the
+ * set-user-id fusermount3 mount and pass the {@code /dev/fuse} descriptor back over a socket.
  *
  * <p>The pieces: {@link dev.strata.fuse.kernel.KernelMount} (the public entry: mount, serving
  * threads, unmount), {@link dev.strata.fuse.kernel.KernelMountOptions} with
  * {@link dev.strata.fuse.kernel.MountFlags} (mount options to mount(2) flags), {@code FuseDevice} (the
- * descriptor and the mount system calls), {@code Protocol} (opcodes, flags, struct layouts),
+ * descriptor and the mount system calls), {@code Fusermount} (the mount by fusermount3),
+ * {@code Protocol} (opcodes, flags, struct layouts),
  * {@code NativeBuffer} (native memory seen as a ByteBuffer), {@code Request} and {@code Reply}
  * (one message each way), {@code NodeTable} (kernel node ids to
  * engine nodes) and {@code Dispatcher} (one engine call per request).

@@ -5,9 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A program run to its end, with what it printed (stdout and stderr together). */
-record Command(int status, String output) {
-  static Command run(List<String> command) throws IOException, InterruptedException {
+/**
+ * A program run to its end, with what it printed (stdout and stderr together). Public for the
+ * mount tests of {@code dev.strata.fuse}.
+ */
+public record Command(int status, String output) {
+  public static Command run(List<String> command) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -18,7 +21,7 @@ record Command(int status, String output) {
   }
 
   /** Runs {@code command}; throws unless it exits 0. */
-  static void check(String... command) throws IOException, InterruptedException {
+  public static void check(String... command) throws IOException, InterruptedException {
     Command c = run(List.of(command));
     if (c.status != 0) {
       throw new IOException(String.join(" ", command) + " exited " + c.status + ": " + c.output);

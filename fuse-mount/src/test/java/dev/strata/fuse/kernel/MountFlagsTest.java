@@ -24,4 +24,16 @@ class MountFlagsTest {
     assertThat(MountFlags.apply(MountFlags.LIBFUSE_START, List.of("allow_other", "default_permissions", "ro")))
         .isEqualTo(MountFlags.NOSUID | MountFlags.NODEV);
   }
+
+  @Test
+  void theNamesOfFlagsFoldBackToThem() {
+    for (List<String> given : List.<List<String>>of(List.of(), List.of("suid", "dev"),
+        List.of("exec", "nosuid", "suid"), List.of("noexec", "sync", "dirsync", "noatime", "nodiratime"),
+        List.of("strictatime"))) {
+      long flags = MountFlags.apply(MountFlags.LIBFUSE_START, given);
+      assertThat(MountFlags.apply(MountFlags.LIBFUSE_START, MountFlags.names(flags))).as("%s", given).isEqualTo(flags);
+    }
+    assertThat(MountFlags.names(MountFlags.apply(MountFlags.LIBFUSE_START, List.of("relatime"))))
+        .as("relatime is the kernel's own choice, left unnamed").containsExactly("nosuid", "nodev");
+  }
 }
