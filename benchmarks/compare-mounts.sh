@@ -19,8 +19,9 @@
 #            2 walk-warm     the same again on the same mount
 #              walk-recold   the same again after dropping the caches once more: the kernel's
 #                            caches cold, the mount program's own process not (walk-cold also
-#                            pays for a fresh process: for strata-overlay, a JVM whose compiler
-#                            has not yet seen the request path)
+#                            pays for a fresh process where the program starts one: fuse-overlayfs
+#                            does; strata-overlay's shared mount server, started by the first
+#                            run, serves the later ones, as it does a container engine's mounts)
 #   tar      3 tar-image     read every file of the image (tar to a pipe; bench/ left out)
 #   seqread  4 seqread-512m  read bench/big sequentially, 1 MiB blocks
 #   copyup   5 copyup-512m   first write (4 KiB) to bench/big, fsync, close: copies it up

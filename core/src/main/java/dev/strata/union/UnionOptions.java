@@ -14,8 +14,14 @@ import java.util.OptionalLong;
  *     {@code .wh.} whiteouts, real owners or an override xattr, trusted or user overlay xattrs)
  * @param readOnly no upper: every change answers EROFS
  * @param redirectDir rename lower and merged directories by recording a redirect (the kernel's
- *     redirect_dir=on) instead of answering EXDEV
- * @param metacopy metadata-only changes of lower files copy no data until the first write
+ *     redirect_dir=on) instead of answering EXDEV; never in an upper without {@code trusted.*}
+ *     xattrs (see below)
+ * @param metacopy metadata-only changes of lower files copy no data until the first write;
+ *     never in an upper without {@code trusted.*} xattrs: the kernel's {@code userxattr} format
+ *     has neither (the kernel refuses userxattr with redirect_dir=on or metacopy=on, and will
+ *     not follow a {@code user.overlay.redirect} it finds), so an upper that had them would show
+ *     the kernel, and rootless podman's native overlay, a directory it refuses and files without
+ *     their data
  * @param uids the user ids callers see and give, against those the layers and upper hold
  *     (fuse-overlayfs's uidmapping=)
  * @param gids the same for group ids (gidmapping=)
@@ -37,6 +43,8 @@ public record UnionOptions(Privileges privileges, boolean readOnly, boolean redi
     boolean fsync) {
   public UnionOptions {
     checkNotNull(privileges, "privileges");
+    redirectDir &= privileges.trustedXattrs();
+    metacopy &= privileges.trustedXattrs();
     checkNotNull(uids, "uids");
     checkNotNull(gids, "gids");
     checkNotNull(squashUid, "squashUid");

@@ -91,7 +91,13 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
           case "fsync" -> fsync = number(key, value) != 0;
           // fuse-overlayfs: "native overlay supports volatile to mean fsync=0", whatever fsync= says
           case "volatile" -> volatileUpper = true;
-          case "redirect_dir" -> union = union.withRedirectDir(redirectDir(require(key, value)));
+          case "redirect_dir" -> {
+            union = union.withRedirectDir(redirectDir(require(key, value)));
+            if (value.equals("on") && !union.redirectDir()) {
+              throw new IllegalArgumentException("redirect_dir=on: an upper without trusted.* xattrs (rootless) holds no"
+                  + " redirects, as the kernel's userxattr format has none");
+            }
+          }
           default -> {
             if (FUSE.contains(key)) {
               fuse.add(opt);

@@ -45,6 +45,7 @@ class RootlessUnionTest {
   @BeforeEach
   void open() throws IOException {
     Path lower = Files.createDirectories(dir.resolve("lower"));
+    Files.writeString(Files.createDirectories(lower.resolve("d")).resolve("f"), "in a lower directory\n");
     Files.writeString(lower.resolve("theirs"), "owned by 1000\n");
     nativeHost.lchown(lower.resolve("theirs"), 1000, 1000);
     nativeHost.chmod(lower.resolve("theirs"), 0640);
@@ -98,6 +99,27 @@ class RootlessUnionTest {
     assertThat(override("null")).isEqualTo("0:0:0666:char-1-3");
     long fifo = fs.mknod(UnionFs.ROOT, "pipe", FileType.FIFO.modeBits() | 0600, 0, 0, Ctx.ROOT);
     assertThat(fs.getattr(fifo).type()).isEqualTo(FileType.FIFO);
+  }
+
+  /**
+   * The kernel's userxattr format has no redirects and no metadata-only copies (the kernel
+   * refuses userxattr with redirect_dir=on or metacopy=on, and a redirect it finds): renaming a
+   * lower directory answers EXDEV, as the kernel and fuse-overlayfs do (mv then copies), and a
+   * chmod copies the data up with the file, so the kernel reads this upper as Strata shows it.
+   */
+  @Test
+  void theUpperHasNoRedirectsAndNoMetadataOnlyCopies() throws IOException {
+    long d = fs.lookup(UnionFs.ROOT, "d");
+    assertThatThrownBy(() -> fs.rename(UnionFs.ROOT, "d", UnionFs.ROOT, "d2", 0))
+        .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EXDEV));
+    assertThat(fs.getattr(d).type()).isEqualTo(FileType.DIRECTORY);
+    long theirs = fs.lookup(UnionFs.ROOT, "theirs");
+    fs.setattr(theirs, SetAttr.mode(0600));
+    assertThat(Files.readString(upper.resolve("theirs"))).isEqualTo("owned by 1000\n");
+    assertThat(nativeHost.getxattr(upper.resolve("theirs"), "user.overlay.metacopy")).isNull();
+    UnionOptions asked = new UnionOptions(dev.strata.host.Privileges.UNPRIVILEGED, false, true, true);
+    assertThat(asked.redirectDir()).isFalse();
+    assertThat(asked.metacopy()).isFalse();
   }
 
   @Test

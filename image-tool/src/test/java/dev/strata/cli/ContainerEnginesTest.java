@@ -68,6 +68,22 @@ class ContainerEnginesTest {
     }
   }
 
+  /**
+   * A shell command that mounts the kernel's overlay read-only at {@code at} (made, beside a
+   * directory of layers), with {@code userxattr} as a user namespace's root must: {@code upper}
+   * on top of the layers of the minbase image of the OCI layout {@code image}, unpacked with tar
+   * (device nodes, which the namespace may not make, left out: nothing here reads them).
+   */
+  private static String kernelOverlay(Path image, Path upper, Path at) {
+    String blobs = image.resolve("blobs/sha256").toString();
+    String layers = at + "-layers";
+    return "mkdir -p " + at + " " + layers + " && m=$(jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image"
+        + ".ref.name\"] == \"minbase\") | .digest' " + image.resolve("index.json") + " | cut -d: -f2) && lowers= && n=0"
+        + " && for l in $(jq -r '.layers[].digest' " + blobs + "/$m | cut -d: -f2); do n=$((n+1)); mkdir " + layers
+        + "/$n; tar -xf " + blobs + "/$l -C " + layers + "/$n --exclude='./dev/*' 2>/dev/null; lowers=" + layers
+        + "/$n${lowers:+:$lowers}; done && mount -t overlay -o ro,userxattr,lowerdir=" + upper + ":$lowers overlay " + at;
+  }
+
   /** Stops the shared mount servers whose directory is under {@code runtime} (they serve no mount after a reset). */
   static void stopMountServers(Path runtime) throws Exception {
     List<ProcessHandle> servers = ProcessHandle.allProcesses()
@@ -108,34 +124,46 @@ class ContainerEnginesTest {
    * strata itself as root of rootless podman's user namespace ({@code podman unshare}), where
    * its name is root and its privileges are not the host's: it mounts, the mount lets the
    * namespace's other users in, writes keep the owners the namespace maps, a directory of the
-   * image can be renamed, and the container commits.
+   * image can be renamed (copied: the userxattr format has no redirects), the kernel's overlay
+   * (userxattr, in the namespace) reads the upper as Strata shows it, and the container commits.
    */
   @Test
   void strataMountsAndCommitsAsRootOfAUserNamespace() throws Exception {
     Engine e = engine(true);
     Path store = Files.createDirectories(dir.resolve("strata-store"));
     Path mnt = Files.createDirectories(dir.resolve("mnt"));
-    Commands.run(List.of("chown", USER, mnt.toString(), store.toString()));
+    Path kernel = Files.createDirectories(dir.resolve("kernel-ns")).resolve("mnt");
+    Commands.run(List.of("chown", USER, mnt.toString(), store.toString(), kernel.getParent().toString()));
     String strata = "'" + Path.of(System.getProperty("java.home"), "bin", "java") + "' -cp '"
         + classpath + "' " + Main.class.getName() + " --store " + store;
     String script = strata + " pull oci:" + image + ":minbase deb >/dev/null && " + strata + " mount --name c deb " + mnt
         + " >/dev/null && grep ' " + mnt + " ' /proc/self/mountinfo; echo --; "
         + "echo hi > " + mnt + "/root/hi && chown 7:7 " + mnt + "/root/hi && mv " + mnt + "/usr/share/doc " + mnt
         + "/usr/share/doc2 && su -s /bin/sh -c 'ls " + mnt + "/usr/share/doc2/apt/copyright' nobody; echo --; "
-        + strata + " umount " + mnt + " >/dev/null && " + strata + " commit c deb2 >/dev/null && " + strata + " tree deb2";
+        + strata + " umount " + mnt + " >/dev/null && " + kernelOverlay(image, store.resolve("containers/c/upper"), kernel)
+        + " && ls -n " + kernel + "/root/hi " + kernel + "/usr/share/doc2/apt/copyright && ls -a " + kernel
+        + "/usr/share && umount " + kernel + "; echo --; "
+        + strata + " commit c deb2 >/dev/null && " + strata + " tree deb2";
     Commands.Result r = e.exec("podman", "unshare", "/bin/sh", "-c", script);
     String[] parts = r.out().split("--\n");
-    assertThat(parts).as(r.out() + r.err()).hasSize(3);
+    assertThat(parts).as(r.out() + r.err()).hasSize(4);
     assertThat(parts[0]).as("a mount the namespace's other users may enter").contains(" - fuse.strata ")
         .contains("allow_other");
     assertThat(parts[1]).as("nobody, a subordinate uid, reads the mount").isEqualTo(mnt
         + "/usr/share/doc2/apt/copyright\n");
-    assertThat(parts[2]).containsPattern("(?m)^-rw-r--r-- +7/7 .* /root/hi$")
+    // The upper alone through the kernel: the whiteout hides nothing below, the copied
+    // directory is whole (the kernel refuses a redirect it finds with userxattr: EPERM).
+    assertThat(parts[2]).as(r.err()).containsPattern("(?m)^-rw-r--r-- 1 7 7 +3 .* " + kernel + "/root/hi$")
+        .contains(kernel + "/usr/share/doc2/apt/copyright\n").contains("\ndoc2\n").doesNotContain("\ndoc\n");
+    assertThat(parts[3]).containsPattern("(?m)^-rw-r--r-- +7/7 .* /root/hi$")
         .containsPattern("(?m)^d.* /usr/share/doc2$").doesNotContainPattern("(?m) /usr/share/doc$");
-    // The upper is in the userxattr format: no trusted.* (the namespace's root may not write it).
+    // The upper is in the userxattr format: no trusted.* (the namespace's root may not write
+    // it), no redirect, the old name a whiteout.
     Path upper = store.resolve("containers/c/upper");
     assertThat(Commands.run(List.of("getfattr", "-d", "-m", "-", "--absolute-names", upper.resolve("usr/share/doc2")
-        .toString()))).contains("user.overlay.redirect=\"/usr/share/doc\"").doesNotContain("trusted.");
+        .toString()))).doesNotContain("redirect").doesNotContain("trusted.");
+    assertThat(Commands.run(List.of("stat", "-c", "%F %t:%T", upper.resolve("usr/share/doc").toString())))
+        .isEqualTo("character special file 0:0\n");
   }
 
   /**
