@@ -93,7 +93,10 @@ public final class MountServer {
       System.err.println("strata-overlay: a mount server already serves " + dir);
       System.exit(1);
     }
-    Files.writeString(dir.resolve("pid"), ProcessHandle.current().pid() + "\n");
+    Path pid = dir.resolve("pid");
+    Files.writeString(pid, ProcessHandle.current().pid() + "\n");
+    // Gone with the server, so that no launcher sends to a process that has ended.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> dropPid(pid), "strata-server-pid"));
     // Read and write: the open does not wait for a writer, and the server's own write end
     // means no end of file when a launcher closes its own.
     RandomAccessFile fifo = new RandomAccessFile(dir.resolve("requests").toFile(), "rw");
@@ -238,6 +241,7 @@ public final class MountServer {
         if (requests.available() == 0 && mounts.get() == 0 && inFlight.get() == 0) {
           LOG.log(System.Logger.Level.INFO, "idle for " + idleMillis / 1000 + " s: the mount server ends");
           // The start lock goes with the process: the next launcher starts a server of its own.
+          dropPid(dir.resolve("pid"));
           Runtime.getRuntime().halt(0);
         }
         start.get().close();
@@ -247,6 +251,16 @@ public final class MountServer {
     }
     lastActive = System.nanoTime();
     scheduleIdleCheck();
+  }
+
+  private static void dropPid(Path pid) {
+    try {
+      if (Files.readString(pid).trim().equals(Long.toString(ProcessHandle.current().pid()))) {
+        Files.delete(pid);
+      }
+    } catch (IOException e) {
+      // gone already, or a successor's: either way not ours to remove
+    }
   }
 
   private static List<String> nulTerminated(byte[] bytes, Charset names) {
