@@ -126,6 +126,45 @@ class UnprivilegedKernelMountTest {
     assertThat(Mounts.at(mnt)).isEmpty();
   }
 
+  /**
+   * bin/strata-overlay as the user runs it, with an empty environment: it starts the user's own
+   * mount server (no runtime directory given: one under /tmp of the user's), which mounts
+   * through fusermount3; the user reads and writes through the mount, and unmounts it with
+   * fusermount3 as fuse-overlayfs's users do.
+   */
+  @Test
+  void theLauncherMountsForAnOrdinaryUserThroughItsOwnServer() throws Exception {
+    Path launcher = Path.of(System.getProperty("user.dir")).getParent().resolve("bin/strata-overlay");
+    Path runtime = Path.of("/tmp/strata-" + user.uid());
+    Command c = Command.run(List.of("runuser", "-u", USER, "--", "env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin",
+        "STRATA_CLASSPATH=" + classpath, launcher.toString(), "-o",
+        "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work, mnt.toString()));
+    try {
+      assertThat(c.status()).as(c.output()).isZero();
+      assertThat(c.output()).isEmpty();
+      Mounts.Mount m = Mounts.at(mnt).orElseThrow();
+      assertThat(m.type()).isEqualTo("fuse.strata");
+      Command io = Command.run(List.of("runuser", "-u", USER, "--", "sh", "-c",
+          "cat " + mnt + "/below && echo mine > " + mnt + "/new"));
+      assertThat(io.output()).isEqualTo("from the lower layer\n");
+      assertThat(Files.readString(upper.resolve("new"))).isEqualTo("mine\n");
+      assertThat(Files.getAttribute(upper.resolve("new"), "unix:uid")).isEqualTo((int) user.uid());
+      List<Path> pids = new ArrayList<>();
+      try (var dirs = Files.list(runtime.resolve("servers"))) {
+        dirs.map(d -> d.resolve("pid")).filter(Files::exists).forEach(pids::add);
+      }
+      assertThat(pids).hasSize(1);
+      long pid = Long.parseLong(Files.readString(pids.get(0)).trim());
+      assertThat(Files.getAttribute(Path.of("/proc/" + pid), "unix:uid")).isEqualTo((int) user.uid());
+      Command.check("runuser", "-u", USER, "--", "fusermount3", "-u", mnt.toString());
+      assertThat(Mounts.at(mnt)).isEmpty();
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("the server outlives its mount").contains(true);
+    } finally {
+      Command.run(List.of("pkill", "-u", USER, "-f", MountServer.class.getName()));
+      Command.run(List.of("rm", "-rf", runtime.toString()));
+    }
+  }
+
   private static boolean userAllowOther() throws IOException {
     Path conf = Path.of("/etc/fuse.conf");
     return Files.exists(conf) && Files.readAllLines(conf).stream().anyMatch(l -> l.trim().equals("user_allow_other"));

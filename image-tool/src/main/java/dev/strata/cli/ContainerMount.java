@@ -76,7 +76,10 @@ final class ContainerMount implements AutoCloseable {
       pin = store.pin(image.descriptor(), (c != null ? "container " + c.name() + " of " : "") + "image " + image.name()
           + (readOnly ? ", read-only" : ""));
       indexStored(store, image, err);
-      UnionOptions options = new UnionOptions(Privileges.ofProcess(), readOnly, true, true).withIds(uids, gids);
+      // Inside the namespace of a run without root, the upper stays in the caller's format.
+      Privileges privileges = dev.strata.cli.sandbox.OwnUserNamespace.inside() ? Privileges.UNPRIVILEGED
+          : Privileges.ofProcess();
+      UnionOptions options = new UnionOptions(privileges, readOnly, true, true).withIds(uids, gids);
       UnionFs fs = UnionFs.open(StoreLayer.ofImage(store, image), c == null ? null : c.upper(),
           c == null ? null : c.work(), options);
       return new ContainerMount(image, c, fs, pin, inUse);

@@ -2,6 +2,7 @@ package dev.strata.cli;
 
 import dev.strata.cli.sandbox.Capabilities;
 import dev.strata.cli.sandbox.ImageUser;
+import dev.strata.cli.sandbox.OwnUserNamespace;
 import dev.strata.cli.sandbox.RunDirectory;
 import dev.strata.cli.sandbox.Sandbox;
 import dev.strata.cli.sandbox.UserNamespace;
@@ -84,6 +85,9 @@ final class RunCommand implements Callable<Integer> {
     if (!network.equals("host") && !network.equals("none")) {
       throw new IllegalArgumentException("--network " + network + ": expected none or host");
     }
+    if (OwnUserNamespace.wanted()) {
+      return OwnUserNamespace.rerun(UserNamespace.forThisProcess());
+    }
     Security security = security();
     SortedSet<String> bounding = Capabilities.bounding();
     SortedSet<String> caps = Capabilities.merge(privileged ? bounding : Capabilities.PODMAN_DEFAULT, capAdd, capDrop,
@@ -92,7 +96,8 @@ final class RunCommand implements Callable<Integer> {
     Store store = root.openStore();
     String container = readOnly ? null
         : Containers.checkName(name != null ? name : "run-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
-    boolean asRoot = "root".equals(System.getProperty("user.name"));
+    // The host's root, by what this process may do: root of a user namespace is named root too.
+    boolean asRoot = dev.strata.host.Capabilities.ofProcess().hostRoot();
     int code;
     try (UserNamespace ids = privileged && asRoot ? UserNamespace.host() : UserNamespace.forThisProcess();
         RunDirectory run = RunDirectory.create(ids);

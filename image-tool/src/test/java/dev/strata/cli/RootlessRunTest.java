@@ -19,12 +19,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code strata run} by an ordinary user, as far as a rootless run goes today: the mount is the
- * user's (/dev/fuse mounted by fusermount3, the device opened to all for the test and closed again),
- * the container's root is the user and its other ids the user's /etc/subuid range, mapped by
- * runc through newuidmap, with podman's capabilities, no_new_privs and no network; what it
- * makes is committed as root's. Until a rootless mount may let other users in (issue 12) only
- * the container's root can reach its root filesystem. Run as root, which makes the user.
+ * {@code strata run} by an ordinary user: it runs again as root of a user namespace of its own
+ * ({@code OwnUserNamespace}), the user as root and its /etc/subuid range as ids 1 and on
+ * (unshare through newuidmap), where it mounts /dev/fuse itself (the device opened to all for
+ * the test and closed again) so that every user of the container reaches its root filesystem,
+ * and runs the container there with podman's capabilities, no_new_privs and no network; what it
+ * makes is committed as root's. Run as root, which makes the user.
  */
 class RootlessRunTest {
   private static final String USER = "strata-rootless";
@@ -85,6 +85,13 @@ class RootlessRunTest {
     assertThat(parts[4]).containsPattern("1 0 +0 .* /root/made");
     assertThat(parts[5].lines().filter(l -> !l.contains("|")).map(l -> l.substring(0, l.indexOf(':')).trim()))
         .containsExactly("lo");
+
+    // Every user of the container reaches its root filesystem, not only its root: the mount is
+    // made in the container's user namespace, which lets the namespace's ids in.
+    Commands.Result other = asUser(classpath, store, "run", "--rm", "--user", "1000:1000", "tiny", "--", "/bin/sh",
+        "-c", "id -u; ls /bin/sh; grep ' / ' /proc/self/mountinfo");
+    assertThat(other.exit()).as(other.out() + other.err()).isZero();
+    assertThat(other.out()).startsWith("1000\n/bin/sh\n").contains(" - fuse.strata ").contains("allow_other");
 
     // The upper is the user's: the owner the container gave lives in the override xattr.
     Path made = store.resolve("containers/mine/upper/root/made");

@@ -102,7 +102,7 @@ final class RuntimeSpec {
     mount(m, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k");
     mount(m, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
     String rw = s.privileged() ? "rw" : "ro";
-    if (s.hostNetwork() && !s.ids().isHost()) {
+    if (s.hostNetwork() && (!s.ids().isHost() || !dev.strata.host.Capabilities.ofProcess().initialUserNamespace())) {
       // sysfs mounts only in a network namespace the user namespace owns: bind the host's, as
       // podman does for a container in a user namespace on the host's network.
       mount(m, "/sys", "bind", "/sys", "rprivate", "nosuid", "noexec", "nodev", rw, "rbind");

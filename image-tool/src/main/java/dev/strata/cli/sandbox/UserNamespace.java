@@ -56,6 +56,11 @@ public final class UserNamespace implements AutoCloseable {
     long gid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:gid")).longValue();
     List<SubordinateIds.Entry> subuid = SubordinateIds.read(Path.of("/etc/subuid"));
     List<SubordinateIds.Entry> subgid = SubordinateIds.read(Path.of("/etc/subgid"));
+    if (!dev.strata.host.Capabilities.ofProcess().initialUserNamespace()) {
+      // Root of a user namespace (OwnUserNamespace's, podman unshare's): the container runs in
+      // it, with its ids.
+      return host();
+    }
     if (uid == 0) {
       return allocate(subuid, subgid);
     }
@@ -119,7 +124,7 @@ public final class UserNamespace implements AutoCloseable {
     return out;
   }
 
-  private static boolean onPath(String program) {
+  static boolean onPath(String program) {
     String path = System.getenv("PATH");
     for (String d : (path == null ? "/usr/bin:/bin" : path).split(":")) {
       if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
