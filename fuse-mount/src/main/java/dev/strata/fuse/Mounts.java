@@ -89,13 +89,14 @@ public final class Mounts {
   }
 
   /**
-   * Unmounts the FUSE mount at {@code dir}: with fusermount, which also works for a mount whose
-   * server died (ENOTCONN), then, as root, with umount. {@code lazy} detaches a busy mount.
+   * Unmounts the FUSE mount at {@code dir}: with fusermount3 (or libfuse 2's fusermount), which
+   * also works for a mount whose server died (ENOTCONN) and for a user's own mount, then with umount. {@code lazy} detaches a busy mount.
    */
   public static void unmount(Path dir, boolean lazy) throws IOException {
     String path = dir.toAbsolutePath().normalize().toString();
     List<String> tried = new ArrayList<>();
     for (List<String> cmd : List.of(
+        lazy ? List.of("fusermount3", "-u", "-z", path) : List.of("fusermount3", "-u", path),
         lazy ? List.of("fusermount", "-u", "-z", path) : List.of("fusermount", "-u", path),
         lazy ? List.of("umount", "-l", path) : List.of("umount", path))) {
       Result r = run(cmd);

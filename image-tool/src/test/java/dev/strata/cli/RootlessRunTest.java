@@ -98,6 +98,21 @@ class RootlessRunTest {
     assertThat(Commands.run(List.of("stat", "-c", "%u", made.toString())).trim()).isEqualTo(Long.toString(ids[0]));
     Commands.Result commit = asUser(classpath, store, "commit", "mine", "mine-committed");
     assertThat(commit.exit()).as(commit.out() + commit.err()).isZero();
+
+    // strata mount and umount by the user, outside any namespace: /dev/fuse through fusermount3,
+    // the committed image as the user sees it (before root opens the store below).
+    Path mnt = work.resolve("mnt");
+    Commands.run(List.of("runuser", "-u", USER, "--", "mkdir", mnt.toString()));
+    Commands.Result mount = asUser(classpath, store, "mount", "--read-only", "mine-committed", mnt.toString());
+    assertThat(mount.exit()).as(mount.out() + mount.err()).isZero();
+    Commands.Result read = Commands.exec(List.of("runuser", "-u", USER, "--", "sh", "-c",
+        "ls " + mnt + "/bin/sh; grep ' " + mnt + " ' /proc/self/mountinfo"), Map.of());
+    assertThat(read.out()).as(read.err()).startsWith(mnt + "/bin/sh\n").contains(" - fuse.strata ")
+        .contains("user_id=" + ids[0]);
+    Commands.Result umount = asUser(classpath, store, "umount", mnt.toString());
+    assertThat(umount.exit()).as(umount.out() + umount.err()).isZero();
+    assertThat(Commands.run(List.of("cat", "/proc/self/mountinfo"))).doesNotContain(" " + mnt + " ");
+
     var layers = StoredImage.load(Store.open(store), "mine-committed").manifest().layers();
     Path top = store.resolve("blobs").resolve(layers.get(layers.size() - 1).digest().toString().replace(':', '/'));
     assertThat(Commands.run(List.of("tar", "--numeric-owner", "-tvzf", top.toString())))
