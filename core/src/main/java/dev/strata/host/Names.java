@@ -3,8 +3,10 @@ package dev.strata.host;
 import java.nio.charset.Charset;
 import java.nio.charset.CharsetEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 
 /**
  * File names as Linux has them: any bytes but {@code /} and NUL, whatever the locale. Strata
@@ -34,6 +36,22 @@ public final class Names {
   public static Charset jdkCharset() {
     String name = System.getProperty("sun.jnu.encoding");
     return name != null && Charset.isSupported(name) ? Charset.forName(name) : Charset.defaultCharset();
+  }
+
+  /**
+   * The NUL-terminated byte strings of {@code bytes}, as a command line in /proc/PID/cmdline is
+   * kept (bytes after the last NUL are not a string).
+   */
+  public static List<byte[]> nulTerminated(byte[] bytes) {
+    List<byte[]> out = new ArrayList<>();
+    int from = 0;
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == 0) {
+        out.add(Arrays.copyOfRange(bytes, from, i));
+        from = i + 1;
+      }
+    }
+    return out;
   }
 
   private static final int ESCAPE = 0xDC00;

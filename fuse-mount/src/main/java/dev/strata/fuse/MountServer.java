@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -150,7 +149,7 @@ public final class MountServer {
     try (PrintStream err = new PrintStream(said, true, names)) {
       List<String> args;
       try {
-        args = nulTerminated(Files.readAllBytes(argsFile), names);
+        args = Names.nulTerminated(Files.readAllBytes(argsFile)).stream().map(b -> new String(b, names)).toList();
         Files.delete(argsFile);
       } catch (java.nio.file.NoSuchFileException e) {
         // answered already: a launcher that took this server for dead sent it again
@@ -168,18 +167,17 @@ public final class MountServer {
       }
     }
     try {
+      if (said.size() > 0 && said.toByteArray()[said.size() - 1] != '\n') {
+        said.write('\n'); // the launcher reads whole lines
+      }
       byte[] message = said.toByteArray();
       int lines = 0;
       for (byte b : message) {
         lines += b == '\n' ? 1 : 0;
       }
       ByteArrayOutputStream reply = new ByteArrayOutputStream();
-      reply.writeBytes((status + " " + (lines + (message.length > 0 && message[message.length - 1] != '\n' ? 1 : 0))
-          + "\n").getBytes(StandardCharsets.US_ASCII));
+      reply.writeBytes((status + " " + lines + "\n").getBytes(StandardCharsets.US_ASCII));
       reply.writeBytes(message);
-      if (message.length > 0 && message[message.length - 1] != '\n') {
-        reply.write('\n');
-      }
       // Read and write: should the launcher be gone, the open does not wait for it.
       try (FileChannel out = FileChannel.open(rq, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
         ByteBuffer b = ByteBuffer.wrap(reply.toByteArray());
@@ -263,15 +261,4 @@ public final class MountServer {
     }
   }
 
-  private static List<String> nulTerminated(byte[] bytes, Charset names) {
-    List<String> out = new ArrayList<>();
-    int from = 0;
-    for (int i = 0; i < bytes.length; i++) {
-      if (bytes[i] == 0) {
-        out.add(new String(bytes, from, i - from, names));
-        from = i + 1;
-      }
-    }
-    return out;
-  }
 }

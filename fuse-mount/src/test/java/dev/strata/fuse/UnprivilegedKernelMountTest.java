@@ -160,7 +160,9 @@ class UnprivilegedKernelMountTest {
       assertThat(Mounts.at(mnt)).isEmpty();
       assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("the server outlives its mount").contains(true);
     } finally {
-      Command.run(List.of("pkill", "-u", USER, "-f", MountServer.class.getName()));
+      ProcessHandle.allProcesses().filter(h -> h.info().user().orElse("").equals(USER)
+          && h.info().arguments().map(a -> List.of(a).contains(MountServer.class.getName())).orElse(false))
+          .forEach(ProcessHandle::destroy);
       Command.run(List.of("rm", "-rf", runtime.toString()));
     }
   }

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,16 +27,7 @@ final class RawArguments {
     } catch (IOException | SecurityException e) {
       return args;
     }
-    List<byte[]> all = new ArrayList<>();
-    int start = 0;
-    for (int i = 0; i < cmdline.length; i++) {
-      if (cmdline[i] == 0) {
-        byte[] arg = new byte[i - start];
-        System.arraycopy(cmdline, start, arg, 0, arg.length);
-        all.add(arg);
-        start = i + 1;
-      }
-    }
+    List<byte[]> all = Names.nulTerminated(cmdline);
     if (all.size() < args.length) {
       return args;
     }

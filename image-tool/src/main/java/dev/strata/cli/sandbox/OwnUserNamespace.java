@@ -75,15 +75,7 @@ public final class OwnUserNamespace {
 
   /** This JVM's command line, as the kernel keeps it. */
   private static List<String> commandLine() throws IOException {
-    byte[] b = Files.readAllBytes(Path.of("/proc/self/cmdline"));
-    List<String> out = new ArrayList<>();
-    int from = 0;
-    for (int i = 0; i < b.length; i++) {
-      if (b[i] == 0) {
-        out.add(new String(b, from, i - from, Names.jdkCharset()));
-        from = i + 1;
-      }
-    }
-    return out;
+    return Names.nulTerminated(Files.readAllBytes(Path.of("/proc/self/cmdline"))).stream()
+        .map(b -> new String(b, Names.jdkCharset())).toList();
   }
 }
