@@ -88,6 +88,36 @@ public final class HostFile implements Closeable {
     return n;
   }
 
+  /**
+   * Returns a stream of the file's bytes from the start; closing it closes this file. For a
+   * caller that hands a host file to code that reads streams (a tar writer).
+   */
+  public java.io.InputStream stream() {
+    return new java.io.InputStream() {
+      private long position;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = HostFile.this.read(position, ByteBuffer.wrap(b, off, len));
+        if (n > 0) {
+          position += n;
+        }
+        return n;
+      }
+
+      @Override
+      public void close() throws IOException {
+        HostFile.this.close();
+      }
+    };
+  }
+
   /** Writes {@code src} at {@code position}, all of it; returns how many bytes that was. */
   public int write(long position, ByteBuffer src) throws IOException {
     int total = 0;

@@ -39,6 +39,15 @@ public final class Names {
   }
 
   /**
+   * Returns the last name of {@code path} as the host holds it (the bytes the JDK passes for
+   * it, decoded as {@link #decode} decodes names), for the calls that take names as strings.
+   */
+  public static String fileName(java.nio.file.Path path) {
+    java.nio.file.Path name = path.getFileName();
+    return name == null ? "" : decode(name.toString().getBytes(jdkCharset()));
+  }
+
+  /**
    * The NUL-terminated byte strings of {@code bytes}, as a command line in /proc/PID/cmdline is
    * kept (bytes after the last NUL are not a string).
    */

@@ -1,6 +1,7 @@
 package dev.strata.transfer;
 
 import dev.strata.digest.Digest;
+import dev.strata.image.Compression;
 import dev.strata.image.Descriptor;
 import dev.strata.image.History;
 import dev.strata.image.Manifest;
@@ -8,22 +9,19 @@ import dev.strata.image.MediaType;
 import dev.strata.image.Platform;
 import dev.strata.image.json.ImageJson;
 import dev.strata.layer.IngestLimits;
+import dev.strata.layer.LayerBlobWriter;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
 import dev.strata.union.Changeset;
 import dev.strata.union.UnionFs;
 import java.io.ByteArrayInputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.function.Consumer;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * Makes a new image of a base image plus one layer: what a union's upper holds, as a gzip
@@ -52,19 +50,12 @@ public final class Committer {
     Store.checkTag(name);
     Path layerFile = Files.createTempFile(store.tmp(), "commit-", ".tar.gz");
     try {
-      MessageDigest uncompressed = sha256();
-      MessageDigest compressed = sha256();
-      long[] size = new long[1];
-      try (OutputStream file = Files.newOutputStream(layerFile);
-          OutputStream counted = new DigestingOutput(file, compressed, size);
-          GZIPOutputStream gzip = new GZIPOutputStream(counted, 1 << 16);
-          OutputStream tar = new DigestingOutput(gzip, uncompressed, new long[1])) {
-        Changeset.write(fs, tar);
-      }
-      Digest diffId = Digest.fromRaw(Digest.SHA256, uncompressed.digest());
-      Digest blobDigest = Digest.fromRaw(Digest.SHA256, compressed.digest());
+      LayerBlobWriter.Written written = LayerBlobWriter.write(layerFile, Compression.GZIP, 0,
+          tar -> Changeset.write(fs, tar));
+      Digest diffId = written.diffId();
+      Digest blobDigest = written.digest();
       boolean docker = MediaType.DOCKER_MANIFEST.equals(base.manifest().mediaType());
-      Descriptor layer = Descriptor.of(docker ? MediaType.DOCKER_LAYER_GZIP : MediaType.OCI_LAYER_GZIP, blobDigest, size[0]);
+      Descriptor layer = Descriptor.of(docker ? MediaType.DOCKER_LAYER_GZIP : MediaType.OCI_LAYER_GZIP, blobDigest, written.size());
 
       String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
       byte[] config = ImageJson.withLayer(base.configBytes(), diffId, new History(now, createdBy, null, null, false));
@@ -105,40 +96,6 @@ public final class Committer {
       return new Result(name, pulled.manifest(), layer, diffId);
     } finally {
       Files.deleteIfExists(layerFile);
-    }
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Passes bytes on, hashing and counting them; close closes the target. */
-  private static final class DigestingOutput extends FilterOutputStream {
-    private final MessageDigest digest;
-    private final long[] count;
-
-    DigestingOutput(OutputStream out, MessageDigest digest, long[] count) {
-      super(out);
-      this.digest = digest;
-      this.count = count;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      digest.update((byte) b);
-      count[0]++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      digest.update(b, off, len);
-      count[0] += len;
     }
   }
 }

@@ -32,7 +32,8 @@ final class Templates {
       @JsonProperty("schemaVersion") Integer schemaVersion,
       @JsonProperty("mediaType") String mediaType,
       @JsonProperty("config") DescriptorJson config,
-      @JsonProperty("layers") List<DescriptorJson> layers,
+      // Required by the spec even when empty (an image of no layers yet: FROM scratch).
+      @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("layers") List<DescriptorJson> layers,
       @JsonProperty("manifests") List<DescriptorJson> manifests,
       @JsonProperty("annotations") Map<String, String> annotations) {}
 

@@ -1,0 +1,35 @@
+package dev.strata.build;
+
+import java.util.function.Predicate;
+
+/**
+ * How host files are copied into a layer, as a Containerfile's {@code COPY} takes them.
+ *
+ * @param uid the owner every copied file gets; null: root (0), as {@code COPY} without --chown
+ * @param gid the group every copied file gets; null: the uid's value, or root
+ * @param mode the permission bits every copied file gets; null: each file's own, as on the host
+ * @param keepTimes whether files keep their host modification times; if not, they get the
+ *     build's time, and a layer does not change when only a checkout's times did
+ * @param include which paths, relative to the copied directory, are copied (a directory left
+ *     out is not walked); null: all of them
+ */
+public record CopyOptions(Long uid, Long gid, Integer mode, boolean keepTimes, Predicate<String> include) {
+  /** Root's, host permissions, the build's time, everything. */
+  public static final CopyOptions DEFAULTS = new CopyOptions(null, null, null, false, null);
+
+  public CopyOptions withOwner(long newUid, long newGid) {
+    return new CopyOptions(newUid, newGid, mode, keepTimes, include);
+  }
+
+  public CopyOptions withMode(int newMode) {
+    return new CopyOptions(uid, gid, newMode, keepTimes, include);
+  }
+
+  public CopyOptions withKeepTimes(boolean keep) {
+    return new CopyOptions(uid, gid, mode, keep, include);
+  }
+
+  public CopyOptions withInclude(Predicate<String> filter) {
+    return new CopyOptions(uid, gid, mode, keepTimes, filter);
+  }
+}
