@@ -16,7 +16,7 @@ import java.util.TreeSet;
  * Written in one order whatever the order of the calls: depth first, each directory's names by
  * their bytes, so the same content gives the same tar.
  */
-final class Draft {
+final class Draft implements EntrySink {
   /** What an entry is. */
   enum Kind { DIRECTORY, FILE, SYMLINK, HARDLINK, FIFO, CHAR_DEVICE, BLOCK_DEVICE }
 
@@ -64,7 +64,8 @@ final class Draft {
    * the layer deleted the name replaces the directory below whole, as a container's
    * {@code rm -r d; mkdir d} does; its children a layer added before stay only if it was there.
    */
-  void put(String path, Node node) {
+  @Override
+  public void put(String path, Node node) {
     empty = false;
     if (path.isEmpty()) {
       if (node.kind != Kind.DIRECTORY) {

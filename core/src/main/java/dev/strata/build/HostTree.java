@@ -24,18 +24,18 @@ import java.util.Map;
  */
 final class HostTree {
   private final HostDir dir;
-  private final Draft draft;
+  private final EntrySink draft;
   private final CopyOptions options;
   private final Map<String, String> linked = new HashMap<>();
 
-  private HostTree(HostDir dir, Draft draft, CopyOptions options) {
+  private HostTree(HostDir dir, EntrySink draft, CopyOptions options) {
     this.dir = dir;
     this.draft = draft;
     this.options = options;
   }
 
   /** Copies {@code source} to {@code dest} (normalized); returns the opened directory to close after writing. */
-  static HostDir copy(Path source, String dest, boolean intoDirectory, Draft draft, CopyOptions options)
+  static HostDir copy(Path source, String dest, boolean intoDirectory, EntrySink draft, CopyOptions options)
       throws IOException {
     Path real = source.toRealPath();
     Path parent = real.getParent();

@@ -39,8 +39,13 @@ public final class LayerBuilder {
 
   /** Adds a regular file holding {@code content}. */
   public LayerBuilder file(String path, byte[] content, FileAttributes attributes) {
+    return put(path, fileNode(content, attributes));
+  }
+
+  /** A file of {@code content} (copied: the caller may change its array). */
+  static Draft.Node fileNode(byte[] content, FileAttributes attributes) {
     byte[] bytes = content.clone();
-    return put(path, new Draft.Node(Draft.Kind.FILE, attributes, new Draft.Content() {
+    return new Draft.Node(Draft.Kind.FILE, attributes, new Draft.Content() {
       @Override
       public long size() {
         return bytes.length;
@@ -50,7 +55,12 @@ public final class LayerBuilder {
       public InputStream open() {
         return new ByteArrayInputStream(bytes);
       }
-    }, null, 0, 0));
+    }, null, 0, 0);
+  }
+
+  /** Puts {@code node} at the image path {@code path} of {@code sink}. */
+  static void put(EntrySink sink, String path, Draft.Node node) throws IOException {
+    sink.put(ImagePaths.normalize(path), node);
   }
 
   /** Adds a directory (what the layer already put in it stays). */

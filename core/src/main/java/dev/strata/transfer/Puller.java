@@ -65,9 +65,14 @@ public final class Puller {
     this.events = events;
   }
 
-  /** Pulls the image of {@code source} (for {@code platform}) and tags it {@code name}. */
+  /**
+   * Pulls the image of {@code source} (for {@code platform}) and tags it {@code name}; a null
+   * name tags nothing (a build's intermediate image, which its cache entry and pins keep).
+   */
   public Result pull(ImageSource source, String name, Platform platform) throws IOException {
-    Store.checkTag(name);
+    if (name != null) {
+      Store.checkTag(name);
+    }
     try (Store.Lock lock = store.shared()) {
       ImageSource.SourceManifest sm = source.manifest(platform);
       Manifest manifest = ImageJson.parseManifest(sm.bytes());
@@ -99,7 +104,9 @@ public final class Puller {
       store.blobs().write(new java.io.ByteArrayInputStream(configBytes), manifest.config().digest(), manifest.config().size());
       store.blobs().write(new java.io.ByteArrayInputStream(sm.bytes()), sm.descriptor().digest(), sm.descriptor().size());
       Descriptor tagged = Descriptor.of(manifest.mediaType(), sm.descriptor().digest(), sm.descriptor().size());
-      store.tag(name, tagged);
+      if (name != null) {
+        store.tag(name, tagged);
+      }
       return new Result(name, tagged, ImmutableList.copyOf(done));
     }
   }

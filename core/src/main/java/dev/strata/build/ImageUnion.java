@@ -1,0 +1,195 @@
+package dev.strata.build;
+
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
+import dev.strata.host.Privileges;
+import dev.strata.image.History;
+import dev.strata.image.Image;
+import dev.strata.image.Layer;
+import dev.strata.image.Platform;
+import dev.strata.layer.IngestLimits;
+import dev.strata.layer.LayerBlobWriter;
+import dev.strata.layout.Store;
+import dev.strata.layout.StoredImage;
+import dev.strata.transfer.Images;
+import dev.strata.transfer.Puller;
+import dev.strata.union.Changeset;
+import dev.strata.union.StoreLayer;
+import dev.strata.union.UnionFs;
+import dev.strata.union.UnionOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * An image opened read-write: its layers read in place from the store, a private upper layer
+ * taking every change, through the same engine a container's mount uses (copy-up, whiteouts,
+ * opaque directories). Change it by path here, or through {@link #engine()} (what a FUSE mount
+ * serves); then {@link #commit} makes the changes a layer and the image with it on top.
+ *
+ * <pre>{@code
+ * try (ImageUnion union = ImageUnion.open(store, base)) {
+ *   union.delete("/usr/share/doc");
+ *   union.writeFile("/etc/motd", "hi\n".getBytes(UTF_8), FileAttributes.mode(0644));
+ *   Image changed = union.commit(BuildOptions.defaults(), "edit motd");
+ * }
+ * }</pre>
+ *
+ * <p>The image goes into the store first if it is not there (an image built in memory, read
+ * from an archive or a registry); it stays pinned against gc while the union is open.
+ */
+public final class ImageUnion implements AutoCloseable {
+  private final Image image;
+  private final UnionFs fs;
+  private final Path dir;
+  private final Store.Lock pin;
+
+  private ImageUnion(Image image, UnionFs fs, Path dir, Store.Lock pin) {
+    this.image = image;
+    this.fs = fs;
+    this.dir = dir;
+    this.pin = pin;
+  }
+
+  /** Opens {@code image} read-write over {@code store}, storing the image there first if needed. */
+  public static ImageUnion open(Store store, Image image) throws IOException {
+    Store.Lock pin = null;
+    Path dir = null;
+    try (Store.Lock lock = store.shared()) {
+      if (!store.blobs().contains(image.descriptor().digest()) || !indexed(store, image)) {
+        new Puller(store, IngestLimits.DEFAULT, e -> { }).pull(Images.source(image, null), null, Platform.current());
+      }
+      StoredImage stored = StoredImage.load(store, image.descriptor().digest().toString(), image.descriptor());
+      pin = store.pin(image.descriptor(), "a build's union of image " + image.descriptor().digest().shortHex());
+      dir = Files.createTempDirectory(store.tmp(), "union-");
+      Path upper = Files.createDirectory(dir.resolve("upper"));
+      Path work = Files.createDirectory(dir.resolve("work"));
+      UnionOptions options = new UnionOptions(Privileges.ofProcess(), false, true, true);
+      UnionFs fs = UnionFs.open(StoreLayer.ofImage(store, stored), upper, work, options);
+      return new ImageUnion(image, fs, dir, pin);
+    } catch (IOException | RuntimeException e) {
+      if (dir != null) {
+        MoreFiles.deleteRecursively(dir, RecursiveDeleteOption.ALLOW_INSECURE);
+      }
+      if (pin != null) {
+        pin.close();
+      }
+      throw e;
+    }
+  }
+
+  private static boolean indexed(Store store, Image image) {
+    return image.config().diffIds().stream().allMatch(store.layers()::contains);
+  }
+
+  /** The image this union is over. */
+  public Image image() {
+    return image;
+  }
+
+  /** The engine, by node: what a FUSE mount serves and a container changes. */
+  public UnionFs engine() {
+    return fs;
+  }
+
+  /** Writes a file holding {@code content}, making missing directories above it. */
+  public void writeFile(String path, byte[] content, FileAttributes attributes) throws IOException {
+    LayerBuilder.put(writer(null), path, LayerBuilder.fileNode(content, attributes));
+  }
+
+  /** Makes the directory {@code path} and those above it that are missing; an existing one gets {@code attributes}. */
+  public void directory(String path, FileAttributes attributes) throws IOException {
+    LayerBuilder.put(writer(null), path, new Draft.Node(Draft.Kind.DIRECTORY, attributes, null, null, 0, 0));
+  }
+
+  /** Makes a symlink. */
+  public void symlink(String path, String target, FileAttributes attributes) throws IOException {
+    LayerBuilder.put(writer(null), path, new Draft.Node(Draft.Kind.SYMLINK, attributes, null, target, 0, 0));
+  }
+
+  /** Copies a host file or directory in, as {@link LayerBuilder#copy} does into a layer. */
+  public void copy(Path source, String dest, CopyOptions options, BuildOptions build) throws IOException {
+    UnionWriter w = writer(build);
+    try (var held = HostTree.copy(source, ImagePaths.normalize(dest), dest.endsWith("/"), w, options)) {
+      // the host directory stays open until every file was read into the union
+    }
+  }
+
+  /** Deletes {@code path} and what it holds; nothing there is no error. */
+  public void delete(String path) throws IOException {
+    writer(null).delete(ImagePaths.normalize(path));
+  }
+
+  /** Whether something is at {@code path}. */
+  public boolean exists(String path) throws IOException {
+    try {
+      writer(null).node(ImagePaths.normalize(path));
+      return true;
+    } catch (dev.strata.host.ErrnoException e) {
+      if (e.errno() == dev.strata.host.Errno.ENOENT || e.errno() == dev.strata.host.Errno.ENOTDIR) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** Reads the whole file at {@code path}. */
+  public byte[] readFile(String path) throws IOException {
+    long node = writer(null).node(ImagePaths.normalize(path));
+    long handle = fs.open(node, dev.strata.host.HostFile.O_RDONLY);
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+      for (long offset = 0; ; ) {
+        buf.clear();
+        int n = fs.read(handle, offset, buf);
+        if (n <= 0) {
+          return out.toByteArray();
+        }
+        out.write(buf.array(), 0, n);
+        offset += n;
+      }
+    } finally {
+      fs.release(handle);
+    }
+  }
+
+  private UnionWriter writer(BuildOptions build) {
+    return new UnionWriter(fs, build != null ? build.timestamp() : BuildOptions.defaults().timestamp());
+  }
+
+  /** Makes the union's changes a layer, compressed as {@code options} say. */
+  public Layer changes(BuildOptions options) throws IOException {
+    Path file = Files.createTempFile(Scratch.directory(options), "layer-", ".tar");
+    LayerBlobWriter.Written written = LayerBlobWriter.write(file, options.compression(), options.level(),
+        tar -> Changeset.write(fs, tar));
+    return Layer.of(dev.strata.image.Descriptor.of(LayerBuilder.mediaType(options), written.digest(), written.size()),
+        written.diffId(), () -> Files.newInputStream(file));
+  }
+
+  /**
+   * Returns the image with the union's changes as a layer on top, its history saying
+   * {@code createdBy} at {@code options}' time.
+   */
+  public Image commit(BuildOptions options, String createdBy) throws IOException {
+    Layer layer = changes(options);
+    Image base = Mutations.convert(image, options.format());
+    return Mutations.append(base, layer, new History(options.timestamp().toString(), createdBy, null, null, false));
+  }
+
+  /** Closes the union and deletes its upper; the image is unpinned. */
+  @Override
+  public void close() throws IOException {
+    try {
+      fs.close();
+    } finally {
+      try {
+        MoreFiles.deleteRecursively(dir, RecursiveDeleteOption.ALLOW_INSECURE);
+      } finally {
+        pin.close();
+      }
+    }
+  }
+}
