@@ -4,12 +4,12 @@ import dev.strata.blob.ObjectBatch;
 import dev.strata.host.HostPaths;
 import dev.strata.host.Privileges;
 import dev.strata.layer.IngestLimits;
-import dev.strata.layer.LayerEntry;
 import dev.strata.layer.LayerIndex;
 import dev.strata.layer.LayerIngest;
 import dev.strata.layer.LowerFiles;
 import dev.strata.layer.Paths;
 import dev.strata.layout.Store;
+import dev.strata.overlay.Whiteouts;
 import dev.strata.union.HostDirLayer;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -118,9 +118,9 @@ final class LayerSpec {
         }
         case WHITEOUT -> {
           if (host.mknod()) {
-            HostPaths.mknod(p, CHAR_DEVICE, 0, 0);
+            HostPaths.mknod(p, CHAR_DEVICE, Whiteouts.DEVICE_NUMBER, Whiteouts.DEVICE_NUMBER);
           } else {
-            Files.createFile(p.resolveSibling(LayerEntry.WHITEOUT_PREFIX + p.getFileName()));
+            Files.createFile(p.resolveSibling(Whiteouts.whiteoutName(p.getFileName().toString())));
           }
         }
       }
@@ -152,9 +152,8 @@ final class LayerSpec {
             }
           }
           case WHITEOUT -> {
-            String parent = Paths.parent(e.path());
-            String marker = LayerEntry.WHITEOUT_PREFIX + Paths.name(e.path());
-            TarArchiveEntry t = new TarArchiveEntry(parent.isEmpty() ? marker : parent + "/" + marker);
+            String marker = Whiteouts.whiteoutPath(Paths.parent(e.path()), Paths.name(e.path()));
+            TarArchiveEntry t = new TarArchiveEntry(marker);
             t.setMode(0100644);
             t.setSize(0);
             tar.putArchiveEntry(t);

@@ -1,5 +1,7 @@
 package dev.strata.host;
 
+import dev.strata.overlay.Whiteouts;
+
 /**
  * What this process may do to host files, which decides how an upper directory keeps what the
  * union shows: device nodes (the kernel's char 0/0 whiteouts need mknod), any owner (chown),
@@ -35,6 +37,6 @@ public record Privileges(boolean mknod, boolean chown, boolean trustedXattrs) {
 
   /** The prefix of the overlay's private xattrs in an upper written with these privileges. */
   public String overlayXattrPrefix() {
-    return trustedXattrs ? "trusted.overlay." : "user.overlay.";
+    return Whiteouts.xattrPrefix(trustedXattrs);
   }
 }

@@ -1,5 +1,7 @@
 package dev.strata.host;
 
+import dev.strata.overlay.Whiteouts;
+
 /**
  * What statx(2) says of a host file.
  *
@@ -40,7 +42,7 @@ public record Stat(int mode, long ino, long dev, int nlink, long uid, long gid, 
 
   /** Returns whether this is the kernel overlay's whiteout: a char device 0/0. */
   public boolean isWhiteout() {
-    return type() == S_IFCHR && rdevMajor == 0 && rdevMinor == 0;
+    return Whiteouts.isWhiteoutDevice(type() == S_IFCHR, rdevMajor, rdevMinor);
   }
 
   /** Returns this with other owner, mode and device numbers (a rootless upper's override). */

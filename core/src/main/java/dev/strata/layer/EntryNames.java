@@ -1,6 +1,7 @@
 package dev.strata.layer;
 
 import dev.strata.host.Names;
+import dev.strata.overlay.Whiteouts;
 
 /**
  * Turns a tar entry name into a normalized relative path, refusing names that could escape or
@@ -50,8 +51,8 @@ final class EntryNames {
         throw UnsafeLayerException.entry(entry, what + "path contains '..'");
       }
       int length = Names.length(part);
-      if (length > Names.NAME_MAX && !(slash < 0 && part.startsWith(LayerEntry.WHITEOUT_PREFIX)
-          && length - LayerEntry.WHITEOUT_PREFIX.length() <= Names.NAME_MAX)) {
+      if (length > Names.NAME_MAX && !(slash < 0 && Whiteouts.isWhiteoutName(part)
+          && length - Whiteouts.PREFIX.length() <= Names.NAME_MAX)) {
         throw UnsafeLayerException.entry(entry, what + "a name of " + length + " bytes, longer than the "
             + Names.NAME_MAX + " a Linux filesystem holds");
       }

@@ -1,6 +1,7 @@
 package dev.strata.layer;
 
 import dev.strata.host.Names;
+import dev.strata.overlay.Whiteouts;
 
 /**
  * Decides what an entry is, in one place: its type flag says it, as GNU tar and the OCI image
@@ -14,22 +15,16 @@ final class EntryTypes {
   /** Returns the kind of the entry {@code e}, whose normalized path is {@code path}. */
   static EntryKind kindOf(TarEntryHeader e, String path) throws UnsafeLayerException {
     String name = Paths.name(path);
-    if (name.startsWith(LayerEntry.WHITEOUT_PREFIX)) {
+    if (Whiteouts.isWhiteoutName(name)) {
       if (isDirectory(e)) {
         throw UnsafeLayerException.entry(e.name(), "a whiteout must not be a directory");
       }
-      if (name.equals(LayerEntry.OPAQUE_MARKER)) {
+      if (Whiteouts.isOpaqueMarker(name)) {
         return EntryKind.OPAQUE;
       }
-      String target = name.substring(LayerEntry.WHITEOUT_PREFIX.length());
-      if (target.isEmpty()) {
-        throw UnsafeLayerException.entry(e.name(), "whiteout names no file ('.wh.' alone)");
-      }
-      if (target.equals(".") || target.equals("..")) {
-        throw UnsafeLayerException.entry(e.name(), "whiteout of '" + target + "'");
-      }
-      if (target.startsWith(LayerEntry.WHITEOUT_PREFIX)) {
-        throw UnsafeLayerException.entry(e.name(), "unsupported AUFS metadata entry");
+      String invalid = Whiteouts.invalidReason(name);
+      if (invalid != null) {
+        throw UnsafeLayerException.entry(e.name(), invalid);
       }
       return EntryKind.WHITEOUT;
     }

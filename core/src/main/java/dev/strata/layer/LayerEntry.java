@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.google.common.collect.ImmutableSortedMap;
 import dev.strata.digest.Digest;
+import dev.strata.overlay.Whiteouts;
 
 /**
  * One entry of a layer, as its tar holds it, with where its bytes live.
@@ -38,9 +39,6 @@ public record LayerEntry(
     int linkGroup,
     ImmutableSortedMap<String, Bytes> xattrs) {
 
-  public static final String WHITEOUT_PREFIX = ".wh.";
-  public static final String OPAQUE_MARKER = ".wh..wh..opq";
-
   public LayerEntry {
     checkNotNull(path, "path");
     checkNotNull(kind, "kind");
@@ -55,7 +53,7 @@ public record LayerEntry(
    */
   public String target() {
     return switch (kind) {
-      case WHITEOUT -> Paths.join(Paths.parent(path), Paths.name(path).substring(WHITEOUT_PREFIX.length()));
+      case WHITEOUT -> Paths.join(Paths.parent(path), Whiteouts.deletedName(Paths.name(path)));
       case OPAQUE -> Paths.parent(path);
       default -> path;
     };

@@ -1,6 +1,7 @@
 package dev.strata.layer;
 
 import dev.strata.host.Names;
+import dev.strata.overlay.Whiteouts;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -78,13 +79,13 @@ public final class LayerTarWriter implements Closeable {
 
   /** A whiteout of {@code name} in {@code dir}: deletes it from the layers below. */
   public void whiteout(String dir, String name) throws IOException {
-    String path = (dir.isEmpty() ? "" : dir + "/") + LayerEntry.WHITEOUT_PREFIX + name;
+    String path = Whiteouts.whiteoutPath(dir, name);
     write(path, TarConstants.LF_NORMAL, new Meta(0, 0, 0, 0, 0, null), null, 0, null, 0, 0);
   }
 
   /** Marks {@code dir} opaque: it hides what the layers below hold in it. */
   public void opaque(String dir) throws IOException {
-    String path = (dir.isEmpty() ? "" : dir + "/") + LayerEntry.OPAQUE_MARKER;
+    String path = Whiteouts.opaqueMarkerPath(dir);
     write(path, TarConstants.LF_NORMAL, new Meta(0, 0, 0, 0, 0, null), null, 0, null, 0, 0);
   }
 

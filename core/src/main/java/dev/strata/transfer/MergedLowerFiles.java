@@ -4,7 +4,7 @@ import dev.strata.layer.EntryKind;
 import dev.strata.layer.LayerEntry;
 import dev.strata.layer.LayerIndex;
 import dev.strata.layer.LowerFiles;
-import dev.strata.layer.Paths;
+import dev.strata.overlay.Whiteouts;
 import java.util.List;
 
 /**
@@ -26,22 +26,10 @@ public final class MergedLowerFiles implements LowerFiles {
       if (e != null) {
         return e.kind() == EntryKind.FILE || e.kind() == EntryKind.HARDLINK ? e : null;
       }
-      if (hidden(layer, path)) {
+      if (Whiteouts.hides(p -> layer.get(p) != null, path)) {
         return null;
       }
     }
     return null;
-  }
-
-  private static boolean hidden(LayerIndex layer, String path) throws java.io.IOException {
-    for (String p = path; !p.isEmpty(); p = Paths.parent(p)) {
-      if (layer.get(Paths.join(Paths.parent(p), LayerEntry.WHITEOUT_PREFIX + Paths.name(p))) != null) {
-        return true;
-      }
-      if (!p.equals(path) && layer.get(Paths.join(p, LayerEntry.OPAQUE_MARKER)) != null) {
-        return true;
-      }
-    }
-    return false;
   }
 }

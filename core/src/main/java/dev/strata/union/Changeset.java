@@ -5,6 +5,7 @@ import dev.strata.host.ErrnoException;
 import dev.strata.host.HostFile;
 import dev.strata.host.HostPath;
 import dev.strata.layer.LayerTarWriter;
+import dev.strata.overlay.Whiteouts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -68,14 +69,14 @@ public final class Changeset {
     UpperDir.Listing listing = stack.upper.list(path);
     TreeMap<String, String> ordered = new TreeMap<>();
     for (String w : listing.whiteouts()) {
-      ordered.put(UpperDir.WHITEOUT_PREFIX + w, null);
+      ordered.put(Whiteouts.whiteoutName(w), null);
     }
     for (String n : listing.names()) {
       ordered.put(n, n);
     }
     for (Map.Entry<String, String> e : ordered.entrySet()) {
       if (e.getValue() == null) {
-        tar.whiteout(path, e.getKey().substring(UpperDir.WHITEOUT_PREFIX.length()));
+        tar.whiteout(path, Whiteouts.deletedName(e.getKey()));
         continue;
       }
       String name = e.getValue();

@@ -8,6 +8,7 @@ import dev.strata.host.HostFile;
 import dev.strata.host.HostPath;
 import dev.strata.host.Stat;
 import dev.strata.layer.Bytes;
+import dev.strata.overlay.Whiteouts;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -201,8 +202,8 @@ final class CopyUp {
           HostFile out = file.open(HostFile.O_WRONLY, 0)) {
         copyData(content, out);
       }
-      file.removexattr(stack.upper.prefix() + "metacopy");
-      file.removexattr(stack.upper.prefix() + "redirect");
+      file.removexattr(stack.upper.prefix() + Whiteouts.XATTR_METACOPY);
+      file.removexattr(stack.upper.prefix() + Whiteouts.XATTR_REDIRECT);
       node.metacopy = false;
       node.lowers = java.util.List.of();
       return;
@@ -417,7 +418,8 @@ final class CopyUp {
     Stat a = from.stat();
     to.chown(a.uid(), a.gid());
     for (String name : from.listxattr()) {
-      if (!name.endsWith("overlay.metacopy") && !name.endsWith("overlay.redirect")) {
+      if (!name.endsWith(Whiteouts.XATTR_NAMESPACE + Whiteouts.XATTR_METACOPY)
+          && !name.endsWith(Whiteouts.XATTR_NAMESPACE + Whiteouts.XATTR_REDIRECT)) {
         to.setxattr(name, from.getxattr(name));
       }
     }

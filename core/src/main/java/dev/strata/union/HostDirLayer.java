@@ -11,6 +11,7 @@ import dev.strata.host.Names;
 import dev.strata.host.Stat;
 import dev.strata.layer.Bytes;
 import dev.strata.layer.Paths;
+import dev.strata.overlay.Whiteouts;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.NotDirectoryException;
@@ -26,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A host directory in kernel overlay format seen as a lower layer (the lowerdirs of the
  * fuse-overlayfs-compatible mode). It reads what the kernel, fuse-overlayfs and AUFS-style tools
- * write:
+ * write (the names are {@link Whiteouts}'s):
  *
  * <ul>
  *   <li>whiteouts: a char device 0/0; a regular file {@code .wh.NAME}; a zero-size regular file
@@ -47,9 +48,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * ancestors of a path: the layer holds nothing under a name that is not one of its directories.
  */
 public final class HostDirLayer implements LowerLayer {
-  static final String WHITEOUT_PREFIX = ".wh.";
-  static final String OPAQUE_MARKER = ".wh..wh..opq";
-
   private final Path root;
   private final HostDir dir;
   private final long rootDevice;
@@ -118,7 +116,7 @@ public final class HostDirLayer implements LowerLayer {
     }
     String name = Paths.name(path);
     String parent = Paths.parent(path);
-    if (name.startsWith(WHITEOUT_PREFIX)) {
+    if (Whiteouts.isWhiteoutName(name)) {
       return null;
     }
     Map<String, LowerEntry> known = listed.getIfPresent(parent);
@@ -130,14 +128,14 @@ public final class HostDirLayer implements LowerLayer {
     }
     Set<String> siblings = namesOf(parent);
     boolean listed = siblings.contains(name);
-    boolean marked = siblings.contains(WHITEOUT_PREFIX + name);
+    boolean marked = siblings.contains(Whiteouts.whiteoutName(name));
     if (!listed && !marked) {
       return null;
     }
     Stat st = listed ? dir.stat(path) : null;
     Stat marker = null;
     if (marked && (st == null || st.isDirectory())) {
-      marker = dir.stat(Paths.join(parent, WHITEOUT_PREFIX + name));
+      marker = dir.stat(Whiteouts.whiteoutPath(parent, name));
       marker = marker != null && marker.isRegular() ? marker : null;
     }
     if (st == null) {
@@ -158,11 +156,11 @@ public final class HostDirLayer implements LowerLayer {
     Set<String> names = namesOf(path);
     List<LowerEntry> out = new ArrayList<>(names.size());
     for (String name : names) {
-      if (name.startsWith(WHITEOUT_PREFIX)) {
-        String target = name.substring(WHITEOUT_PREFIX.length());
+      if (Whiteouts.isWhiteoutName(name)) {
+        String target = Whiteouts.deletedName(name);
         // The opaque marker and AUFS's own .wh..wh.* files are not entries; a real file of the
         // name is listed for itself.
-        if (target.isEmpty() || target.startsWith(WHITEOUT_PREFIX) || names.contains(target)) {
+        if (target.isEmpty() || Whiteouts.isWhiteoutName(target) || names.contains(target)) {
           continue;
         }
         Stat marker = dir.stat(Paths.join(path, name));
@@ -173,7 +171,7 @@ public final class HostDirLayer implements LowerLayer {
         String file = Paths.join(path, name);
         Stat st = dir.stat(file);
         if (st != null) {
-          out.add(entry(file, name, st, names.contains(WHITEOUT_PREFIX + name)));
+          out.add(entry(file, name, st, names.contains(Whiteouts.whiteoutName(name))));
         }
       }
     }
@@ -206,12 +204,12 @@ public final class HostDirLayer implements LowerLayer {
       return null;
     }
     List<String> names = dir.listxattr(path);
-    boolean marked = names.contains(LowerPaths.TRUSTED_OVERLAY + "metacopy")
-        || names.contains(LowerPaths.USER_OVERLAY + "metacopy");
+    boolean marked = names.contains(Whiteouts.TRUSTED_XATTRS + Whiteouts.XATTR_METACOPY)
+        || names.contains(Whiteouts.USER_XATTRS + Whiteouts.XATTR_METACOPY);
     if (!marked) {
       return null;
     }
-    return new Metacopy(overlayXattr(path, names, "redirect"));
+    return new Metacopy(overlayXattr(path, names, Whiteouts.XATTR_REDIRECT));
   }
 
   @Override
@@ -227,7 +225,7 @@ public final class HostDirLayer implements LowerLayer {
     existing(path);
     ImmutableSortedMap.Builder<String, Bytes> out = ImmutableSortedMap.naturalOrder();
     for (String name : dir.listxattr(path)) {
-      if (!LowerPaths.isOverlayXattr(name)) {
+      if (!Whiteouts.isOverlayXattr(name)) {
         byte[] value = dir.getxattr(path, name);
         if (value != null) {
           out.put(name, Bytes.copyOf(value));
@@ -292,7 +290,7 @@ public final class HostDirLayer implements LowerLayer {
     if (path.isEmpty() || directories.contains(path)) {
       return true;
     }
-    if (Paths.name(path).startsWith(WHITEOUT_PREFIX) || !isDirectory(Paths.parent(path))) {
+    if (Whiteouts.isWhiteoutName(Paths.name(path)) || !isDirectory(Paths.parent(path))) {
       return false;
     }
     Stat st = dir.stat(path);
@@ -311,14 +309,14 @@ public final class HostDirLayer implements LowerLayer {
       type = FileType.WHITEOUT;
     } else if (type == FileType.REGULAR && st.size() == 0) {
       List<String> names = dir.listxattr(path);
-      if (overlayXattr(path, names, "whiteout") != null) {
+      if (overlayXattr(path, names, Whiteouts.XATTR_WHITEOUT) != null) {
         type = FileType.WHITEOUT;
       }
     } else if (type == FileType.DIRECTORY) {
       List<String> names = dir.listxattr(path);
-      opaque = besideWhiteout || "y".equals(overlayXattr(path, names, "opaque"))
-          || dir.stat(Paths.join(path, OPAQUE_MARKER)) != null;
-      redirect = overlayXattr(path, names, "redirect");
+      opaque = besideWhiteout || "y".equals(overlayXattr(path, names, Whiteouts.XATTR_OPAQUE))
+          || dir.stat(Whiteouts.opaqueMarkerPath(path)) != null;
+      redirect = overlayXattr(path, names, Whiteouts.XATTR_REDIRECT);
     }
     boolean device = type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE;
     // A directory's size is the host's, as the kernel's overlay shows a lower directory's.
@@ -338,7 +336,7 @@ public final class HostDirLayer implements LowerLayer {
 
   /** Returns the value of the overlay xattr {@code key} in either convention, or null. */
   private String overlayXattr(String path, List<String> names, String key) throws IOException {
-    for (String prefix : new String[] {LowerPaths.TRUSTED_OVERLAY, LowerPaths.USER_OVERLAY}) {
+    for (String prefix : new String[] {Whiteouts.TRUSTED_XATTRS, Whiteouts.USER_XATTRS}) {
       if (names.contains(prefix + key)) {
         byte[] value = dir.getxattr(path, prefix + key);
         if (value != null) {

@@ -2,10 +2,6 @@ package dev.strata.union;
 
 /** Checks of the relative, slash-separated paths that lower layers are asked about. */
 final class LowerPaths {
-  /** The overlay's private xattrs, in both conventions; layers never show them. */
-  static final String TRUSTED_OVERLAY = "trusted.overlay.";
-  static final String USER_OVERLAY = "user.overlay.";
-
   private LowerPaths() {}
 
   /**
@@ -52,10 +48,5 @@ final class LowerPaths {
     } catch (IllegalArgumentException e) {
       return false;
     }
-  }
-
-  /** Returns whether {@code name} is an overlay-private xattr. */
-  static boolean isOverlayXattr(String name) {
-    return name.startsWith(TRUSTED_OVERLAY) || name.startsWith(USER_OVERLAY);
   }
 }

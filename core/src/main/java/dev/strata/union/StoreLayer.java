@@ -15,6 +15,7 @@ import dev.strata.layer.EntryKind;
 import dev.strata.layer.LayerEntry;
 import dev.strata.layer.LayerIndex;
 import dev.strata.layer.LayerTree;
+import dev.strata.overlay.Whiteouts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -164,12 +165,12 @@ public final class StoreLayer implements LowerLayer {
       return ImmutableMap.of();
     }
     ImmutableSortedMap<String, Bytes> all = e.xattrs();
-    if (all.keySet().stream().noneMatch(LowerPaths::isOverlayXattr)) {
+    if (all.keySet().stream().noneMatch(Whiteouts::isOverlayXattr)) {
       return all;
     }
     ImmutableSortedMap.Builder<String, Bytes> visible = ImmutableSortedMap.naturalOrder();
     all.forEach((k, v) -> {
-      if (!LowerPaths.isOverlayXattr(k)) {
+      if (!Whiteouts.isOverlayXattr(k)) {
         visible.put(k, v);
       }
     });

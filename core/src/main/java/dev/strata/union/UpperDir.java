@@ -8,6 +8,7 @@ import dev.strata.host.HostPath;
 import dev.strata.host.Names;
 import dev.strata.host.Privileges;
 import dev.strata.host.Stat;
+import dev.strata.overlay.Whiteouts;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,13 +24,10 @@ import java.util.List;
  * are read either way. Opaque directories, redirects and metacopy marks are overlay xattrs
  * ({@code trusted.overlay.*} with CAP_SYS_ADMIN in the host's user namespace, else
  * {@code user.overlay.*}, the kernel's userxattr format); an opaque directory may also hold a
- * {@code .wh..wh..opq} file. Every call reaches the host through {@link HostDir}: names byte
- * for byte, errors with the host's errno.
+ * {@code .wh..wh..opq} file (the names are {@link Whiteouts}'s). Every call reaches the host
+ * through {@link HostDir}: names byte for byte, errors with the host's errno.
  */
 final class UpperDir implements Closeable {
-  static final String WHITEOUT_PREFIX = ".wh.";
-  static final String OPAQUE_MARKER = ".wh..wh..opq";
-
   private final HostDir root;
   private final HostDir work;
   private final String prefix;
@@ -67,7 +65,7 @@ final class UpperDir implements Closeable {
     HostPath probe = new HostPath(work, "work/whiteout-probe");
     try {
       probe.deleteIfExists();
-      probe.mknod(Stat.S_IFCHR, 0, 0);
+      probe.mknod(Stat.S_IFCHR, Whiteouts.DEVICE_NUMBER, Whiteouts.DEVICE_NUMBER);
       probe.deleteIfExists();
       return true;
     } catch (IOException e) {
@@ -270,7 +268,7 @@ final class UpperDir implements Closeable {
   /** The .wh. marker of {@code rel}; null when the marker's name would pass NAME_MAX. */
   private HostPath whiteoutFile(String rel) {
     int slash = rel.lastIndexOf('/');
-    String marker = WHITEOUT_PREFIX + rel.substring(slash + 1);
+    String marker = Whiteouts.whiteoutName(rel.substring(slash + 1));
     if (Names.length(marker) > Names.NAME_MAX) {
       return null;
     }
@@ -280,7 +278,7 @@ final class UpperDir implements Closeable {
   /** Whites out {@code rel}, whose upper name must be free. */
   void whiteout(String rel) throws IOException {
     if (deviceWhiteouts) {
-      path(rel).mknod(Stat.S_IFCHR, 0, 0);
+      path(rel).mknod(Stat.S_IFCHR, Whiteouts.DEVICE_NUMBER, Whiteouts.DEVICE_NUMBER);
       return;
     }
     HostPath marker = whiteoutFile(rel);
@@ -343,49 +341,45 @@ final class UpperDir implements Closeable {
 
   /** Returns whether the upper directory {@code rel} is opaque. */
   boolean isOpaque(String rel) throws IOException {
-    byte[] v = path(rel).getxattr(prefix + "opaque");
+    byte[] v = path(rel).getxattr(prefix + Whiteouts.XATTR_OPAQUE);
     if (v != null && v.length == 1 && v[0] == 'y') {
       return true;
     }
-    return path(rel).resolve(OPAQUE_MARKER).exists();
+    return path(rel).resolve(Whiteouts.OPAQUE_MARKER).exists();
   }
 
   /** Makes the upper directory {@code rel} opaque. */
   void setOpaque(String rel) throws IOException {
-    path(rel).setxattr(prefix + "opaque", new byte[] {'y'});
+    path(rel).setxattr(prefix + Whiteouts.XATTR_OPAQUE, new byte[] {'y'});
   }
 
   /** Returns the redirect of {@code rel}, or null. */
   String redirect(String rel) throws IOException {
-    byte[] v = path(rel).getxattr(prefix + "redirect");
+    byte[] v = path(rel).getxattr(prefix + Whiteouts.XATTR_REDIRECT);
     return v == null ? null : Names.decode(v);
   }
 
   /** Records that {@code file} shows the lower content of {@code target}. */
   void setRedirect(HostPath file, String target) throws IOException {
-    file.setxattr(prefix + "redirect", Names.encode(target));
+    file.setxattr(prefix + Whiteouts.XATTR_REDIRECT, Names.encode(target));
   }
 
   /** Returns whether the upper file {@code rel} holds metadata only. */
   boolean isMetacopy(String rel) throws IOException {
-    return path(rel).getxattr(prefix + "metacopy") != null;
+    return path(rel).getxattr(prefix + Whiteouts.XATTR_METACOPY) != null;
   }
 
   void setMetacopy(HostPath file) throws IOException {
-    file.setxattr(prefix + "metacopy", new byte[0]);
+    file.setxattr(prefix + Whiteouts.XATTR_METACOPY, new byte[0]);
   }
 
   void clearMetacopy(String rel) throws IOException {
-    path(rel).removexattr(prefix + "metacopy");
+    path(rel).removexattr(prefix + Whiteouts.XATTR_METACOPY);
   }
 
-  /**
-   * Returns the name a user's xattr is kept under: one in the overlay's namespace is escaped,
-   * {@code overlay.X} to {@code overlay.overlay.X} (overlayfs since Linux 6.7, so that overlays
-   * nest), and so never reads or writes the overlay's own marks.
-   */
+  /** Returns the name a user's xattr is kept under (see {@link Whiteouts#escapeXattr}). */
   String escapeXattr(String name) {
-    return name.startsWith(prefix) ? prefix + "overlay." + name.substring(prefix.length()) : name;
+    return Whiteouts.escapeXattr(prefix, name);
   }
 
   /** Returns the name a user sees for a kept xattr; null for the overlay's own, which are hidden. */
@@ -393,11 +387,7 @@ final class UpperDir implements Closeable {
     if (rootless && kept.equals(OVERRIDE)) {
       return null; // the engine's own, in a rootless upper
     }
-    if (!kept.startsWith(prefix)) {
-      return kept;
-    }
-    String rest = kept.substring(prefix.length());
-    return rest.startsWith("overlay.") ? prefix + rest.substring("overlay.".length()) : null;
+    return Whiteouts.unescapeXattr(prefix, kept);
   }
 
   /** Lists the names in the upper directory {@code rel}: entries and whited-out names apart. */
@@ -415,11 +405,11 @@ final class UpperDir implements Closeable {
     }
     for (HostDir.Entry c : entries) {
       String n = c.name();
-      if (n.equals(OPAQUE_MARKER)) {
+      if (Whiteouts.isOpaqueMarker(n)) {
         continue;
       }
-      if (n.startsWith(WHITEOUT_PREFIX)) {
-        whiteouts.add(n.substring(WHITEOUT_PREFIX.length()));
+      if (Whiteouts.isWhiteoutName(n)) {
+        whiteouts.add(Whiteouts.deletedName(n));
         continue;
       }
       boolean maybeDevice = c.type() == HostDir.Entry.DT_CHR || c.type() == HostDir.Entry.DT_UNKNOWN;

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.github.luben.zstd.ZstdOutputStream;
+import dev.strata.overlay.Whiteouts;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -122,13 +123,13 @@ public final class TarBuilder {
   public TarBuilder whiteout(String path) {
     int slash = path.lastIndexOf('/');
     String name = path.substring(slash + 1);
-    return file(path.substring(0, slash + 1) + LayerEntry.WHITEOUT_PREFIX + name, new byte[0]);
+    return file(path.substring(0, slash + 1) + Whiteouts.whiteoutName(name), new byte[0]);
   }
 
   /** Adds the opaque marker {@code dir/.wh..wh..opq} that hides what lower layers hold in {@code dir}. */
   public TarBuilder opaque(String dir) {
     String prefix = dir.isEmpty() || dir.endsWith("/") ? dir : dir + "/";
-    return file(prefix + LayerEntry.OPAQUE_MARKER, new byte[0]);
+    return file(prefix + Whiteouts.OPAQUE_MARKER, new byte[0]);
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.strata.host.Errno;
 import dev.strata.host.ErrnoException;
 import dev.strata.host.HostPaths;
 import dev.strata.host.Privileges;
+import dev.strata.overlay.Whiteouts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -184,7 +185,7 @@ class KernelFormatStacksTest {
       assertThat(layer.metacopy("b")).as("linked as metadata only").isNotNull();
       assertThat(layer.metacopy("d/sub2")).isNull();
       for (String path : List.of("", "d", "d/a2", "d/sub2", "b", "b3", "gone")) {
-        assertThat(layer.xattrs(path).keySet()).as(path).noneMatch(LowerPaths::isOverlayXattr);
+        assertThat(layer.xattrs(path).keySet()).as(path).noneMatch(Whiteouts::isOverlayXattr);
       }
       assertThat(layer.list("")).extracting(LowerEntry::name).containsExactlyInAnyOrder("a", "b", "b3", "d", "gone");
     }

@@ -7,6 +7,7 @@ import static org.assertj.core.groups.Tuple.tuple;
 import dev.strata.host.Errno;
 import dev.strata.host.ErrnoException;
 import dev.strata.layer.Bytes;
+import dev.strata.overlay.Whiteouts;
 import dev.strata.union.LayerFixture.Item;
 import dev.strata.union.LayerFixture.Kind;
 import java.io.ByteArrayOutputStream;
@@ -294,7 +295,7 @@ abstract class LowerLayerConformanceTest {
     if (showsXattr("security.capability")) {
       assertThat(layer.xattrs("etc/hosts").get("security.capability").toArray()).isEqualTo(LayerFixture.CAPABILITY);
     }
-    assertThat(layer.xattrs("srv").keySet()).noneMatch(LowerPaths::isOverlayXattr);
+    assertThat(layer.xattrs("srv").keySet()).noneMatch(Whiteouts::isOverlayXattr);
   }
 
   @Test
