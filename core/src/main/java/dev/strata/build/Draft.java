@@ -3,6 +3,7 @@ package dev.strata.build;
 import dev.strata.host.Names;
 import dev.strata.layer.LayerTarWriter;
 import dev.strata.layer.Paths;
+import dev.strata.overlay.Whiteouts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
@@ -148,12 +149,12 @@ final class Draft implements EntrySink {
     TreeMap<String, Node> ordered = new TreeMap<>(Names.BYTE_ORDER);
     ordered.putAll(dir.children);
     for (String gone : dir.deleted) {
-      ordered.put(dev.strata.layer.LayerEntry.WHITEOUT_PREFIX + gone, null);
+      ordered.put(Whiteouts.whiteoutName(gone), null);
     }
     for (Map.Entry<String, Node> e : ordered.entrySet()) {
       Node n = e.getValue();
       if (n == null) {
-        tar.whiteout(path, e.getKey().substring(dev.strata.layer.LayerEntry.WHITEOUT_PREFIX.length()));
+        tar.whiteout(path, Whiteouts.deletedName(e.getKey()));
         continue;
       }
       String child = Paths.join(path, e.getKey());

@@ -14,6 +14,7 @@ import dev.strata.layout.StoredImage;
 import dev.strata.transfer.Images;
 import dev.strata.transfer.Puller;
 import dev.strata.union.Changeset;
+import dev.strata.union.IdMap;
 import dev.strata.union.StoreLayer;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
@@ -55,6 +56,14 @@ public final class ImageUnion implements AutoCloseable {
 
   /** Opens {@code image} read-write over {@code store}, storing the image there first if needed. */
   public static ImageUnion open(Store store, Image image) throws IOException {
+    return open(store, image, IdMap.IDENTITY, IdMap.IDENTITY);
+  }
+
+  /**
+   * As {@link #open(Store, Image)}, the union showing and taking owners through {@code uids}
+   * and {@code gids}: the maps of the user namespace of a container that will change it.
+   */
+  public static ImageUnion open(Store store, Image image, IdMap uids, IdMap gids) throws IOException {
     Store.Lock pin = null;
     Path dir = null;
     try (Store.Lock lock = store.shared()) {
@@ -66,7 +75,7 @@ public final class ImageUnion implements AutoCloseable {
       dir = Files.createTempDirectory(store.tmp(), "union-");
       Path upper = Files.createDirectory(dir.resolve("upper"));
       Path work = Files.createDirectory(dir.resolve("work"));
-      UnionOptions options = new UnionOptions(Privileges.ofProcess(), false, true, true);
+      UnionOptions options = new UnionOptions(Privileges.ofProcess(), false, true, true).withIds(uids, gids);
       UnionFs fs = UnionFs.open(StoreLayer.ofImage(store, stored), upper, work, options);
       return new ImageUnion(image, fs, dir, pin);
     } catch (IOException | RuntimeException e) {

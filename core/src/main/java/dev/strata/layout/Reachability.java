@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What the tags and containers of a store keep alive: manifests (and the manifests of tagged indexes), their
+ * What the tags, containers and build cache of a store keep alive: manifests (and the manifests of tagged indexes), their
  * configs and layer blobs, the layer indexes named by the configs' diff_ids, and the objects
  * those indexes point at. Pieces that are missing or unreadable are skipped here; fsck reports
  * them.
@@ -35,6 +35,10 @@ final class Reachability {
       r.visitManifest(store, c.manifest(), 0);
     }
     for (Descriptor d : pinned) {
+      r.visitManifest(store, d, 0);
+    }
+    // A build's cached steps: what makes the next build of the same Containerfile fast.
+    for (Descriptor d : new BuildCache(store).manifests()) {
       r.visitManifest(store, d, 0);
     }
     r.visitLayers(store);

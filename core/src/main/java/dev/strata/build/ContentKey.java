@@ -1,0 +1,51 @@
+package dev.strata.build;
+
+import dev.strata.digest.Digest;
+import dev.strata.digest.DigestingInputStream;
+import dev.strata.host.Names;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The digest of what a copy would put into an image: each entry's path, type, owner, mode, link
+ * target, device numbers and content, and its time only when the copy keeps host times, so a
+ * build cache sees a changed file and not a touched one. Taken by the walk the copy itself makes
+ * ({@link HostTree}), so the two never disagree on what is copied.
+ */
+final class ContentKey implements EntrySink {
+  private final TreeMap<String, String> lines = new TreeMap<>(Names.BYTE_ORDER);
+
+  /** Returns the key of copying {@code source} to {@code dest} with {@code options}. */
+  static Digest of(Path source, String dest, CopyOptions options) throws IOException {
+    ContentKey key = new ContentKey();
+    try (var dir = HostTree.copy(source, ImagePaths.normalize(dest), dest.endsWith("/"), key, options)) {
+      StringBuilder all = new StringBuilder();
+      for (Map.Entry<String, String> e : key.lines.entrySet()) {
+        all.append(Names.printable(e.getKey())).append('\0').append(e.getValue()).append('\n');
+      }
+      return Digest.sha256(all.toString().getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  @Override
+  public void put(String path, Draft.Node node) throws IOException {
+    FileAttributes a = node.attributes;
+    StringBuilder line = new StringBuilder()
+        .append(node.kind).append(' ').append(Integer.toOctalString(a.mode())).append(' ')
+        .append(a.uid()).append(':').append(a.gid()).append(' ')
+        .append(a.mtime() != null ? a.mtime().toString() : "-").append(' ')
+        .append(node.major).append(',').append(node.minor).append(' ')
+        .append(node.link != null ? Names.printable(node.link) : "-");
+    if (node.content != null) {
+      try (InputStream in = node.content.open(); DigestingInputStream d = DigestingInputStream.sha256(in)) {
+        d.transferTo(java.io.OutputStream.nullOutputStream());
+        line.append(' ').append(d.digest());
+      }
+    }
+    lines.put(path, line.toString());
+  }
+}
