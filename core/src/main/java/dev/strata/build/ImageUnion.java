@@ -3,24 +3,19 @@ package dev.strata.build;
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
 import dev.strata.host.Privileges;
-import dev.strata.image.History;
 import dev.strata.image.Image;
 import dev.strata.image.Layer;
 import dev.strata.image.Platform;
 import dev.strata.layer.IngestLimits;
-import dev.strata.layer.LayerBlobWriter;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
 import dev.strata.transfer.Images;
 import dev.strata.transfer.Puller;
-import dev.strata.union.Changeset;
 import dev.strata.union.IdMap;
 import dev.strata.union.StoreLayer;
 import dev.strata.union.UnionFs;
 import dev.strata.union.UnionOptions;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -126,6 +121,28 @@ public final class ImageUnion implements AutoCloseable {
     }
   }
 
+  /** Copies {@code source} of the image {@code from} is over into this union, as {@code COPY --from}. */
+  void copyFrom(ImageUnion from, String source, String dest, boolean intoDirectory, CopyOptions options,
+      BuildOptions build) throws IOException {
+    ImageTree.copy(from.fs, ImagePaths.normalize(source), ImagePaths.normalize(dest), intoDirectory, writer(build),
+        options);
+  }
+
+  /** Unpacks the tar archive {@code archive} into {@code dest}, as {@code ADD} does. */
+  void unpack(Path archive, String dest, CopyOptions options, BuildOptions build) throws IOException {
+    ArchiveTree.unpack(archive, ImagePaths.normalize(dest), writer(build), options);
+  }
+
+  /** Makes the directories of {@code path} that are missing, as {@code mkdir -p}. */
+  void makeDirectories(String path) throws IOException {
+    writer(null).directories(ImagePaths.normalize(path));
+  }
+
+  /** Whether {@code path} is a directory (following no symlink). */
+  boolean isDirectory(String path) throws IOException {
+    return exists(path) && writer(null).isDirectory(writer(null).node(ImagePaths.normalize(path)));
+  }
+
   /** Deletes {@code path} and what it holds; nothing there is no error. */
   public void delete(String path) throws IOException {
     writer(null).delete(ImagePaths.normalize(path));
@@ -144,38 +161,25 @@ public final class ImageUnion implements AutoCloseable {
     }
   }
 
-  /** Reads the whole file at {@code path}. */
+  /**
+   * Reads the whole file at {@code path}, symlinks followed inside the image (never on the
+   * host), as a container would read it.
+   */
   public byte[] readFile(String path) throws IOException {
-    long node = writer(null).node(ImagePaths.normalize(path));
-    long handle = fs.open(node, dev.strata.host.HostFile.O_RDONLY);
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-      for (long offset = 0; ; ) {
-        buf.clear();
-        int n = fs.read(handle, offset, buf);
-        if (n <= 0) {
-          return out.toByteArray();
-        }
-        out.write(buf.array(), 0, n);
-        offset += n;
-      }
-    } finally {
-      fs.release(handle);
-    }
+    return dev.strata.union.RootFiles.read(fs, "/" + ImagePaths.normalize(path), Integer.MAX_VALUE - 8)
+        .orElseThrow(() -> new java.nio.file.NoSuchFileException("the image's /" + ImagePaths.normalize(path)));
   }
 
   private UnionWriter writer(BuildOptions build) {
     return new UnionWriter(fs, build != null ? build.timestamp() : BuildOptions.defaults().timestamp());
   }
 
-  /** Makes the union's changes a layer, compressed as {@code options} say. */
-  public Layer changes(BuildOptions options) throws IOException {
-    Path file = Files.createTempFile(Scratch.directory(options), "layer-", ".tar");
-    LayerBlobWriter.Written written = LayerBlobWriter.write(file, options.compression(), options.level(),
-        tar -> Changeset.write(fs, tar));
-    return Layer.of(dev.strata.image.Descriptor.of(LayerBuilder.mediaType(options), written.digest(), written.size()),
-        written.diffId(), () -> Files.newInputStream(file));
+  /**
+   * Makes the union's changes a layer, compressed as {@code options} say; every entry gets
+   * {@code options}' time when {@code fixTimes}, else keeps its own.
+   */
+  public Layer changes(BuildOptions options, boolean fixTimes) throws IOException {
+    return UnionCommit.layer(fs, options, fixTimes);
   }
 
   /**
@@ -183,9 +187,12 @@ public final class ImageUnion implements AutoCloseable {
    * {@code createdBy} at {@code options}' time.
    */
   public Image commit(BuildOptions options, String createdBy) throws IOException {
-    Layer layer = changes(options);
-    Image base = Mutations.convert(image, options.format());
-    return Mutations.append(base, layer, new History(options.timestamp().toString(), createdBy, null, null, false));
+    return commit(options, createdBy, false);
+  }
+
+  /** As {@link #commit(BuildOptions, String)}, every entry at {@code options}' time when {@code fixTimes}. */
+  public Image commit(BuildOptions options, String createdBy, boolean fixTimes) throws IOException {
+    return UnionCommit.append(image, changes(options, fixTimes), createdBy, options);
   }
 
   /** Closes the union and deletes its upper; the image is unpinned. */

@@ -37,10 +37,13 @@ public final class Changeset {
   private final Map<Long, String> written = new HashMap<>();
   /** Whether a name of a hard-linked lower file was written (in a redirected directory). */
   private boolean wroteLowerLink;
+  /** The time every entry gets, in nanoseconds; null: each file's own. */
+  private final Long fixedTime;
   /** Every path written, so that a name is never written twice. */
   private final java.util.Set<String> paths = new java.util.HashSet<>();
 
-  private Changeset(UnionFs fs, OutputStream out) {
+  private Changeset(UnionFs fs, OutputStream out, Long fixedTime) {
+    this.fixedTime = fixedTime;
     this.stack = fs.stack();
     this.lookup = new Lookup(stack);
     this.inodes = new InodeOps(stack, new CopyUp(stack));
@@ -49,12 +52,22 @@ public final class Changeset {
 
   /** Writes the changes of {@code fs} to {@code out} as an uncompressed layer tar. */
   public static void write(UnionFs fs, OutputStream out) throws IOException {
+    write(fs, out, null);
+  }
+
+  /**
+   * As {@link #write(UnionFs, OutputStream)}, every entry's time being {@code time} when not
+   * null: what a reproducible build asks (buildah's {@code --timestamp}), since the files a
+   * command wrote carry the time it ran.
+   */
+  public static void write(UnionFs fs, OutputStream out, java.time.Instant time) throws IOException {
     if (fs.stack().upper == null) {
       throw new ErrnoException(Errno.EINVAL, "a read-only union has no changes");
     }
     fs.stack().namespace.writeLock().lock();
     try {
-      Changeset c = new Changeset(fs, out);
+      Changeset c = new Changeset(fs, out,
+          time == null ? null : time.getEpochSecond() * 1_000_000_000L + time.getNano());
       Node root = fs.stack().node(UnionFs.ROOT);
       c.changes(root, "");
       c.indexedNames(root, "");
@@ -151,7 +164,7 @@ public final class Changeset {
     for (String name : inodes.listxattr(node)) {
       xattrs.put(name, inodes.getxattr(node, name));
     }
-    long mtime = a.mtimeNanos();
+    long mtime = fixedTime != null ? fixedTime : a.mtimeNanos();
     LayerTarWriter.Meta meta = new LayerTarWriter.Meta(a.mode() & 07777, a.uid(), a.gid(),
         Math.floorDiv(mtime, 1_000_000_000L), (int) Math.floorMod(mtime, 1_000_000_000L), xattrs);
     switch (node.type) {

@@ -1,10 +1,13 @@
 package dev.strata.cli;
 
 import dev.strata.layout.Store;
-import dev.strata.transfer.Committer;
+import dev.strata.build.BuildOptions;
+import dev.strata.build.UnionCommit;
+import dev.strata.transfer.Images;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -22,16 +25,30 @@ final class CommitCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "C", description = "The container.") String container;
   @Parameters(index = "1", paramLabel = "NEWNAME") String newName;
 
+  @Option(names = "--timestamp", paramLabel = "SECONDS",
+      description = "The time of the new image and its history entry (default: SOURCE_DATE_EPOCH, else now, as podman "
+          + "commit).")
+  Long timestamp;
+
   @Override
   public Integer call() throws Exception {
     Store.checkTag(newName);
     Store store = root.openStore();
     try (ContainerMount m = ContainerMount.open(store, null, container, true, spec.commandLine().getErr())) {
-      Committer.Result r = new Committer(store, e -> { }).commit(m.fs, m.image, newName,
-          "strata commit " + container);
+      UnionCommit.Result r = UnionCommit.commit(store, m.fs, Images.of(store, m.image), newName,
+          "strata commit " + container, options());
       spec.commandLine().getOut().printf("committed %s as %s: %s (layer %s, %s)%n", container, newName,
-          r.manifest().digest(), r.layer().digest(), Sizes.human(r.layer().size()));
+          r.manifest().digest(), r.layer().descriptor().digest(), Sizes.human(r.layer().descriptor().size()));
     }
     return 0;
+  }
+
+  /** The library's options (gzip, OCI), at the time asked for, else SOURCE_DATE_EPOCH's, else now. */
+  private BuildOptions options() {
+    BuildOptions o = BuildOptions.defaults();
+    if (timestamp != null) {
+      return o.withTimestamp(java.time.Instant.ofEpochSecond(timestamp));
+    }
+    return System.getenv("SOURCE_DATE_EPOCH") != null ? o : o.withCurrentTime();
   }
 }

@@ -1,9 +1,10 @@
 package dev.strata.cli;
 
 import dev.strata.cli.sandbox.Capabilities;
-import dev.strata.cli.sandbox.ImageUser;
+import dev.strata.union.ImageUser;
 import dev.strata.cli.sandbox.OwnUserNamespace;
 import dev.strata.cli.sandbox.RunDirectory;
+import dev.strata.cli.sandbox.ContainerEnvironment;
 import dev.strata.cli.sandbox.Sandbox;
 import dev.strata.cli.sandbox.UserNamespace;
 import dev.strata.fuse.FuseMount;
@@ -36,8 +37,6 @@ import picocli.CommandLine.Spec;
     description = "Run a command in a container of an image: a user namespace, podman's default capabilities, "
         + "seccomp, no new privileges, masked kernel paths and no network unless asked (runc on a strata mount).")
 final class RunCommand implements Callable<Integer> {
-  private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
 
@@ -106,7 +105,7 @@ final class RunCommand implements Callable<Integer> {
       ImageConfig config = m.image.config();
       ImageUser who = ImageUser.resolve(m.fs, user != null ? user : config.user());
       String hostname = container != null ? container : "strata";
-      Sandbox sandbox = new Sandbox(argv(config), env(config, who, hostname), workingDir(config), hostname, who, caps,
+      Sandbox sandbox = new Sandbox(argv(config), ContainerEnvironment.of(config.env(), who, hostname), workingDir(config), hostname, who, caps,
           userCaps, security.noNewPrivileges(), security.seccomp(), privileged, network.equals("host"), readOnly, ids);
       FuseMount mount = FuseMount.start(m.fs, Files.createDirectory(run.rootfs()), m.mountOptions(readOnly));
       try {
@@ -152,26 +151,6 @@ final class RunCommand implements Callable<Integer> {
       throw new IllegalArgumentException("no command given and the image names none");
     }
     return cmd;
-  }
-
-  /** The image's environment, with PATH, HOME (the user's) and HOSTNAME where it sets none, as podman adds them. */
-  private static List<String> env(ImageConfig config, ImageUser who, String hostname) {
-    List<String> env = new ArrayList<>();
-    for (String e : config.env()) {
-      if (e.indexOf('=') > 0) {
-        env.add(e);
-      }
-    }
-    addIfUnset(env, "PATH", DEFAULT_PATH);
-    addIfUnset(env, "HOME", who.home());
-    addIfUnset(env, "HOSTNAME", hostname);
-    return env;
-  }
-
-  private static void addIfUnset(List<String> env, String key, String value) {
-    if (env.stream().noneMatch(e -> e.startsWith(key + "="))) {
-      env.add(key + "=" + value);
-    }
   }
 
   private static String workingDir(ImageConfig config) {

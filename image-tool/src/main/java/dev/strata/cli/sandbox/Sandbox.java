@@ -1,5 +1,6 @@
 package dev.strata.cli.sandbox;
 
+import dev.strata.union.ImageUser;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,9 +1,7 @@
-package dev.strata.cli.sandbox;
+package dev.strata.union;
 
 import dev.strata.host.Errno;
 import dev.strata.host.ErrnoException;
-import dev.strata.union.FileType;
-import dev.strata.union.UnionFs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,14 +17,14 @@ import java.util.Optional;
  * on the host, so that an image whose /etc/passwd links to /etc/shadow reads the image's
  * shadow, not the host's.
  */
-final class RootFiles {
+public final class RootFiles {
   /** As the kernel's limit on links followed in one walk. */
   private static final int MAX_LINKS = 40;
 
   private RootFiles() {}
 
   /** The bytes of {@code path}; empty if it is missing; an error past {@code limit} bytes. */
-  static Optional<byte[]> read(UnionFs fs, String path, int limit) throws IOException {
+  public static Optional<byte[]> read(UnionFs fs, String path, int limit) throws IOException {
     Deque<String> todo = new ArrayDeque<>(List.of(path.split("/")));
     List<Long> walked = new ArrayList<>(); // the nodes from the root down, each holding one lookup
     int links = 0;

@@ -1,8 +1,7 @@
-package dev.strata.cli.sandbox;
+package dev.strata.union;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import dev.strata.union.UnionFs;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
