@@ -50,7 +50,7 @@ final class ArchiveTree {
         } else if (e.isSymbolicLink()) {
           node = new Draft.Node(Draft.Kind.SYMLINK, a, null, e.getLinkName(), 0, 0);
         } else if (e.isLink()) {
-          node = new Draft.Node(Draft.Kind.HARDLINK, a, null, ImagePaths.normalize(dest + "/" + e.getLinkName()), 0, 0);
+          node = Draft.Node.hardlink(a, ImagePaths.normalize(dest + "/" + e.getLinkName()));
         } else if (e.isFIFO()) {
           node = new Draft.Node(Draft.Kind.FIFO, a, null, null, 0, 0);
         } else if (e.isCharacterDevice()) {
@@ -58,24 +58,13 @@ final class ArchiveTree {
         } else if (e.isBlockDevice()) {
           node = new Draft.Node(Draft.Kind.BLOCK_DEVICE, a, null, null, e.getDevMajor(), e.getDevMinor());
         } else if (e.isFile()) {
-          long size = e.getSize();
           InputStream body = new FilterInputStream(tar) {
             @Override
             public void close() {
               // the archive stream goes on to the next entry
             }
           };
-          node = new Draft.Node(Draft.Kind.FILE, a, new Draft.Content() {
-            @Override
-            public long size() {
-              return size;
-            }
-
-            @Override
-            public InputStream open() {
-              return body;
-            }
-          }, null, 0, 0);
+          node = Draft.Node.file(a, e.getSize(), () -> body);
         } else {
           throw new IOException(archive + ": entry '" + Names.printable(e.getName()) + "' of a type ADD cannot unpack");
         }

@@ -21,6 +21,12 @@ final class Draft implements EntrySink {
   /** What an entry is. */
   enum Kind { DIRECTORY, FILE, SYMLINK, HARDLINK, FIFO, CHAR_DEVICE, BLOCK_DEVICE }
 
+  /** Opens a file's bytes. */
+  @FunctionalInterface
+  interface Opener {
+    InputStream open() throws IOException;
+  }
+
   /** The bytes of a file, opened when the layer is written. */
   interface Content {
     long size();
@@ -39,6 +45,26 @@ final class Draft implements EntrySink {
     final TreeMap<String, Node> children = new TreeMap<>(Names.BYTE_ORDER);
     final TreeSet<String> deleted = new TreeSet<>(Names.BYTE_ORDER);
     boolean opaque;
+
+    /** A regular file of {@code size} bytes that {@code opener} opens when the file is written. */
+    static Node file(FileAttributes attributes, long size, Opener opener) {
+      return new Node(Kind.FILE, attributes, new Content() {
+        @Override
+        public long size() {
+          return size;
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+          return opener.open();
+        }
+      }, null, 0, 0);
+    }
+
+    /** A second name of the file at {@code target}. */
+    static Node hardlink(FileAttributes attributes, String target) {
+      return new Node(Kind.HARDLINK, attributes, null, target, 0, 0);
+    }
 
     Node(Kind kind, FileAttributes attributes, Content content, String link, int major, int minor) {
       this.kind = kind;

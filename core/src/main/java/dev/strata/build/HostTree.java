@@ -6,7 +6,6 @@ import dev.strata.host.Names;
 import dev.strata.host.Stat;
 import dev.strata.layer.Paths;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
@@ -101,24 +100,12 @@ final class HostTree {
 
   private Draft.Node file(String rel, Stat st, String dest, FileAttributes attributes) {
     if (st.nlink() > 1) {
-      String key = st.dev() + ":" + st.ino();
-      String first = linked.putIfAbsent(key, dest);
+      String first = linked.putIfAbsent(st.dev() + ":" + st.ino(), dest);
       if (first != null) {
-        return new Draft.Node(Draft.Kind.HARDLINK, attributes, null, first, 0, 0);
+        return Draft.Node.hardlink(attributes, first);
       }
     }
-    long size = st.size();
-    return new Draft.Node(Draft.Kind.FILE, attributes, new Draft.Content() {
-      @Override
-      public long size() {
-        return size;
-      }
-
-      @Override
-      public InputStream open() throws IOException {
-        return dir.open(rel, HostFile.O_RDONLY, 0).stream();
-      }
-    }, null, 0, 0);
+    return Draft.Node.file(attributes, st.size(), () -> dir.open(rel, HostFile.O_RDONLY, 0).stream());
   }
 
   private FileAttributes attributes(Stat st) {

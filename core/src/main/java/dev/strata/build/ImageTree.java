@@ -1,6 +1,7 @@
 package dev.strata.build;
 
 import dev.strata.host.HostFile;
+import dev.strata.host.PositionalStream;
 import dev.strata.host.Stat;
 import dev.strata.layer.Paths;
 import dev.strata.union.Attr;
@@ -8,7 +9,6 @@ import dev.strata.union.DirEntry;
 import dev.strata.union.UnionFs;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -80,48 +80,15 @@ final class ImageTree {
     if (a.nlink() > 1) {
       String first = linked.putIfAbsent(a.ino(), dest);
       if (first != null) {
-        return new Draft.Node(Draft.Kind.HARDLINK, attributes, null, first, 0, 0);
+        return Draft.Node.hardlink(attributes, first);
       }
     }
-    long size = a.size();
-    return new Draft.Node(Draft.Kind.FILE, attributes, new Draft.Content() {
-      @Override
-      public long size() {
-        return size;
-      }
-
-      @Override
-      public InputStream open() throws IOException {
-        return stream(node);
-      }
-    }, null, 0, 0);
+    return Draft.Node.file(attributes, a.size(), () -> stream(node));
   }
 
   private InputStream stream(long node) throws IOException {
     long handle = fs.open(node, HostFile.O_RDONLY);
-    return new InputStream() {
-      private long position;
-
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = fs.read(handle, position, ByteBuffer.wrap(b, off, len));
-        if (n > 0) {
-          position += n;
-        }
-        return n <= 0 && len > 0 ? -1 : n;
-      }
-
-      @Override
-      public void close() throws IOException {
-        fs.release(handle);
-      }
-    };
+    return new PositionalStream((position, dst) -> fs.read(handle, position, dst), () -> fs.release(handle));
   }
 
   private FileAttributes attributes(Attr a) {

@@ -45,17 +45,7 @@ public final class LayerBuilder {
   /** A file of {@code content} (copied: the caller may change its array). */
   static Draft.Node fileNode(byte[] content, FileAttributes attributes) {
     byte[] bytes = content.clone();
-    return new Draft.Node(Draft.Kind.FILE, attributes, new Draft.Content() {
-      @Override
-      public long size() {
-        return bytes.length;
-      }
-
-      @Override
-      public InputStream open() {
-        return new ByteArrayInputStream(bytes);
-      }
-    }, null, 0, 0);
+    return Draft.Node.file(attributes, bytes.length, () -> new ByteArrayInputStream(bytes));
   }
 
   /** Puts {@code node} at the image path {@code path} of {@code sink}. */
@@ -76,7 +66,7 @@ public final class LayerBuilder {
 
   /** Adds a second name for the file at {@code target} (of this layer or one below). */
   public LayerBuilder hardlink(String path, String target, FileAttributes attributes) {
-    return put(path, new Draft.Node(Draft.Kind.HARDLINK, attributes, null, ImagePaths.normalize(target), 0, 0));
+    return put(path, Draft.Node.hardlink(attributes, ImagePaths.normalize(target)));
   }
 
   /** Adds a named pipe. */

@@ -93,29 +93,7 @@ public final class HostFile implements Closeable {
    * caller that hands a host file to code that reads streams (a tar writer).
    */
   public java.io.InputStream stream() {
-    return new java.io.InputStream() {
-      private long position;
-
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = HostFile.this.read(position, ByteBuffer.wrap(b, off, len));
-        if (n > 0) {
-          position += n;
-        }
-        return n;
-      }
-
-      @Override
-      public void close() throws IOException {
-        HostFile.this.close();
-      }
-    };
+    return new PositionalStream(this::read, this);
   }
 
   /** Writes {@code src} at {@code position}, all of it; returns how many bytes that was. */

@@ -4,12 +4,12 @@ import dev.strata.host.Errno;
 import dev.strata.host.ErrnoException;
 import dev.strata.host.HostFile;
 import dev.strata.host.HostPath;
+import dev.strata.host.PositionalStream;
 import dev.strata.layer.LayerTarWriter;
 import dev.strata.overlay.Whiteouts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -204,43 +204,6 @@ public final class Changeset {
     LowerRef r = node.lowers.get(0);
     FileContent c = stack.lowers.get(r.layer()).open(r.path());
     return new PositionalStream(c::read, c);
-  }
-
-  /** Reads at a position into a buffer; -1 at the end (a host file's or a lower content's read). */
-  private interface PositionalRead {
-    int read(long position, ByteBuffer dst) throws IOException;
-  }
-
-  /** A file's bytes from start to end, read by position. */
-  private static final class PositionalStream extends InputStream {
-    private final PositionalRead source;
-    private final java.io.Closeable owner;
-    private long pos;
-
-    PositionalStream(PositionalRead source, java.io.Closeable owner) {
-      this.source = source;
-      this.owner = owner;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = source.read(pos, ByteBuffer.wrap(b, off, len));
-      if (n > 0) {
-        pos += n;
-      }
-      return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-      owner.close();
-    }
   }
 
   private static String join(String dir, String name) {
