@@ -10,26 +10,29 @@ import java.util.function.Predicate;
  * @param mode the permission bits every copied file gets; null: each file's own, as on the host
  * @param keepTimes whether files keep their host modification times; if not, they get the
  *     build's time, and a layer does not change when only a checkout's times did
- * @param include which paths, relative to the copied directory, are copied (a directory left
- *     out is not walked); null: all of them
+ * @param include which paths, relative to the copied directory, are copied; null: all of them
+ * @param descend which directories left out are walked all the same, since something below them
+ *     may be included (an ignore file's exception); null: none
  */
-public record CopyOptions(Long uid, Long gid, Integer mode, boolean keepTimes, Predicate<String> include) {
+public record CopyOptions(Long uid, Long gid, Integer mode, boolean keepTimes, Predicate<String> include,
+    Predicate<String> descend) {
   /** Root's, host permissions, the build's time, everything. */
-  public static final CopyOptions DEFAULTS = new CopyOptions(null, null, null, false, null);
+  public static final CopyOptions DEFAULTS = new CopyOptions(null, null, null, false, null, null);
 
   public CopyOptions withOwner(long newUid, long newGid) {
-    return new CopyOptions(newUid, newGid, mode, keepTimes, include);
+    return new CopyOptions(newUid, newGid, mode, keepTimes, include, descend);
   }
 
   public CopyOptions withMode(int newMode) {
-    return new CopyOptions(uid, gid, newMode, keepTimes, include);
+    return new CopyOptions(uid, gid, newMode, keepTimes, include, descend);
   }
 
   public CopyOptions withKeepTimes(boolean keep) {
-    return new CopyOptions(uid, gid, mode, keep, include);
+    return new CopyOptions(uid, gid, mode, keep, include, descend);
   }
 
-  public CopyOptions withInclude(Predicate<String> filter) {
-    return new CopyOptions(uid, gid, mode, keepTimes, filter);
+  /** Copies only what {@code filter} includes, walking left-out directories that {@code walk} names. */
+  public CopyOptions withInclude(Predicate<String> filter, Predicate<String> walk) {
+    return new CopyOptions(uid, gid, mode, keepTimes, filter, walk);
   }
 }

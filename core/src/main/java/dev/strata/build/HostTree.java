@@ -67,14 +67,17 @@ final class HostTree {
   }
 
   private void walk(String rel, String dest, String relative) throws IOException {
-    if (options.include() != null && !options.include().test(relative)) {
+    boolean included = options.include() == null || options.include().test(relative);
+    if (!included && (options.descend() == null || !options.descend().test(relative))) {
       return;
     }
     Stat st = dir.stat(rel);
-    if (st == null) {
-      return; // gone since the listing
+    if (st == null || (!included && !st.isDirectory())) {
+      return; // gone since the listing, or left out
     }
-    entry(rel, st, dest, relative);
+    if (included) {
+      entry(rel, st, dest, relative);
+    }
     if (st.isDirectory()) {
       for (HostDir.Entry e : dir.list(rel)) {
         walk(Paths.join(rel, e.name()), Paths.join(dest, e.name()), Paths.join(relative, e.name()));

@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {
         PullCommand.class, PushCommand.class, ImagesCommand.class, InspectCommand.class,
         TagCommand.class, RmiCommand.class, GcCommand.class, FsckCommand.class,
-        MountCommand.class, UmountCommand.class, RunCommand.class, CommitCommand.class,
+        MountCommand.class, UmountCommand.class, RunCommand.class, CommitCommand.class, BuildCommand.class,
         ContainersCommand.class, RmCommand.class,
         LayersCommand.class, TreeCommand.class, DiffCommand.class, HistoryCommand.class, DfCommand.class
     },
