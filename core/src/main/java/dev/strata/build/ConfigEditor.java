@@ -96,30 +96,25 @@ public final class ConfigEditor {
     return list("Shell", shell);
   }
 
-  /** Sets {@code name=value} in the environment, in the place of an earlier value of {@code name}. */
+  /**
+   * Sets {@code name=value} in the environment, at its end: an earlier value of {@code name}
+   * goes, as buildah replaces one.
+   */
   public ConfigEditor env(String name, String value) {
     if (name.isEmpty() || name.contains("=")) {
       throw new IllegalArgumentException("environment variable name '" + name + "' is empty or holds '='");
     }
     JsonNode old = container().get("Env");
     ArrayNode env = container().putArray("Env");
-    boolean replaced = false;
     if (old instanceof ArrayNode a) {
       for (JsonNode e : a) {
         String s = e.asText();
-        if (s.equals(name) || s.startsWith(name + "=")) {
-          if (!replaced) {
-            env.add(name + "=" + value);
-            replaced = true;
-          }
-        } else {
+        if (!s.equals(name) && !s.startsWith(name + "=")) {
           env.add(s);
         }
       }
     }
-    if (!replaced) {
-      env.add(name + "=" + value);
-    }
+    env.add(name + "=" + value);
     return this;
   }
 
@@ -146,6 +141,7 @@ public final class ConfigEditor {
     } else {
       labels.put(name, value);
     }
+    sort(labels);
     return this;
   }
 
@@ -154,6 +150,7 @@ public final class ConfigEditor {
     String p = port.contains("/") ? port : port + "/tcp";
     ObjectNode ports = container().get("ExposedPorts") instanceof ObjectNode o ? o : container().putObject("ExposedPorts");
     ports.putObject(p);
+    sort(ports);
     return this;
   }
 
@@ -161,6 +158,7 @@ public final class ConfigEditor {
   public ConfigEditor volume(String path) {
     ObjectNode volumes = container().get("Volumes") instanceof ObjectNode o ? o : container().putObject("Volumes");
     volumes.putObject(path);
+    sort(volumes);
     return this;
   }
 
@@ -255,6 +253,14 @@ public final class ConfigEditor {
       }
     }
     return out;
+  }
+
+  /** Orders an object's fields by name, as Go writes a map: the same config whatever the order of the instructions. */
+  private static void sort(ObjectNode node) {
+    java.util.TreeMap<String, JsonNode> sorted = new java.util.TreeMap<>();
+    node.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue()));
+    node.removeAll();
+    sorted.forEach(node::set);
   }
 
   private static void putIfSet(ObjectNode node, String field, String value) {

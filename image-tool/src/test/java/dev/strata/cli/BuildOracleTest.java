@@ -88,12 +88,12 @@ class BuildOracleTest {
         new Case("copy-and-run", """
             ARG BASE
             FROM $BASE
-            COPY app/ /opt/app/
+            COPY app/ /srv/app/
             COPY --chmod=0640 --chown=12:34 conf.txt /etc/app.conf
             COPY run.sh notes.txt /usr/local/bin/
             RUN mkdir -p /var/lib/made && echo made > /var/lib/made/file && chmod 4755 /var/lib/made/file \\
                 && ln /var/lib/made/file /var/lib/made/hard && ln -s file /var/lib/made/soft && mkfifo /var/lib/made/fifo
-            RUN rm -rf /etc/motd /usr/share && rm -r /opt/app/deep && mkdir /opt/app/deep && echo new > /opt/app/deep/x
+            RUN rm -rf /etc/motd /usr/share && rm -r /srv/app/deep && mkdir /srv/app/deep && echo new > /srv/app/deep/x
             RUN ["/bin/sh", "-c", "echo exec-form > /exec"]
             """, Map.of("app/run@755", "#!/bin/sh\necho run\n", "app/deep/old", "old\n", "app/data.txt", "data\n",
                 "conf.txt", "k=v\n", "run.sh@755", "#!/bin/sh\n", "notes.txt", "notes\n"), List.of()),
@@ -149,7 +149,15 @@ class BuildOracleTest {
 
     Strata.Run diff = Strata.run(store, "diff", "buildah-" + c.name(), "strata-" + c.name());
     diff.assertOk();
-    assertThat(diff.out()).as("strata diff of buildah's image and strata's").endsWith("0 added, 0 changed, 0 deleted\n");
+    String out = diff.out();
+    if (c.containerfile().contains("RUN") && out.startsWith("D /run\n")) {
+      // buildah's RUN bind-mounts /run/.containerenv and leaves the empty /run it made for it in
+      // the layer; Docker's builders and strata's add nothing the command did not make.
+      assertThat(Strata.run(store, "tree", "buildah-" + c.name(), "/run").assertOk().out().lines().count())
+          .as("buildah's /run holds nothing").isEqualTo(2);
+      out = out.substring("D /run\n".length()).replaceFirst("0 added, 0 changed, 1 deleted", "0 added, 0 changed, 0 deleted");
+    }
+    assertThat(out).as("strata diff of buildah's image and strata's").isEqualTo("0 added, 0 changed, 0 deleted\n");
     assertThat(config("strata-" + c.name())).isEqualTo(config("buildah-" + c.name()));
   }
 
