@@ -1,6 +1,7 @@
 package dev.strata.build;
 
 import dev.strata.build.containerfile.Containerfile;
+import dev.strata.build.containerfile.ContainerfileException;
 import dev.strata.build.containerfile.IgnoreRules;
 import dev.strata.build.containerfile.Instruction;
 import dev.strata.build.containerfile.Stage;
@@ -239,8 +240,8 @@ public final class ContainerfileBuild {
         } catch (StepFailedException | InterruptedException e) {
           throw e;
         } catch (IOException | RuntimeException e) {
-          if (e instanceof IllegalArgumentException && e.getClass() != IllegalArgumentException.class) {
-            throw e; // a Containerfile error names its own line
+          if (e instanceof ContainerfileException) {
+            throw e; // names its own line; a usage error, not a failed step
           }
           throw new StepFailedException(where(in) + ": " + e.getMessage(), e);
         }
@@ -318,7 +319,7 @@ public final class ContainerfileBuild {
         case "ONBUILD" -> config(in, c -> c.onBuild(String.join(" ", in.args())));
         case "RUN" -> run(in);
         case "COPY", "ADD" -> copy(in);
-        default -> throw new IllegalArgumentException(where(in) + ": not supported");
+        default -> throw new ContainerfileException(fileName, in.line(), in.keyword() + " is not supported");
       }
     }
 
@@ -382,7 +383,7 @@ public final class ContainerfileBuild {
       boolean add = in.keyword().equals("ADD");
       List<String> words = words(in);
       if (words.size() < 2) {
-        throw new IllegalArgumentException(fileName + ":" + in.line() + ": " + in.keyword()
+        throw new ContainerfileException(fileName, in.line(), in.keyword()
             + " needs a source and a destination");
       }
       List<String> sources = words.subList(0, words.size() - 1);
@@ -395,7 +396,7 @@ public final class ContainerfileBuild {
       if (from == null) {
         for (String s : sources) {
           if (s.contains("://")) {
-            throw new IllegalArgumentException(fileName + ":" + in.line() + ": " + in.keyword() + " of a URL (" + s
+            throw new ContainerfileException(fileName, in.line(), in.keyword() + " of a URL (" + s
                 + ") is not supported; fetch it in a RUN");
           }
           Path p = inContext(s, in);
@@ -450,7 +451,7 @@ public final class ContainerfileBuild {
         try {
           o = o.withMode(Integer.parseInt(chmod, 8));
         } catch (NumberFormatException e) {
-          throw new IllegalArgumentException(fileName + ":" + in.line() + ": --chmod=" + chmod + " is not an octal mode");
+          throw new ContainerfileException(fileName, in.line(), "--chmod=" + chmod + " is not an octal mode");
         }
       }
       return o;
@@ -468,16 +469,16 @@ public final class ContainerfileBuild {
       Path context = request.context().toRealPath();
       Path p = context.resolve(source.startsWith("/") ? source.substring(1) : source).normalize();
       if (!p.startsWith(context)) {
-        throw new IllegalArgumentException(fileName + ":" + in.line() + ": " + in.keyword() + " source '" + source
+        throw new ContainerfileException(fileName, in.line(), in.keyword() + " source '" + source
             + "' is outside the build context " + context);
       }
       if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        throw new IllegalArgumentException(fileName + ":" + in.line() + ": " + in.keyword() + " source '" + source
+        throw new ContainerfileException(fileName, in.line(), in.keyword() + " source '" + source
             + "' does not exist in the build context " + context);
       }
       Path real = p.toRealPath();
       if (!real.startsWith(context)) {
-        throw new IllegalArgumentException(fileName + ":" + in.line() + ": " + in.keyword() + " source '" + source
+        throw new ContainerfileException(fileName, in.line(), in.keyword() + " source '" + source
             + "' leads outside the build context (" + real + ")");
       }
       return p;

@@ -12,8 +12,9 @@ import java.util.TreeMap;
 
 /**
  * The digest of what a copy would put into an image: each entry's path, type, owner, mode, link
- * target, device numbers and content, and its time only when the copy keeps host times, so a
- * build cache sees a changed file and not a touched one. Taken by the walk the copy itself makes
+ * target, device numbers and content, not its time, so a build cache sees a changed file and not
+ * a touched one (a step found in the cache keeps the times of the build that ran it, as
+ * buildah's cache does). Taken by the walk the copy itself makes
  * ({@link HostTree}), so the two never disagree on what is copied.
  */
 final class ContentKey implements EntrySink {
@@ -37,7 +38,6 @@ final class ContentKey implements EntrySink {
     StringBuilder line = new StringBuilder()
         .append(node.kind).append(' ').append(Integer.toOctalString(a.mode())).append(' ')
         .append(a.uid()).append(':').append(a.gid()).append(' ')
-        .append(a.mtime() != null ? a.mtime().toString() : "-").append(' ')
         .append(node.major).append(',').append(node.minor).append(' ')
         .append(node.link != null ? Names.printable(node.link) : "-");
     if (node.content != null) {

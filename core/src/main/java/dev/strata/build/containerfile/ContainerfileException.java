@@ -7,7 +7,8 @@ package dev.strata.build.containerfile;
 public final class ContainerfileException extends IllegalArgumentException {
   private final int line;
 
-  ContainerfileException(String file, int line, String message) {
+  /** An error of {@code file} at {@code line}: the message says what is wrong there. */
+  public ContainerfileException(String file, int line, String message) {
     super(file + ":" + line + ": " + message);
     this.line = line;
   }
