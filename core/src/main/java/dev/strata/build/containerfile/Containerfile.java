@@ -91,7 +91,7 @@ public record Containerfile(List<Instruction> globalArgs, List<Stage> stages, ch
         }
       }
       if (from == null) {
-        throw error(Math.max(1, lines.length), logical.isEmpty() ? "no instructions" : "no FROM instruction");
+        throw error(logical.isEmpty() ? 1 : logical.get(0).line(), logical.isEmpty() ? "no instructions" : "no FROM instruction");
       }
       stages.add(new Stage(stages.size(), name, from, body));
       return new Containerfile(globals, stages, escape);
@@ -169,7 +169,7 @@ public record Containerfile(List<Instruction> globalArgs, List<Stage> stages, ch
       }
       String rest = space < 0 ? "" : text.substring(space).strip();
       Map<String, String> flags = new LinkedHashMap<>();
-      while (rest.startsWith("--")) {
+      while (FLAGS.containsKey(keyword) && rest.startsWith("--")) {
         int end = indexOfSpace(rest);
         String flag = end < 0 ? rest : rest.substring(0, end);
         rest = end < 0 ? "" : rest.substring(end).strip();
