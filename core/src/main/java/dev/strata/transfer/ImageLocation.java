@@ -19,6 +19,26 @@ import java.io.IOException;
  * which an image read from here keeps using until then.
  */
 public interface ImageLocation extends AutoCloseable {
+  /** The image named {@code name} in {@code store}: read from its blobs, written as a pull writes. */
+  static ImageLocation inStore(Store store, String name) {
+    return new StoreLocation(store, Store.checkTag(name));
+  }
+
+  /**
+   * The place {@code text} names in skopeo's syntax ({@code oci:DIR[:REF]}, {@code
+   * oci-archive:FILE[:REF]}, {@code docker-archive:FILE[:REPO:TAG]}, {@code docker://REF} or a
+   * bare reference), archives staged in {@code store}'s tmp/, registries reached with the
+   * default options (TLS verified, Docker's credentials).
+   */
+  static ImageLocation parse(String text, Store store) {
+    return parse(text, store, RegistryOptions.DEFAULT, TransferProgress.NONE);
+  }
+
+  /** As {@link #parse(String, Store)}, registries reached with {@code options}, transfers told to {@code progress}. */
+  static ImageLocation parse(String text, Store store, RegistryOptions options, TransferProgress progress) {
+    return new TransportLocation(Transports.parse(text), store, options, progress);
+  }
+
   /** Reads the image for the platform of this machine. */
   default Image read() throws IOException {
     return read(Platform.current());

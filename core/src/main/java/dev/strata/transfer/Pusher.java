@@ -6,11 +6,12 @@ import dev.strata.blob.ContentStore;
 import dev.strata.blob.Durability;
 import dev.strata.digest.Digest;
 import dev.strata.image.Descriptor;
+import dev.strata.image.Image;
+import dev.strata.image.Layer;
 import dev.strata.image.ImageIndex;
 import dev.strata.image.MediaType;
 import dev.strata.image.json.ImageJson;
 import dev.strata.image.json.ImageJson.DockerArchiveEntry;
-import dev.strata.layer.IngestLimits;
 import dev.strata.layer.LayerStreams;
 import dev.strata.layout.Store;
 import dev.strata.layout.StoredImage;
@@ -51,6 +52,14 @@ public final class Pusher {
     return push(store, image, dest, RegistryOptions.DEFAULT, TransferProgress.NONE, null);
   }
 
+  /** Pushes {@code image} of {@code store} (its blobs read from there), as {@link #write} writes any image. */
+  public static Descriptor push(Store store, StoredImage image, Transports.Location dest, RegistryOptions options,
+      TransferProgress progress, Future<RegistryClient> connecting) throws IOException {
+    try (Store.Lock lock = store.shared()) {
+      return write(store, Images.of(store, image), image.name(), dest, options, progress, connecting);
+    }
+  }
+
   /**
    * Starts connecting to the registry {@code dest} names on a thread of its own, so that the
    * caller can load the image meanwhile (the connection's first use of the HTTP client and TLS
@@ -69,24 +78,25 @@ public final class Pusher {
   }
 
   /**
-   * Pushes {@code image} to {@code dest}, a registry reached with {@code options}, or by the
-   * connection {@code connecting} from {@link #connectInBackground} when not null.
+   * Writes {@code image} (named {@code name} where a destination names none) to {@code dest}, a
+   * registry reached with {@code options}, or by the connection {@code connecting} from {@link
+   * #connectInBackground} when not null. {@code store} (may be null) is where blobs the image
+   * shares with it are read from as files, and where a registry push learns and records the
+   * repositories blobs came from.
    */
-  public static Descriptor push(Store store, StoredImage image, Transports.Location dest, RegistryOptions options,
+  static Descriptor write(Store store, Image image, String name, Transports.Location dest, RegistryOptions options,
       TransferProgress progress, Future<RegistryClient> connecting) throws IOException {
-    try (Store.Lock lock = store.shared()) {
-      return switch (dest.transport()) {
-        case "docker" -> {
-          Reference ref = dest.reference();
-          RegistryClient client = connecting != null ? await(connecting) : RegistryClient.connect(ref.host(), options);
-          yield RegistryPusher.push(store, image, ref, client, progress);
-        }
-        case "oci" -> toLayout(store, image, dest.path(), refOr(dest, image));
-        case "oci-archive" -> toOciArchive(store, image, dest.path(), refOr(dest, image));
-        case "docker-archive" -> toDockerArchive(store, image, dest.path(), dest.ref() != null ? dest.ref() : image.name());
-        default -> throw new IllegalArgumentException("cannot write to " + dest);
-      };
-    }
+    return switch (dest.transport()) {
+      case "docker" -> {
+        Reference ref = dest.reference();
+        RegistryClient client = connecting != null ? await(connecting) : RegistryClient.connect(ref.host(), options);
+        yield RegistryPusher.push(store, image, name, ref, client, progress);
+      }
+      case "oci" -> toLayout(image, dest.path(), dest.ref() != null ? dest.ref() : name);
+      case "oci-archive" -> toOciArchive(image, dest.path(), dest.ref() != null ? dest.ref() : name);
+      case "docker-archive" -> toDockerArchive(store, image, dest.path(), dest.ref() != null ? dest.ref() : name);
+      default -> throw new IllegalArgumentException("cannot write to " + dest);
+    };
   }
 
   /** The result of a task on another thread, its failure thrown as it was thrown there. */
@@ -111,18 +121,14 @@ public final class Pusher {
     }
   }
 
-  private static String refOr(Transports.Location dest, StoredImage image) {
-    return dest.ref() != null ? dest.ref() : image.name();
-  }
-
-  private static List<Descriptor> blobsOf(StoredImage image) {
+  private static List<Descriptor> blobsOf(Image image) {
     List<Descriptor> blobs = new ArrayList<>(image.manifest().layers());
     blobs.add(image.manifest().config());
     blobs.add(image.descriptor());
     return blobs;
   }
 
-  private static Descriptor toLayout(Store store, StoredImage image, Path dir, String ref) throws IOException {
+  private static Descriptor toLayout(Image image, Path dir, String ref) throws IOException {
     Store.checkTag(ref);
     Files.createDirectories(dir);
     Path tmp = dir.resolve(".strata-tmp");
@@ -130,7 +136,7 @@ public final class Pusher {
       ContentStore target = ContentStore.flat(dir.resolve("blobs"), tmp);
       for (Descriptor d : blobsOf(image)) {
         if (target.size(d.digest()) != d.size()) {
-          try (InputStream in = store.blobs().open(d.digest())) {
+          try (InputStream in = ImageBlobs.open(image, d)) {
             target.write(in, d.digest(), d.size());
           }
         }
@@ -157,20 +163,20 @@ public final class Pusher {
     }
   }
 
-  private static Descriptor tagged(StoredImage image, String ref) {
+  private static Descriptor tagged(Image image, String ref) {
     Descriptor d = image.descriptor();
     return new Descriptor(d.mediaType() != null ? d.mediaType() : MediaType.OCI_MANIFEST, d.digest(), d.size(),
         ImmutableMap.of(Descriptor.REF_NAME, ref), null);
   }
 
-  private static Descriptor toOciArchive(Store store, StoredImage image, Path file, String ref) throws IOException {
+  private static Descriptor toOciArchive(Image image, Path file, String ref) throws IOException {
     Store.checkTag(ref);
     Descriptor tagged = tagged(image, ref);
     writeArchive(file, tar -> {
       add(tar, "oci-layout", Store.OCI_LAYOUT.getBytes(StandardCharsets.UTF_8));
       add(tar, "index.json", ImageJson.write(new ImageIndex(null, ImmutableList.of(tagged), ImmutableMap.of())));
       for (Descriptor d : blobsOf(image)) {
-        try (InputStream in = store.blobs().open(d.digest())) {
+        try (InputStream in = ImageBlobs.open(image, d)) {
           add(tar, "blobs/" + d.digest().algorithm() + "/" + d.digest().hex(), in, d.size());
         }
       }
@@ -178,29 +184,39 @@ public final class Pusher {
     return tagged;
   }
 
-  private static Descriptor toDockerArchive(Store store, StoredImage image, Path file, String name) throws IOException {
+  private static Descriptor toDockerArchive(Store store, Image image, Path file, String name) throws IOException {
     String repoTag = name.contains(":") ? name : name + ":latest";
     List<String> repoTags = DOCKER_REF.matcher(repoTag).matches() ? List.of(repoTag) : List.of();
     Digest configDigest = image.manifest().config().digest();
     String configName = configDigest.hex() + ".json";
     List<String> layerNames = new ArrayList<>();
-    // A tar entry's size comes first, so each layer's tar size is taken from its index: an image
-    // another tool wrote into the store has its layers indexed here, at their first use.
-    new Puller(store, IngestLimits.DEFAULT, e -> { }).indexStored(image);
+    Path parent = file.toAbsolutePath().getParent();
     writeArchive(file, tar -> {
-      add(tar, configName, image.configBytes());
-      for (int i = 0; i < image.manifest().layers().size(); i++) {
-        Descriptor layer = image.manifest().layers().get(i);
-        Digest diffId = image.config().diffIds().get(i);
-        String layerName = diffId.hex() + "/layer.tar";
+      add(tar, configName, image.rawConfig());
+      for (Layer layer : image.layers()) {
+        String layerName = layer.diffId().hex() + "/layer.tar";
         if (layerNames.contains(layerName)) {
           continue;
         }
         layerNames.add(layerName);
-        long size = store.layers().read(diffId).tarSize();
-        try (InputStream in = LayerStreams.decompress(store.blobs().open(layer.digest()),
-            MediaType.layerCompression(layer.mediaType()))) {
-          add(tar, layerName, in, size);
+        // A tar entry's size comes first: the layer index of the store says it; a layer the store
+        // has not indexed is decompressed to a file beside the archive first, to be measured.
+        if (store != null && store.layers().contains(layer.diffId())) {
+          try (InputStream in = uncompressed(image, layer)) {
+            add(tar, layerName, in, store.layers().read(layer.diffId()).tarSize());
+          }
+          continue;
+        }
+        Path spill = Durability.createTempFile(parent, "." + file.getFileName() + "-layer");
+        try {
+          try (InputStream in = uncompressed(image, layer)) {
+            Files.copy(in, spill, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          }
+          try (InputStream in = Files.newInputStream(spill)) {
+            add(tar, layerName, in, Files.size(spill));
+          }
+        } finally {
+          Files.deleteIfExists(spill);
         }
       }
       List<String> allLayers = new ArrayList<>();
@@ -211,6 +227,11 @@ public final class Pusher {
           List.of(new DockerArchiveEntry(configName, repoTags, allLayers))));
     });
     return image.descriptor();
+  }
+
+  private static InputStream uncompressed(Image image, Layer layer) throws IOException {
+    return LayerStreams.decompress(ImageBlobs.open(image, layer.descriptor()),
+        MediaType.layerCompression(layer.descriptor().mediaType()));
   }
 
   private interface TarBody {

@@ -2,15 +2,16 @@ package dev.strata.transfer;
 
 import dev.strata.digest.Digest;
 import dev.strata.image.Descriptor;
+import dev.strata.image.Image;
 import dev.strata.image.MediaType;
 import dev.strata.layout.Store;
-import dev.strata.layout.StoredImage;
 import dev.strata.registry.BlobBytes;
 import dev.strata.registry.Reference;
 import dev.strata.registry.RegistryClient;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,8 +32,8 @@ final class RegistryPusher {
 
   private RegistryPusher() {}
 
-  static Descriptor push(Store store, StoredImage image, Reference dest, RegistryClient client, TransferProgress progress)
-      throws IOException {
+  static Descriptor push(Store store, Image image, String name, Reference dest, RegistryClient client,
+      TransferProgress progress) throws IOException {
     Map<Digest, Descriptor> blobs = new LinkedHashMap<>();
     for (Descriptor d : image.manifest().layers()) {
       blobs.putIfAbsent(d.digest(), d);
@@ -46,7 +47,7 @@ final class RegistryPusher {
     int threads = Math.min(PARALLEL_UPLOADS, order.size());
     if (threads <= 1) {
       for (Descriptor d : order) {
-        pushBlob(store, dest, client, progress, d);
+        pushBlob(store, image, dest, client, progress, d);
       }
     } else {
       ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
@@ -58,7 +59,7 @@ final class RegistryPusher {
       try {
         for (Descriptor d : order) {
           uploads.add(pool.submit(() -> {
-            pushBlob(store, dest, client, progress, d);
+            pushBlob(store, image, dest, client, progress, d);
             return null;
           }));
         }
@@ -78,11 +79,11 @@ final class RegistryPusher {
         }
       }
     }
-    byte[] manifest = store.blobs().readAllBytes(image.descriptor().digest());
+    byte[] manifest = image.rawManifest();
     String type = image.descriptor().mediaType() != null ? image.descriptor().mediaType() : MediaType.OCI_MANIFEST;
     String ref = dest.tag() != null ? dest.tag() : dest.digest().toString();
     if (dest.digest() != null && !dest.digest().equals(image.descriptor().digest())) {
-      throw new IllegalArgumentException("cannot push " + image.name() + " (" + image.descriptor().digest()
+      throw new IllegalArgumentException("cannot push " + name + " (" + image.descriptor().digest()
           + ") as " + dest.digest() + ": a digest names other content");
     }
     Digest written = client.putManifest(dest.repository(), ref, type, manifest);
@@ -90,18 +91,19 @@ final class RegistryPusher {
   }
 
   /** Makes one blob present in the registry, reporting how. */
-  private static void pushBlob(Store store, Reference dest, RegistryClient client, TransferProgress progress, Descriptor d)
-      throws IOException {
-    String from = Origins.repository(store, dest.host(), d.digest()).orElse(null);
+  private static void pushBlob(Store store, Image image, Reference dest, RegistryClient client,
+      TransferProgress progress, Descriptor d) throws IOException {
+    String from = store == null ? null : Origins.repository(store, dest.host(), d.digest()).orElse(null);
+    Path file = ImageBlobs.file(store, d);
     RegistryClient.BlobPush outcome = client.pushBlob(dest.repository(), d, new BlobBytes() {
       @Override
       public InputStream open() throws IOException {
-        return new Counting(store.blobs().open(d.digest()), d, progress);
+        return new Counting(file != null ? Files.newInputStream(file) : ImageBlobs.open(image, d), d, progress);
       }
 
       @Override
       public Path file() {
-        return store.blobs().path(d.digest());
+        return file;
       }
 
       @Override
@@ -114,7 +116,7 @@ final class RegistryPusher {
       case MOUNTED -> TransferProgress.State.MOUNTED;
       case UPLOADED -> TransferProgress.State.DONE;
     }, d.size());
-    if (outcome != RegistryClient.BlobPush.EXISTS) {
+    if (outcome != RegistryClient.BlobPush.EXISTS && store != null) {
       Origins.remember(store, dest, d.digest());
     }
   }
