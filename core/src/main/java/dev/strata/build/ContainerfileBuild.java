@@ -213,6 +213,8 @@ public final class ContainerfileBuild {
     private final List<String> pendingDirectories = new ArrayList<>();
     private Image image;
     private List<String> shell = DEFAULT_SHELL;
+    /** Whether this stage set CMD: an ENTRYPOINT after it keeps it; one after the base's drops it. */
+    private boolean cmdSet;
 
     StageRun(Request request, String fileName, IgnoreRules ignore, Map<String, String> global,
         Map<String, Image> built, int[] step, int steps) {
@@ -312,9 +314,14 @@ public final class ContainerfileBuild {
         }
         case "ENTRYPOINT" -> config(in, c -> {
           c.entrypoint(command(in));
-          c.cmd(null); // an ENTRYPOINT drops the CMD of the base, as Docker's builder does
+          if (!cmdSet) {
+            c.cmd(null); // the base's CMD was for the base's ENTRYPOINT, as Docker's builders reason
+          }
         });
-        case "CMD" -> config(in, c -> c.cmd(command(in)));
+        case "CMD" -> {
+          cmdSet = true;
+          config(in, c -> c.cmd(command(in)));
+        }
         case "HEALTHCHECK" -> config(in, c -> Healthchecks.apply(in, c));
         case "ONBUILD" -> config(in, c -> c.onBuild(String.join(" ", in.args())));
         case "RUN" -> run(in);
