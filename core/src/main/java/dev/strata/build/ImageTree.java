@@ -62,6 +62,9 @@ final class ImageTree {
 
   private void entry(long node, Attr a, String dest, String relative) throws IOException {
     FileAttributes attributes = attributes(a);
+    for (String name : fs.listxattr(node)) {
+      attributes = attributes.withXattr(name, fs.getxattr(node, name)); // security.capability too
+    }
     Draft.Node n = switch (a.mode() & Stat.S_IFMT) {
       case Stat.S_IFDIR -> new Draft.Node(Draft.Kind.DIRECTORY, attributes, null, null, 0, 0);
       case Stat.S_IFLNK -> new Draft.Node(Draft.Kind.SYMLINK, attributes, null, fs.readlink(node), 0, 0);

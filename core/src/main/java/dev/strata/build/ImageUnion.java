@@ -195,6 +195,19 @@ public final class ImageUnion implements AutoCloseable {
     return UnionCommit.append(image, changes(options, fixTimes), createdBy, options);
   }
 
+  /**
+   * Returns the image as one layer: every file the union shows (with its owner, mode, time and
+   * xattrs), whiteouts and opaque directories resolved; the config's history one entry.
+   */
+  public Image flatten(BuildOptions options) throws IOException {
+    Draft draft = new Draft();
+    ImageTree.copy(fs, "", "", false, draft, CopyOptions.DEFAULTS.withKeepTimes(true));
+    Layer layer = LayerBuilder.write(draft, options);
+    Image base = Mutations.convert(image, options.format());
+    return Mutations.replaceLayers(base, java.util.List.of(layer), java.util.List.of(new dev.strata.image.History(
+        options.timestamp().toString(), "strata flatten of " + image.descriptor().digest(), null, null, false)));
+  }
+
   /** Closes the union and deletes its upper; the image is unpinned. */
   @Override
   public void close() throws IOException {

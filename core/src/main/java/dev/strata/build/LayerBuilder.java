@@ -133,6 +133,18 @@ public final class LayerBuilder {
    * scratch directory, and returns it with its digests. The host files copied are read now.
    */
   public Layer build(BuildOptions options) throws IOException {
+    try {
+      return write(draft, options);
+    } finally {
+      for (HostDir dir : opened) {
+        dir.close();
+      }
+      opened.clear();
+    }
+  }
+
+  /** Writes {@code draft} as a layer file of {@code options}' scratch directory. */
+  static Layer write(Draft draft, BuildOptions options) throws IOException {
     Path file = Files.createTempFile(Scratch.directory(options), "layer-", ".tar");
     try {
       LayerBlobWriter.Written written = LayerBlobWriter.write(file, options.compression(), options.level(), out -> {
@@ -140,17 +152,11 @@ public final class LayerBuilder {
           draft.write(tar, options.timestamp());
         }
       });
-      String mediaType = mediaType(options);
-      Descriptor descriptor = Descriptor.of(mediaType, written.digest(), written.size());
+      Descriptor descriptor = Descriptor.of(mediaType(options), written.digest(), written.size());
       return Layer.of(descriptor, written.diffId(), () -> Files.newInputStream(file));
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(file);
       throw e;
-    } finally {
-      for (HostDir dir : opened) {
-        dir.close();
-      }
-      opened.clear();
     }
   }
 

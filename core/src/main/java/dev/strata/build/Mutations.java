@@ -87,12 +87,17 @@ public final class Mutations {
     }
     List<Layer> layers = new ArrayList<>(newBase.layers());
     layers.addAll(image.layers().subList(n, image.layers().size()));
-    List<Digest> diffIds = layers.stream().map(Layer::diffId).toList();
     int oldHistory = oldBase.config().history().size();
     List<History> history = new ArrayList<>(newBase.config().history());
     List<History> own = image.config().history();
     history.addAll(own.subList(Math.min(own.size(), oldHistory), own.size()));
-    ConfigEditor config = ConfigEditor.of(image.rawConfig()).diffIds(diffIds).replaceHistory(history);
+    return replaceLayers(image, layers, history);
+  }
+
+  /** Returns {@code image} with {@code layers} for its own and {@code history} for its history. */
+  static Image replaceLayers(Image image, List<Layer> layers, List<History> history) throws IOException {
+    ConfigEditor config = ConfigEditor.of(image.rawConfig()).diffIds(layers.stream().map(Layer::diffId).toList())
+        .replaceHistory(history);
     return assemble(image.manifest().mediaType(), image.manifest().config().mediaType(), config.bytes(), layers,
         image.manifest().annotations());
   }

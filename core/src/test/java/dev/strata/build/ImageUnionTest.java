@@ -61,4 +61,30 @@ class ImageUnionTest {
       assertThat(new String(again.readFile("/opt/app/app.conf"), UTF_8)).isEqualTo("x=1\n");
     }
   }
+
+  /** A flattened image unpacks (umoci) to the same tree as the image it flattens. */
+  @Test
+  void flattenKeepsTheMergedTree() throws Exception {
+    BuildOptions options = GoldenImages.options(Compression.GZIP, dir.resolve("s"));
+    Image golden = GoldenImages.twoLayers(options);
+    Store store = Store.open(dir.resolve("store"));
+    Image flat;
+    try (ImageUnion union = ImageUnion.open(store, golden)) {
+      flat = union.flatten(options);
+    }
+    assertThat(flat.layers()).hasSize(1);
+    assertThat(flat.config().history()).singleElement().satisfies(h -> assertThat(h.createdBy()).startsWith("strata flatten"));
+    assertThat(flat.config().entrypoint()).isEqualTo(golden.config().entrypoint());
+    dev.strata.transfer.ImageLocation.inStore(store, "golden").write(golden);
+    dev.strata.transfer.ImageLocation.inStore(store, "flat").write(flat);
+    assertThat(listing(store, "flat")).isEqualTo(listing(store, "golden")).contains("usr/bin/tool -rwsr-xr-x 0 0");
+  }
+
+  private String listing(Store store, String name) throws Exception {
+    Path bundle = dir.resolve("bundle-" + name);
+    TarPeers.ok(dir, "umoci", "unpack", "--image", store.root() + ":" + name, bundle.toString());
+    return new String(TarPeers.ok(bundle.resolve("rootfs"), "sh", "-c",
+        "find . -mindepth 1 -printf '%P %M %U %G %s %l %T@\\n' | sort; find . -type f -exec md5sum {} + | sort"),
+        UTF_8);
+  }
 }
