@@ -4,6 +4,7 @@ import dev.strata.build.containerfile.Containerfile;
 import dev.strata.build.containerfile.ContainerfileException;
 import dev.strata.build.containerfile.IgnoreRules;
 import dev.strata.build.containerfile.Instruction;
+import dev.strata.build.containerfile.KeyValue;
 import dev.strata.build.containerfile.Stage;
 import dev.strata.build.containerfile.Substitution;
 import dev.strata.digest.Digest;
@@ -126,10 +127,11 @@ public final class ContainerfileBuild {
   public Image build(Request request) throws IOException, InterruptedException {
     String name = request.containerfile().getFileName().toString();
     Containerfile file = Containerfile.parse(Files.readString(request.containerfile(), StandardCharsets.UTF_8), name);
+    Substitution substitution = Substitution.withEscape(file.escape());
     IgnoreRules ignore = ignoreRules(request.context());
     Map<String, String> global = new LinkedHashMap<>(platformArgs());
     for (Instruction arg : file.globalArgs()) {
-      declare(arg, global, request.buildArgs(), s -> global.get(s));
+      declare(arg, substitution, global, request.buildArgs(), s -> global.get(s));
     }
     int last = file.stages().size() - 1;
     if (request.target() != null) {
@@ -152,7 +154,7 @@ public final class ContainerfileBuild {
     int[] step = {0};
     for (int i = 0; i <= last; i++) {
       Stage stage = file.stages().get(i);
-      image = new StageRun(request, name, ignore, global, built, step, steps).run(stage);
+      image = new StageRun(request, name, substitution, ignore, global, built, step, steps).run(stage);
       built.put(Integer.toString(stage.index()), image);
       if (stage.name() != null) {
         built.put(stage.name(), image);
@@ -185,18 +187,16 @@ public final class ContainerfileBuild {
   }
 
   /** Declares the ARG {@code in} in {@code scope}: its build-arg value, else its default, else what {@code outer} has. */
-  private static void declare(Instruction in, Map<String, String> scope, Map<String, String> buildArgs,
-      Function<String, String> lookup) {
-    for (String word : in.args()) {
-      int eq = word.indexOf('=');
-      String key = eq < 0 ? word : word.substring(0, eq);
-      String value = eq < 0 ? null : Substitution.expand(word.substring(eq + 1), lookup);
-      if (buildArgs.containsKey(key)) {
-        value = buildArgs.get(key);
+  private static void declare(Instruction in, Substitution substitution, Map<String, String> scope,
+      Map<String, String> buildArgs, Function<String, String> lookup) {
+    for (KeyValue kv : in.keyValues()) {
+      String value = kv.value() == null ? null : substitution.expand(kv.value(), lookup);
+      if (buildArgs.containsKey(kv.key())) {
+        value = buildArgs.get(kv.key());
       } else if (value == null) {
-        value = scope.get(key);
+        value = scope.get(kv.key());
       }
-      scope.put(key, value);
+      scope.put(kv.key(), value);
     }
   }
 
@@ -204,6 +204,7 @@ public final class ContainerfileBuild {
   private final class StageRun {
     private final Request request;
     private final String fileName;
+    private final Substitution substitution;
     private final IgnoreRules ignore;
     private final Map<String, String> global;
     private final Map<String, Image> built;
@@ -216,10 +217,11 @@ public final class ContainerfileBuild {
     /** Whether this stage set CMD: an ENTRYPOINT after it keeps it; one after the base's drops it. */
     private boolean cmdSet;
 
-    StageRun(Request request, String fileName, IgnoreRules ignore, Map<String, String> global,
-        Map<String, Image> built, int[] step, int steps) {
+    StageRun(Request request, String fileName, Substitution substitution, IgnoreRules ignore,
+        Map<String, String> global, Map<String, Image> built, int[] step, int steps) {
       this.request = request;
       this.fileName = fileName;
+      this.substitution = substitution;
       this.ignore = ignore;
       this.global = global;
       this.built = built;
@@ -230,7 +232,7 @@ public final class ContainerfileBuild {
     Image run(Stage stage) throws IOException, InterruptedException {
       Instruction from = stage.from();
       say(from);
-      String base = Substitution.expand(from.args().get(0), global::get);
+      String base = substitution.expand(from.args().get(0), global::get);
       image = base.equals("scratch") ? Mutations.scratch(Platform.current(), request.options())
           : built.containsKey(base.toLowerCase(Locale.ROOT)) ? built.get(base.toLowerCase(Locale.ROOT))
           : images.apply(base);
@@ -275,36 +277,46 @@ public final class ContainerfileBuild {
       return env;
     }
 
+    /** The arguments with variables expanded, one word each (quotes removed, escapes applied). */
     private List<String> words(Instruction in) {
       List<String> out = new ArrayList<>();
       for (String w : in.args()) {
-        out.add(Substitution.expand(w, this::lookup));
+        out.add(substitution.expand(w, this::lookup));
+      }
+      return out;
+    }
+
+    /** ENV's and LABEL's names and values, the values expanded. */
+    private Map<String, String> pairs(Instruction in) {
+      Map<String, String> out = new LinkedHashMap<>();
+      for (KeyValue kv : in.keyValues()) {
+        out.put(kv.key(), substitution.expand(kv.value() == null ? "" : kv.value(), this::lookup));
       }
       return out;
     }
 
     private void instruction(Instruction in) throws IOException, InterruptedException {
       switch (in.keyword()) {
-        case "ARG" -> declare(in, args, request.buildArgs(), k -> global.containsKey(k) ? global.get(k) : args.get(k));
-        case "ENV" -> config(in, c -> {
-          for (String kv : words(in)) {
-            int eq = kv.indexOf('=');
-            c.env(kv.substring(0, eq), kv.substring(eq + 1));
-          }
-        });
-        case "LABEL" -> config(in, c -> {
-          for (String kv : words(in)) {
-            int eq = kv.indexOf('=');
-            c.label(kv.substring(0, eq), kv.substring(eq + 1));
-          }
-        });
+        case "ARG" -> declare(in, substitution, args, request.buildArgs(),
+            k -> global.containsKey(k) ? global.get(k) : args.get(k));
+        case "ENV" -> {
+          Map<String, String> env = pairs(in);
+          config(in, c -> env.forEach(c::env));
+        }
+        case "LABEL" -> {
+          Map<String, String> labels = pairs(in);
+          config(in, c -> labels.forEach(c::label));
+        }
         case "WORKDIR" -> {
           String dir = absolute(words(in).get(0));
           pendingDirectories.add(dir);
           config(in, c -> c.workingDir(dir));
         }
         case "USER" -> config(in, c -> c.user(words(in).get(0)));
-        case "EXPOSE" -> config(in, c -> words(in).forEach(c::exposedPort));
+        case "EXPOSE" -> {
+          List<String> ports = substitution.expandWords(String.join(" ", in.args()), this::lookup);
+          config(in, c -> ports.forEach(c::exposedPort));
+        }
         case "VOLUME" -> config(in, c -> words(in).forEach(c::volume));
         case "STOPSIGNAL" -> config(in, c -> c.stopSignal(words(in).get(0)));
         case "MAINTAINER" -> config(in, c -> c.author(String.join(" ", in.args())));
@@ -397,7 +409,7 @@ public final class ContainerfileBuild {
       String dest = absolute(words.get(words.size() - 1));
       CopyOptions options = copyOptions(in);
       String fromName = in.flags().get("from");
-      Image from = fromName == null ? null : source(Substitution.expand(fromName, this::lookup));
+      Image from = fromName == null ? null : source(substitution.expand(fromName, this::lookup));
       StringBuilder what = new StringBuilder(in.keyword()).append(' ').append(in.flags()).append(' ').append(dest);
       List<Path> hostSources = new ArrayList<>();
       if (from == null) {
@@ -449,7 +461,7 @@ public final class ContainerfileBuild {
       String chown = in.flags().get("chown");
       if (chown != null) {
         try (ImageUnion union = ImageUnion.open(store, image)) {
-          long[] ids = Owners.resolve(union, Substitution.expand(chown, this::lookup));
+          long[] ids = Owners.resolve(union, substitution.expand(chown, this::lookup));
           o = o.withOwner(ids[0], ids[1]);
         }
       }

@@ -16,18 +16,18 @@ final class Healthchecks {
 
   static void apply(Instruction in, ConfigEditor config) {
     Map<String, String> flags = in.flags();
-    List<String> args = in.args();
-    if (args.size() == 1 && args.get(0).trim().equalsIgnoreCase("NONE") && !in.json()) {
+    List<String> args = in.args(); // [NONE], [CMD, command] or, exec form, [CMD, executable, params...]
+    if (args.size() == 1 && args.get(0).equals("NONE")) {
       config.healthcheck(List.of("NONE"), 0, 0, 0, 0);
       return;
     }
     List<String> test = new ArrayList<>();
     if (in.json()) {
       test.add("CMD");
-      test.addAll(args);
+      test.addAll(args.subList(1, args.size()));
     } else {
       test.add("CMD-SHELL");
-      test.add(args.get(0));
+      test.add(args.get(1));
     }
     config.healthcheck(test, nanos(flags.get("interval")), nanos(flags.get("timeout")),
         nanos(flags.get("start-period")), flags.containsKey("retries") ? Integer.parseInt(flags.get("retries")) : 0);

@@ -117,6 +117,23 @@ class BuildCommandTest {
     assertThat(digest(two)).isEqualTo(digest(one));
   }
 
+  /**
+   * SHELL applies to the shell form of RUN, CMD and ENTRYPOINT, as Docker documents it and its
+   * builders do (buildah 1.28 uses it for RUN only, a known deviation: openshift/imagebuilder
+   * issue 154), and in both formats.
+   */
+  @Test
+  void shellFormUsesTheShellInstruction() throws Exception {
+    containerfile("FROM localhost/tiny\nSHELL [\"/bin/sh\", \"-ec\"]\nRUN test \"$-\" != \"${-#*e}\"\n"
+        + "CMD echo hi\nENTRYPOINT exec /bin/sh\n");
+    build(store, "shelled").assertOk();
+    byte[] raw = dev.strata.layout.StoredImage.load(dev.strata.layout.Store.open(store), "shelled").configBytes();
+    var config = dev.strata.image.json.ImageJson.mapper().readTree(raw).get("config");
+    assertThat(config.get("Entrypoint").toString()).isEqualTo("[\"/bin/sh\",\"-ec\",\"exec /bin/sh\"]");
+    assertThat(config.get("Cmd").toString()).as("set in the stage, before ENTRYPOINT: kept")
+        .isEqualTo("[\"/bin/sh\",\"-ec\",\"echo hi\"]");
+  }
+
   /** The manifest digest a build printed last. */
   private static String digest(Strata.Run r) {
     String[] lines = r.out().strip().split("\n");

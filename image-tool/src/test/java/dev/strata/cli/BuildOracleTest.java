@@ -56,8 +56,16 @@ class BuildOracleTest {
     Commands.exec(List.of("rm", "-rf", dir.toString()), Map.of());
   }
 
-  /** A Containerfile and its context: files by path (a value ending in "@755" gets that mode). */
-  record Case(String name, String containerfile, Map<String, String> files, List<String> args) {
+  /**
+   * A Containerfile and its context: files by path (a value ending in "@755" gets that mode),
+   * build args, and the image format both tools build (buildah ignores SHELL in the OCI format,
+   * which has no field for it; Docker's builders and strata honour it in both).
+   */
+  record Case(String name, String containerfile, Map<String, String> files, List<String> args, String format) {
+    Case(String name, String containerfile, Map<String, String> files, List<String> args) {
+      this(name, containerfile, files, args, "oci");
+    }
+
     @Override
     public String toString() {
       return name;
@@ -116,6 +124,14 @@ class BuildOracleTest {
             """, Map.of(".dockerignore", "*.log\nsecret/\n!secret/keep.txt\n**/tmp\nContainerfile\n",
                 "a.txt", "a\n", "b.log", "log\n", "secret/key", "key\n", "secret/keep.txt", "keep\n",
                 "dir/tmp/x", "x\n", "dir/ok", "ok\n"), List.of()),
+        new Case("shell-and-entrypoint", """
+            ARG BASE
+            FROM $BASE
+            SHELL ["/bin/sh", "-ec"]
+            RUN echo "shell form under SHELL" > /shell.txt; test -f /shell.txt
+            HEALTHCHECK --interval=30s --timeout=3s CMD true
+            ENTRYPOINT ["/bin/sh"]
+            """, Map.of(), List.of(), "docker"),
         new Case("add-archive", """
             ARG BASE
             FROM $BASE
@@ -131,14 +147,14 @@ class BuildOracleTest {
     List<String> args = new ArrayList<>(List.of("BASE=localhost/tiny"));
     args.addAll(c.args());
 
-    List<String> strata = new ArrayList<>(List.of("build", "-t", "strata-" + c.name(), "-f",
+    List<String> strata = new ArrayList<>(List.of("build", "--format", c.format(), "-t", "strata-" + c.name(), "-f",
         context.resolve("Containerfile").toString()));
     args.forEach(a -> strata.addAll(List.of("--build-arg", a)));
     strata.add(context.toString());
     Strata.Run built = Strata.run(store, strata.toArray(String[]::new));
     built.assertOk();
 
-    List<String> bud = buildah("bud", "--layers", "--isolation", "oci", "--network", "none", "--format", "oci",
+    List<String> bud = buildah("bud", "--layers", "--isolation", "oci", "--network", "none", "--format", c.format(),
         "-q", "-t", "buildah-" + c.name(), "-f", context.resolve("Containerfile").toString());
     args.forEach(a -> bud.addAll(List.of("--build-arg", a)));
     bud.add(context.toString());

@@ -2,140 +2,114 @@ package dev.strata.build.containerfile;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
- * The rules of a {@code .containerignore} or {@code .dockerignore}: which paths of the build
- * context COPY and ADD leave out. As Docker reads them: one pattern a line, relative to the
- * context (a leading {@code /} or {@code ./} means the same), {@code #} comments, {@code *} and
- * {@code ?} within a name, {@code [...]} classes, {@code **} any number of directories, a
- * pattern that matches a directory matching everything in it, and {@code !} exceptions, the
- * last matching rule deciding.
+ * The rules of a {@code .containerignore} or {@code .dockerignore} file: which paths of a build
+ * context are left out, with Docker's semantics.
+ *
+ * <ul>
+ *   <li>One pattern a line, relative to the context's root; a leading {@code /} or {@code ./}
+ *       changes nothing, nor does white space around a pattern. Lines that start with {@code #}
+ *       (in the first column: Docker takes {@code " #a"} as a pattern) and blank lines are
+ *       skipped.
+ *   <li>{@code *}, {@code ?}, {@code [...]} and {@code \} as in Go's {@code filepath.Match};
+ *       {@code **} for any number of directories ({@link IgnoreGlob} says it exactly).
+ *   <li>A pattern that matches a directory excludes everything below it.
+ *   <li>{@code !pattern} is an exception: it includes again what it matches. The last line that
+ *       matches a path decides, so {@code !} lines go after the lines they make exceptions to.
+ * </ul>
+ *
+ * <p>Paths are '/'-separated and relative to the context's root; they are cleaned first, so
+ * {@code ./a//b/} is {@code a/b}. The root itself is never excluded.
  */
 public final class IgnoreRules {
-  private record Rule(Pattern pattern, boolean exception, String text) {}
+  private static final IgnoreRules NONE = new IgnoreRules(List.of());
 
-  private final List<Rule> rules;
+  private final List<IgnorePattern> patterns;
 
-  private IgnoreRules(List<Rule> rules) {
-    this.rules = List.copyOf(rules);
+  private IgnoreRules(List<IgnorePattern> patterns) {
+    this.patterns = List.copyOf(patterns);
   }
 
-  /** Parses the text of an ignore file. */
+  /** Rules that exclude nothing, for a context without an ignore file. */
+  public static IgnoreRules none() {
+    return NONE;
+  }
+
+  /**
+   * Reads an ignore file's text.
+   *
+   * @throws IllegalArgumentException naming the line of a malformed pattern (an unclosed
+   *     {@code [}, a {@code !} alone)
+   */
   public static IgnoreRules parse(String text) {
-    List<Rule> rules = new ArrayList<>();
-    for (String raw : text.split("\r?\n")) {
-      String line = raw.strip();
-      if (line.isEmpty() || line.startsWith("#")) {
+    List<IgnorePattern> patterns = new ArrayList<>();
+    String[] lines = text.split("\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      String line = i == 0 && lines[i].startsWith("\uFEFF") ? lines[i].substring(1) : lines[i];
+      if (line.startsWith("#") || Spaces.trim(line).isEmpty()) {
         continue;
       }
-      boolean exception = line.startsWith("!");
-      if (exception) {
-        line = line.substring(1).strip();
+      try {
+        patterns.add(IgnorePattern.parse(line));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("line " + (i + 1) + ": '" + Spaces.trim(line) + "': " + e.getMessage(), e);
       }
-      String clean = clean(line);
-      if (clean.isEmpty()) {
-        continue;
-      }
-      rules.add(new Rule(Pattern.compile(regex(clean)), exception, clean));
     }
-    return new IgnoreRules(rules);
+    return new IgnoreRules(patterns);
   }
 
-  /** Whether {@code path} ('/'-separated, relative to the context) is left out. */
-  public boolean excludes(String path) {
-    String p = clean(path);
+  /** Whether the path is left out of the context. */
+  public boolean excludes(String relativePath) {
+    String path = normalize(relativePath);
+    if (path.equals(".")) {
+      return false;
+    }
     boolean excluded = false;
-    for (Rule r : rules) {
-      if (matchesOrParent(r, p)) {
-        excluded = !r.exception();
+    for (IgnorePattern pattern : patterns) {
+      // Only an exception can change an excluded path, and only a pattern an included one.
+      if (pattern.exception() == excluded && pattern.matches(path)) {
+        excluded = !pattern.exception();
       }
     }
     return excluded;
   }
 
   /**
-   * Whether a walk must go into the left-out directory {@code dir}: an exception may bring back
-   * something below it.
+   * Whether something below a directory may be in the context, so that a walk must go into it
+   * although the directory itself is excluded: true when the directory is not excluded, or when
+   * an exception after the last pattern that excludes it could match a path below it ({@code
+   * !docs/README.md} after {@code docs}, or <code>!*&#47;keep</code> after {@code *}). It may say
+   * true when nothing below turns out to be included, never false when something is.
    */
   public boolean mayHoldIncluded(String dir) {
-    String d = clean(dir);
-    for (Rule r : rules) {
-      if (r.exception() && (r.text().startsWith(d + "/") || r.text().contains("*") || r.text().contains("?")
-          || r.text().contains("["))) {
+    String path = normalize(dir);
+    if (path.equals(".") || !excludes(path)) {
+      return true;
+    }
+    // Every path below is excluded by the last pattern that excludes the directory, unless an
+    // exception after it takes the path back.
+    int last = -1;
+    for (int i = 0; i < patterns.size(); i++) {
+      if (!patterns.get(i).exception() && patterns.get(i).matches(path)) {
+        last = i;
+      }
+    }
+    for (IgnorePattern pattern : patterns.subList(last + 1, patterns.size())) {
+      if (pattern.exception() && pattern.glob().mayMatchBelow(path)) {
         return true;
       }
     }
     return false;
   }
 
-  private static boolean matchesOrParent(Rule r, String path) {
-    for (String p = path; !p.isEmpty(); p = parent(p)) {
-      if (r.pattern().matcher(p).matches()) {
-        return true;
-      }
-    }
-    return false;
+  /** The patterns as cleaned, in order, exceptions with their {@code !}. */
+  public List<String> patterns() {
+    return patterns.stream().map(IgnorePattern::toString).toList();
   }
 
-  private static String parent(String p) {
-    int slash = p.lastIndexOf('/');
-    return slash < 0 ? "" : p.substring(0, slash);
-  }
-
-  /** As Go's filepath.Clean of a relative path: no leading '/', './', empty or '.' components. */
-  private static String clean(String path) {
-    List<String> parts = new ArrayList<>();
-    for (String part : path.split("/")) {
-      if (part.isEmpty() || part.equals(".")) {
-        continue;
-      }
-      if (part.equals("..")) {
-        if (!parts.isEmpty()) {
-          parts.remove(parts.size() - 1);
-        }
-        continue;
-      }
-      parts.add(part);
-    }
-    return String.join("/", parts);
-  }
-
-  private static String regex(String pattern) {
-    StringBuilder re = new StringBuilder();
-    for (int i = 0; i < pattern.length(); i++) {
-      char c = pattern.charAt(i);
-      if (c == '*') {
-        if (i + 1 < pattern.length() && pattern.charAt(i + 1) == '*') {
-          i++;
-          if (i + 1 < pattern.length() && pattern.charAt(i + 1) == '/') {
-            i++;
-            re.append("(.*/)?"); // **/ : any number of directories, none included
-          } else {
-            re.append(".*");
-          }
-        } else {
-          re.append("[^/]*");
-        }
-      } else if (c == '?') {
-        re.append("[^/]");
-      } else if (c == '[') {
-        int close = pattern.indexOf(']', i + 1);
-        if (close < 0) {
-          throw new IllegalArgumentException("ignore pattern '" + pattern + "': '[' without ']'");
-        }
-        String cls = pattern.substring(i + 1, close);
-        if (cls.startsWith("!") || cls.startsWith("^")) {
-          cls = "^" + cls.substring(1);
-        }
-        re.append('[').append(cls.replace("\\", "\\\\")).append(']');
-        i = close;
-      } else if (c == '\\' && i + 1 < pattern.length()) {
-        re.append(Pattern.quote(String.valueOf(pattern.charAt(++i))));
-      } else {
-        re.append(Pattern.quote(String.valueOf(c)));
-      }
-    }
-    return re.toString();
+  private static String normalize(String path) {
+    String clean = CleanPath.clean(path);
+    return clean.equals("/") ? "." : clean.startsWith("/") ? clean.substring(1) : clean;
   }
 }

@@ -1,140 +1,99 @@
 package dev.strata.build.containerfile;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
 /**
- * Variables in instructions as Docker's builder expands them: {@code $name}, {@code ${name}},
- * {@code ${name:-default}} (default when unset or empty), {@code ${name:+alt}} (alt when set and
- * not empty), {@code ${name-default}} and {@code ${name+alt}} (the same for unset only); an
- * unknown name is empty. A backslash keeps the next character as it is ({@code \$HOME} is
- * {@code $HOME}). And the splitting of an instruction's
- * arguments into words and {@code name=value} pairs, quotes honoured.
+ * Docker's word rules for Containerfile arguments: variable expansion, quote removal and word
+ * splitting, under the file's escape character ({@link Containerfile#escape()}).
+ *
+ * <p>{@link #expand} is what Docker does to every word of ADD, COPY, ENV, EXPOSE, FROM, LABEL,
+ * STOPSIGNAL, USER, VOLUME and WORKDIR (and of an ONBUILD trigger of one of them, when it runs),
+ * to ENV's, LABEL's and ARG's names and values, and to the values of {@code --chown} and {@code
+ * --chmod} (COPY, ADD), {@code --checksum} (ADD), {@code --mount} (RUN) and {@code --platform}
+ * (FROM, which like FROM's image sees only the ARGs before the first FROM); not to {@code COPY
+ * --from}. RUN, CMD, ENTRYPOINT, SHELL and HEALTHCHECK are never expanded by the builder: in
+ * shell form the shell expands them, in exec form nothing does.
+ *
+ * <ul>
+ *   <li>{@code $name} and {@code ${name}}; a name is letters, digits and {@code _}, and a
+ *       {@code $} before anything else is itself. A variable that is not set is empty.
+ *   <li>{@code ${name:-word}}: word when name is unset or empty; {@code ${name-word}}: when unset.
+ *   <li>{@code ${name:+word}}: word when name is set and not empty, else empty; {@code
+ *       ${name+word}}: word when set.
+ *   <li>{@code ${name:?message}} and {@code ${name?message}}: fail with the message when unset
+ *       (or, with the colon, empty). The word of all these is itself expanded and unquoted.
+ *   <li>Single quotes keep everything inside as it is: {@code '$HOME'} is {@code $HOME}. Double
+ *       quotes expand variables; inside them the escape works only before {@code "}, {@code $}
+ *       and itself. Quotes are removed either way.
+ *   <li>Outside quotes the escape takes the next character as it is: {@code \$HOME} is {@code
+ *       $HOME}, {@code \"} is {@code "}.
+ * </ul>
+ *
+ * <p>Docker's pre-release pattern modifiers ({@code ${a#p}}, {@code ${a%p}}, {@code ${a/p/r}})
+ * are refused. Faults (an unclosed quote or brace, {@code ${a?}} of an unset variable) are
+ * {@link IllegalArgumentException}s naming the word; a builder reports them at the instruction's
+ * line with {@link ContainerfileException}.
  */
 public final class Substitution {
-  private Substitution() {}
+  private static final Substitution STANDARD = new Substitution('\\');
 
-  /** Expands {@code word}, looking names up in {@code lookup} (null: unset). */
-  public static String expand(String word, Function<String, String> lookup) {
-    StringBuilder out = new StringBuilder();
-    int i = 0;
-    while (i < word.length()) {
-      char c = word.charAt(i);
-      if (c == '\\' && i + 1 < word.length()) {
-        out.append(word.charAt(i + 1));
-        i += 2;
-        continue;
-      }
-      if (c != '$' || i + 1 >= word.length()) {
-        out.append(c);
-        i++;
-        continue;
-      }
-      char next = word.charAt(i + 1);
-      if (next == '{') {
-        int close = closing(word, i + 2);
-        if (close < 0) {
-          throw new IllegalArgumentException("'" + word + "': missing '}'");
-        }
-        out.append(braced(word.substring(i + 2, close), lookup));
-        i = close + 1;
-      } else if (Character.isLetter(next) || next == '_') {
-        int end = i + 1;
-        while (end < word.length() && (Character.isLetterOrDigit(word.charAt(end)) || word.charAt(end) == '_')) {
-          end++;
-        }
-        String v = lookup.apply(word.substring(i + 1, end));
-        out.append(v == null ? "" : v);
-        i = end;
-      } else {
-        out.append(c);
-        i++;
-      }
-    }
-    return out.toString();
+  private final char escape;
+
+  private Substitution(char escape) {
+    this.escape = escape;
   }
 
-  private static int closing(String word, int from) {
-    int depth = 0;
-    for (int i = from; i < word.length(); i++) {
-      char c = word.charAt(i);
-      if (c == '\\') {
-        i++;
-      } else if (c == '{') {
-        depth++;
-      } else if (c == '}') {
-        if (depth == 0) {
-          return i;
-        }
-        depth--;
-      }
-    }
-    return -1;
+  /** The rules with the default escape character, the backslash. */
+  public static Substitution standard() {
+    return STANDARD;
   }
 
-  private static String braced(String inside, Function<String, String> lookup) {
-    int op = 0;
-    while (op < inside.length() && (Character.isLetterOrDigit(inside.charAt(op)) || inside.charAt(op) == '_')) {
-      op++;
+  /** The rules with a file's escape character: {@code \} or {@code `}. */
+  public static Substitution withEscape(char escape) {
+    if (escape != '\\' && escape != '`') {
+      throw new IllegalArgumentException("the escape character is \\ or `, not " + escape);
     }
-    String name = inside.substring(0, op);
-    if (name.isEmpty()) {
-      throw new IllegalArgumentException("'${" + inside + "}': no variable name");
-    }
-    String value = lookup.apply(name);
-    if (op == inside.length()) {
-      return value == null ? "" : value;
-    }
-    boolean colon = inside.charAt(op) == ':';
-    int kind = colon ? op + 1 : op;
-    if (kind >= inside.length() || (inside.charAt(kind) != '-' && inside.charAt(kind) != '+')) {
-      throw new IllegalArgumentException("'${" + inside + "}': unsupported modifier (use :-, :+, - or +)");
-    }
-    String rest = expand(inside.substring(kind + 1), lookup);
-    boolean set = value != null && (!colon || !value.isEmpty());
-    return inside.charAt(kind) == '-' ? (set ? value : rest) : (set ? rest : "");
+    return escape == '\\' ? STANDARD : new Substitution(escape);
+  }
+
+  public char escape() {
+    return escape;
   }
 
   /**
-   * Splits {@code text} at whitespace outside quotes. The quotes go; what single quotes held is
-   * escaped, character by character, so that {@link #expand} keeps it as written; backslash
-   * escapes stay for {@link #expand}.
+   * Expands one word: variables replaced, quotes removed, escapes applied, white space kept.
+   *
+   * @param lookup a variable's value, or null when it is not set (which {@code ${a-b}} tells
+   *     from set but empty)
    */
-  public static List<String> words(String text) {
-    List<String> out = new ArrayList<>();
-    StringBuilder w = new StringBuilder();
-    boolean inWord = false;
-    char quote = 0;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (quote == 0 && Character.isWhitespace(c)) {
-        if (inWord) {
-          out.add(w.toString());
-          w.setLength(0);
-          inWord = false;
-        }
-        continue;
-      }
-      inWord = true;
-      if (c == '\\' && i + 1 < text.length() && quote != '\'') {
-        w.append(c).append(text.charAt(++i));
-      } else if (quote == 0 && (c == '"' || c == '\'')) {
-        quote = c;
-      } else if (c == quote) {
-        quote = 0;
-      } else if (quote == '\'') {
-        w.append('\\').append(c);
-      } else {
-        w.append(c);
-      }
+  public String expand(String word, Function<String, String> lookup) {
+    try {
+      return Expansion.word(word, escape, lookup);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("cannot expand '" + word + "': " + e.getMessage(), e);
     }
-    if (quote != 0) {
-      throw new IllegalArgumentException("unmatched " + quote + " in '" + text + "'");
+  }
+
+  /**
+   * Expands a text and splits it into words, as EXPOSE's arguments are: at white space outside
+   * quotes, including white space that a variable's value brings ({@code EXPOSE $PORTS}).
+   * Quoted empty strings make no word.
+   */
+  public List<String> expandWords(String text, Function<String, String> lookup) {
+    try {
+      return Expansion.words(text, escape, lookup);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("cannot expand '" + text + "': " + e.getMessage(), e);
     }
-    if (inWord) {
-      out.add(w.toString());
-    }
-    return out;
+  }
+
+  /**
+   * Splits shell-form text into words before expansion, as Docker reads ENV's, LABEL's and ARG's
+   * arguments: at white space outside quotes, the quotes and escapes kept in the words for
+   * {@link #expand} ({@code a="b c" d} is {@code a="b c"} and {@code d}).
+   */
+  public List<String> words(String text) {
+    return Words.quoted(text, escape);
   }
 }

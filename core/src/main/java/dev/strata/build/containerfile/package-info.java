@@ -1,9 +1,14 @@
 /**
- * Containerfiles (Dockerfiles) read as buildah and Docker read them: the parser ({@link
- * dev.strata.build.containerfile.Containerfile}: directives, continuations, comments, stages,
- * flags, exec and shell forms), variable substitution ({@link
- * dev.strata.build.containerfile.Substitution}) and {@code .containerignore}/{@code
- * .dockerignore} rules ({@link dev.strata.build.containerfile.IgnoreRules}). Nothing here runs a
- * step: {@link dev.strata.build.ContainerfileBuild} does.
+ * The front end of {@code strata build}: reads a Containerfile (a Dockerfile by another name)
+ * into stages of instructions as written ({@link dev.strata.build.containerfile.Containerfile}),
+ * expands variables in their arguments by Docker's rules ({@link
+ * dev.strata.build.containerfile.Substitution}) and decides which files of the build context an
+ * ignore file leaves out ({@link dev.strata.build.containerfile.IgnoreRules}).
+ *
+ * <p>The syntax is Docker's (BuildKit's Dockerfile syntax 1), quirks included, since files are
+ * written against Docker: what Docker reads reads the same here. Strata is stricter in a few
+ * places, refusing at parse time what Docker lets through to fail or be ignored later: an ONBUILD
+ * trigger that cannot parse, a RUN or CMD with no command, flags on STOPSIGNAL or on HEALTHCHECK
+ * NONE. Heredocs are refused.
  */
 package dev.strata.build.containerfile;
