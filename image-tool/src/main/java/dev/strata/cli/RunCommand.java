@@ -106,7 +106,7 @@ final class RunCommand implements Callable<Integer> {
       ImageUser who = ImageUser.resolve(m.fs, user != null ? user : config.user());
       String hostname = container != null ? container : "strata";
       Sandbox sandbox = new Sandbox(argv(config), ContainerEnvironment.of(config.env(), who, hostname), workingDir(config), hostname, who, caps,
-          userCaps, security.noNewPrivileges(), security.seccomp(), privileged, network.equals("host"), readOnly, ids);
+          userCaps, security.noNewPrivileges(), security.seccomp(), privileged, network.equals("host"), readOnly, ids, true);
       FuseMount mount = FuseMount.start(m.fs, Files.createDirectory(run.rootfs()), m.mountOptions(readOnly));
       try {
         code = sandbox.run(run.rootfs(), run.path());

@@ -99,6 +99,8 @@ class BuildOracleTest {
             COPY app/ /srv/app/
             COPY --chmod=0640 --chown=12:34 conf.txt /etc/app.conf
             COPY run.sh notes.txt /usr/local/bin/
+            COPY conf.txt /tmp/staged.txt
+            RUN cat /tmp/staged.txt > /from-tmp && rm /tmp/staged.txt
             RUN mkdir -p /var/lib/made && echo made > /var/lib/made/file && chmod 4755 /var/lib/made/file \\
                 && ln /var/lib/made/file /var/lib/made/hard && ln -s file /var/lib/made/soft && mkfifo /var/lib/made/fifo
             RUN rm -rf /etc/motd /usr/share && rm -r /srv/app/deep && mkdir /srv/app/deep && echo new > /srv/app/deep/x

@@ -110,8 +110,11 @@ final class RuntimeSpec {
       mount(m, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", rw);
     }
     // Not podman's: strata run has always given /tmp a tmpfs, so that scratch files stay out of
-    // the container's upper and its commits.
-    mount(m, "/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777");
+    // the container's upper and its commits. A build's RUN sees the image's /tmp, as in every
+    // builder: a COPY into /tmp is there for the next RUN.
+    if (s.scratchTmp()) {
+      mount(m, "/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777");
+    }
     return m;
   }
 

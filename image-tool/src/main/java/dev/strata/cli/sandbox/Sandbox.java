@@ -24,10 +24,12 @@ import java.util.SortedSet;
  * @param hostNetwork the host's network namespace; else one of its own holding only lo
  * @param readOnly the root filesystem is mounted read-only
  * @param ids its user namespace, the host's for none
+ * @param scratchTmp a tmpfs of its own on /tmp (strata run's), rather than the image's /tmp (a
+ *     build's RUN, whose /tmp is the image's as in every builder)
  */
 public record Sandbox(List<String> args, List<String> env, String cwd, String hostname, ImageUser user,
     SortedSet<String> capabilities, SortedSet<String> userCapabilities, boolean noNewPrivileges, Path seccomp,
-    boolean privileged, boolean hostNetwork, boolean readOnly, UserNamespace ids) {
+    boolean privileged, boolean hostNetwork, boolean readOnly, UserNamespace ids, boolean scratchTmp) {
   /** The seccomp profile podman uses, containers-common's. */
   public static final Path PODMAN_SECCOMP = SeccompProfile.PODMAN_DEFAULT;
 
