@@ -58,13 +58,22 @@ final class ArchiveTree {
         } else if (e.isBlockDevice()) {
           node = new Draft.Node(Draft.Kind.BLOCK_DEVICE, a, null, null, e.getDevMajor(), e.getDevMinor());
         } else if (e.isFile()) {
-          InputStream body = new FilterInputStream(tar) {
-            @Override
-            public void close() {
-              // the archive stream goes on to the next entry
-            }
-          };
-          node = Draft.Node.file(a, e.getSize(), () -> body);
+          if (sink instanceof Draft) {
+            // A draft reads its files when the layer is written, after the archive is closed:
+            // the entry's bytes wait in a file of their own.
+            Path spill = Files.createTempFile(Scratch.directory(BuildOptions.defaults()), "add-", ".bin");
+            spill.toFile().deleteOnExit();
+            Files.copy(tar, spill, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            node = Draft.Node.file(a, e.getSize(), () -> Files.newInputStream(spill));
+          } else {
+            InputStream body = new FilterInputStream(tar) {
+              @Override
+              public void close() {
+                // the archive stream goes on to the next entry
+              }
+            };
+            node = Draft.Node.file(a, e.getSize(), () -> body);
+          }
         } else {
           throw new IOException(archive + ": entry '" + Names.printable(e.getName()) + "' of a type ADD cannot unpack");
         }

@@ -431,26 +431,43 @@ public final class ContainerfileBuild {
       }
       boolean many = sources.size() > 1 || dest.endsWith("/");
       Image next;
-      try (ImageUnion union = ImageUnion.open(store, image)) {
-        directories(union);
-        boolean into = many || union.isDirectory(dest);
+      // A layer of what the step copies, written straight from its sources: nothing goes through
+      // a host directory. The image is read only for where the copy lands (its symlinks
+      // followed) and for the owners and modes of the directories the layer passes through.
+      try (ImageUnion view = ImageUnion.open(store, image)) {
+        String target = view.resolve(dest);
+        boolean into = many || view.isDirectory("/" + target);
+        Draft draft = view.draft();
+        for (String d : pendingDirectories) {
+          draft.ensureDirectory(view.resolve(d));
+        }
+        pendingDirectories.clear();
         if (from != null) {
-          try (ImageUnion source = ImageUnion.open(store, from)) {
+          try (ImageUnion source = ImageUnion.open(store, from)) { // read when the layer is written
             for (String s : sources) {
-              union.copyFrom(source, s, dest, into, options, request.options());
+              ImageUnion.copyFrom(source, s, target, into, options, draft);
             }
+            next = UnionCommit.append(image, LayerBuilder.write(draft, request.options()),
+                "/bin/sh -c #(nop) " + in.original(), request.options());
           }
         } else {
-          for (Path p : hostSources) {
-            if (add && ArchiveTree.isArchive(p)) {
-              union.unpack(p, dest, options, request.options());
-            } else {
-              union.copy(p, into ? dest + "/" : dest, contextFilter(p, options), request.options());
+          List<dev.strata.host.HostDir> opened = new ArrayList<>(); // read when the layer is written
+          try {
+            for (Path p : hostSources) {
+              if (add && ArchiveTree.isArchive(p)) {
+                ArchiveTree.unpack(p, target, draft, options);
+              } else {
+                opened.add(HostTree.copy(p, target, into, draft, contextFilter(p, options)));
+              }
+            }
+            next = UnionCommit.append(image, LayerBuilder.write(draft, request.options()),
+                "/bin/sh -c #(nop) " + in.original(), request.options());
+          } finally {
+            for (dev.strata.host.HostDir d : opened) {
+              d.close();
             }
           }
         }
-        String by = "/bin/sh -c #(nop) " + in.original();
-        next = union.commit(request.options(), by, request.fixTimes());
       }
       stored(next, key);
     }

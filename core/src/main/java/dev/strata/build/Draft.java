@@ -80,6 +80,24 @@ final class Draft implements EntrySink {
   /** The root's own attributes when the layer sets them; else the layer leaves the root as it is. */
   private FileAttributes rootAttributes;
   private boolean empty = true;
+  /** The attributes of a directory the layers below hold at a path; null where they hold none. */
+  private java.util.function.Function<String, FileAttributes> below = p -> null;
+
+  /**
+   * Takes the directories this layer needs but was not given from {@code existing} where the
+   * layers below hold them (as a copy-up keeps a directory's owner and mode), the default where
+   * they do not.
+   */
+  Draft over(java.util.function.Function<String, FileAttributes> existing) {
+    this.below = existing;
+    return this;
+  }
+
+  /** Makes the directory {@code path} and those above it that the layer lacks, as {@code mkdir -p}. */
+  void ensureDirectory(String path) {
+    empty = false;
+    directory(path);
+  }
 
   boolean isEmpty() {
     return empty;
@@ -144,10 +162,13 @@ final class Draft implements EntrySink {
     if (path.isEmpty()) {
       return dir;
     }
+    StringBuilder walked = new StringBuilder();
     for (String name : path.split("/")) {
+      walked.append(walked.length() == 0 ? "" : "/").append(name);
       Node next = dir.children.get(name);
       if (next == null) {
-        next = new Node(Kind.DIRECTORY, FileAttributes.DIRECTORY, null, null, 0, 0);
+        FileAttributes existing = dir.deleted.contains(name) ? null : below.apply(walked.toString());
+        next = new Node(Kind.DIRECTORY, existing != null ? existing : FileAttributes.DIRECTORY, null, null, 0, 0);
         dir.children.put(name, next);
         // Deleted, then written into: the directory below is gone, this one replaces it whole.
         next.opaque = dir.deleted.remove(name);
@@ -160,8 +181,28 @@ final class Draft implements EntrySink {
     return dir;
   }
 
+  /**
+   * Names of hard-linked files written out of the order they were given: a link that sorts
+   * before its target is written as the file, and the target then as a link to it.
+   */
+  private final java.util.Map<String, String> movedTo = new java.util.HashMap<>();
+  private final java.util.Set<String> written = new java.util.HashSet<>();
+
+  private Node find(String path) {
+    Node n = root;
+    for (String name : path.split("/")) {
+      n = n.children.get(name);
+      if (n == null) {
+        return null;
+      }
+    }
+    return n;
+  }
+
   /** Writes the tree as a layer tar, times that are null being {@code time}. */
   void write(LayerTarWriter tar, Instant time) throws IOException {
+    movedTo.clear();
+    written.clear();
     if (rootAttributes != null) {
       tar.directory(".", meta(rootAttributes, time));
     }
@@ -184,6 +225,7 @@ final class Draft implements EntrySink {
         continue;
       }
       String child = Paths.join(path, e.getKey());
+      written.add(child);
       LayerTarWriter.Meta meta = meta(n.attributes, time);
       switch (n.kind) {
         case DIRECTORY -> {
@@ -194,12 +236,27 @@ final class Draft implements EntrySink {
           children(tar, n, child, time);
         }
         case FILE -> {
-          try (InputStream in = n.content.open()) {
-            tar.file(child, meta, n.content.size(), in);
+          if (movedTo.containsKey(child)) {
+            tar.hardlink(child, meta, movedTo.get(child));
+          } else {
+            try (InputStream in = n.content.open()) {
+              tar.file(child, meta, n.content.size(), in);
+            }
           }
         }
         case SYMLINK -> tar.symlink(child, meta, n.link);
-        case HARDLINK -> tar.hardlink(child, meta, n.link);
+        case HARDLINK -> {
+          Node target = find(n.link);
+          if (target != null && target.kind == Kind.FILE && !written.contains(n.link)) {
+            // The link sorts before its file: the file's bytes go here, the file's name links back.
+            try (InputStream in = target.content.open()) {
+              tar.file(child, meta(target.attributes, time), target.content.size(), in);
+            }
+            movedTo.put(n.link, child);
+          } else {
+            tar.hardlink(child, meta, movedTo.getOrDefault(n.link, n.link));
+          }
+        }
         case FIFO -> tar.special(child, (byte) '6', meta, 0, 0);
         case CHAR_DEVICE -> tar.special(child, (byte) '3', meta, n.major, n.minor);
         case BLOCK_DEVICE -> tar.special(child, (byte) '4', meta, n.major, n.minor);

@@ -133,6 +133,32 @@ public final class ImageUnion implements AutoCloseable {
     ArchiveTree.unpack(archive, ImagePaths.normalize(dest), writer(build), options);
   }
 
+  /** Where a copy to the image path {@code path} lands: see {@link UnionWriter#resolve}. */
+  String resolve(String path) throws IOException {
+    return writer(null).resolve(ImagePaths.normalize(path));
+  }
+
+  /**
+   * A draft of a layer over this image: the directories it needs take their owner and mode from
+   * the image where it has them, as a copy-up would.
+   */
+  Draft draft() {
+    UnionWriter w = writer(null);
+    return new Draft().over(path -> {
+      try {
+        return w.directoryAttributes(path);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
+  /** Copies {@code source} of the image {@code from} is over into {@code sink}, as {@code COPY --from}. */
+  static void copyFrom(ImageUnion from, String source, String dest, boolean intoDirectory, CopyOptions options,
+      EntrySink sink) throws IOException {
+    ImageTree.copy(from.fs, ImagePaths.normalize(source), dest, intoDirectory, sink, options);
+  }
+
   /** Makes the directories of {@code path} that are missing, as {@code mkdir -p}. */
   void makeDirectories(String path) throws IOException {
     writer(null).directories(ImagePaths.normalize(path));

@@ -120,6 +120,83 @@ final class UnionWriter implements EntrySink {
     return dir;
   }
 
+  /**
+   * Returns {@code path} with the symlinks of its directories followed inside the image (an
+   * absolute target from the image's root, {@code ..} never above it), and its last name too when
+   * it leads to a directory: where a copy to {@code path} lands, as Docker's builders resolve a
+   * destination in the container's root (Debian's {@code /lib} is {@code usr/lib}).
+   */
+  String resolve(String path) throws IOException {
+    java.util.Deque<String> todo = new java.util.ArrayDeque<>(java.util.List.of(path.split("/")));
+    java.util.List<String> done = new java.util.ArrayList<>();
+    int links = 0;
+    while (!todo.isEmpty()) {
+      String name = todo.poll();
+      if (name.isEmpty() || name.equals(".")) {
+        continue;
+      }
+      if (name.equals("..")) {
+        if (!done.isEmpty()) {
+          done.remove(done.size() - 1);
+        }
+        continue;
+      }
+      String here = String.join("/", done);
+      Long parent = here.isEmpty() ? Long.valueOf(UnionFs.ROOT) : findPath(here);
+      Long n = parent == null ? null : find(parent, name);
+      if (n == null || (fs.getattr(n).mode() & Stat.S_IFMT) != Stat.S_IFLNK) {
+        done.add(name);
+        continue;
+      }
+      String target = fs.readlink(n);
+      if (todo.isEmpty() && !isDirectoryFollowing(here, target)) {
+        done.add(name); // a link to a file or to nothing: the copy replaces the link itself
+        continue;
+      }
+      if (++links > 40) {
+        throw new ErrnoException(Errno.ELOOP, "/" + Names.printable(path) + ": too many symbolic links");
+      }
+      java.util.List<String> parts = java.util.List.of(target.split("/"));
+      for (int i = parts.size() - 1; i >= 0; i--) {
+        todo.push(parts.get(i));
+      }
+      if (target.startsWith("/")) {
+        done.clear();
+      }
+    }
+    return String.join("/", done);
+  }
+
+  private boolean isDirectoryFollowing(String dir, String target) throws IOException {
+    String resolved = resolve((target.startsWith("/") ? "" : dir + "/") + target + "/.");
+    Long n = findPath(resolved);
+    return n != null && isDirectory(n);
+  }
+
+  /** Returns the node at {@code path}, or null where there is none. */
+  Long findPath(String path) throws IOException {
+    try {
+      return node(path);
+    } catch (ErrnoException e) {
+      if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** The attributes of the directory at {@code path}, or null when there is no directory there. */
+  FileAttributes directoryAttributes(String path) throws IOException {
+    Long n = findPath(path);
+    if (n == null || !isDirectory(n)) {
+      return null;
+    }
+    Attr a = fs.getattr(n);
+    long t = a.mtimeNanos();
+    return new FileAttributes(a.mode() & 07777, a.uid(), a.gid(),
+        Instant.ofEpochSecond(Math.floorDiv(t, 1_000_000_000L), Math.floorMod(t, 1_000_000_000L)), null);
+  }
+
   /** Returns the node at {@code path}, or fails with ENOENT naming it. */
   long node(String path) throws IOException {
     long n = UnionFs.ROOT;
