@@ -107,7 +107,7 @@ public final class LayerTarWriter implements Closeable {
       pax.put("hdrcharset", utf8("BINARY"));
     }
     if (meta.mtimeNanos() != 0 || meta.mtimeSeconds() < 0 || meta.mtimeSeconds() > USTAR_SIZE_MAX) {
-      pax.put("mtime", utf8(meta.mtimeSeconds() + (meta.mtimeNanos() == 0 ? "" : String.format(".%09d", meta.mtimeNanos()))));
+      pax.put("mtime", utf8(meta.mtimeSeconds() + (meta.mtimeNanos() == 0 ? "" : "." + nineDigits(meta.mtimeNanos()))));
     }
     if (size > USTAR_SIZE_MAX) {
       pax.put("size", utf8(Long.toString(size)));
@@ -117,7 +117,8 @@ public final class LayerTarWriter implements Closeable {
     }
     if (!pax.isEmpty()) {
       byte[] body = paxBody(pax);
-      TarArchiveEntry header = new TarArchiveEntry(placeholder("PaxHeaders/" + name.replaceAll("/+$", "")), TarConstants.LF_PAX_EXTENDED_HEADER_LC);
+      TarArchiveEntry header = new TarArchiveEntry(placeholder("PaxHeaders/" + withoutTrailingSlashes(name)),
+          TarConstants.LF_PAX_EXTENDED_HEADER_LC);
       header.setSize(body.length);
       header.setModTime(0);
       tar.putArchiveEntry(header);
@@ -147,6 +148,20 @@ public final class LayerTarWriter implements Closeable {
       }
     }
     tar.closeArchiveEntry();
+  }
+
+  /** {@code nanos} as nine digits, zeros first (String.format would cost more than the entry). */
+  private static String nineDigits(int nanos) {
+    String digits = Integer.toString(nanos);
+    return "0".repeat(9 - digits.length()) + digits;
+  }
+
+  private static String withoutTrailingSlashes(String name) {
+    int end = name.length();
+    while (end > 0 && name.charAt(end - 1) == '/') {
+      end--;
+    }
+    return name.substring(0, end);
   }
 
   private static boolean fitsUstar(String s) {
