@@ -121,18 +121,6 @@ public final class ImageUnion implements AutoCloseable {
     }
   }
 
-  /** Copies {@code source} of the image {@code from} is over into this union, as {@code COPY --from}. */
-  void copyFrom(ImageUnion from, String source, String dest, boolean intoDirectory, CopyOptions options,
-      BuildOptions build) throws IOException {
-    ImageTree.copy(from.fs, ImagePaths.normalize(source), ImagePaths.normalize(dest), intoDirectory, writer(build),
-        options);
-  }
-
-  /** Unpacks the tar archive {@code archive} into {@code dest}, as {@code ADD} does. */
-  void unpack(Path archive, String dest, CopyOptions options, BuildOptions build) throws IOException {
-    ArchiveTree.unpack(archive, ImagePaths.normalize(dest), writer(build), options);
-  }
-
   /** Where a copy to the image path {@code path} lands: see {@link UnionWriter#resolve}. */
   String resolve(String path) throws IOException {
     return writer(null).resolve(ImagePaths.normalize(path));
