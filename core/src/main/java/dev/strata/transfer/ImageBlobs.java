@@ -1,44 +1,48 @@
 package dev.strata.transfer;
 
+import dev.strata.digest.Digest;
 import dev.strata.image.Descriptor;
 import dev.strata.image.Image;
 import dev.strata.image.Layer;
-import dev.strata.layout.Store;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The blobs of an image being written somewhere: its manifest, config and layers, read from the
- * image itself, or from the store's file when the store holds the blob (which a registry upload
- * can send straight from the file).
+ * The blobs of an image as a writer copies them, byte for byte and each once (a manifest may
+ * list one layer twice): the layers bottom first, then the config, then the manifest.
  */
 final class ImageBlobs {
   private ImageBlobs() {}
 
-  /** Opens blob {@code d} of {@code image}. */
-  static InputStream open(Image image, Descriptor d) throws IOException {
-    if (d.digest().equals(image.descriptor().digest())) {
-      return new ByteArrayInputStream(image.rawManifest());
+  /** A blob to copy: its descriptor and a way to open its bytes. */
+  record Blob(Descriptor descriptor, Layer.Opener opener) {
+    InputStream open() throws IOException {
+      return opener.open();
     }
-    if (d.digest().equals(image.manifest().config().digest())) {
-      return new ByteArrayInputStream(image.rawConfig());
-    }
-    for (Layer l : image.layers()) {
-      if (l.descriptor().digest().equals(d.digest())) {
-        return l.open();
-      }
-    }
-    throw new NoSuchFileException("blob " + d.digest() + " is not part of image " + image.descriptor().digest());
   }
 
-  /** The store's file of blob {@code d}, whole; null when {@code store} is null or lacks it. */
-  static Path file(Store store, Descriptor d) throws IOException {
-    if (store == null || store.blobs().size(d.digest()) != d.size()) {
-      return null;
+  /** Returns what the manifest points at: its layers and its config. */
+  static List<Blob> content(Image image) {
+    Map<Digest, Blob> blobs = new LinkedHashMap<>();
+    for (Layer layer : image.layers()) {
+      blobs.putIfAbsent(layer.descriptor().digest(), new Blob(layer.descriptor(), layer::open));
     }
-    return store.blobs().path(d.digest());
+    byte[] config = image.rawConfig();
+    Descriptor d = image.manifest().config();
+    blobs.putIfAbsent(d.digest(), new Blob(d, () -> new ByteArrayInputStream(config)));
+    return new ArrayList<>(blobs.values());
+  }
+
+  /** Returns the content and, last, the manifest itself. */
+  static List<Blob> all(Image image) {
+    List<Blob> blobs = content(image);
+    byte[] manifest = image.rawManifest();
+    blobs.add(new Blob(image.descriptor(), () -> new ByteArrayInputStream(manifest)));
+    return blobs;
   }
 }

@@ -19,24 +19,29 @@ import java.io.IOException;
  * which an image read from here keeps using until then.
  */
 public interface ImageLocation extends AutoCloseable {
-  /** The image named {@code name} in {@code store}: read from its blobs, written as a pull writes. */
-  static ImageLocation inStore(Store store, String name) {
-    return new StoreLocation(store, Store.checkTag(name));
-  }
-
   /**
-   * The place {@code text} names in skopeo's syntax ({@code oci:DIR[:REF]}, {@code
-   * oci-archive:FILE[:REF]}, {@code docker-archive:FILE[:REPO:TAG]}, {@code docker://REF} or a
-   * bare reference), archives staged in {@code store}'s tmp/, registries reached with the
-   * default options (TLS verified, Docker's credentials).
+   * Returns the place {@code text} names ({@code docker://}, a bare reference, {@code oci:},
+   * {@code oci-archive:} or {@code docker-archive:}), staging what is read from it under
+   * {@code store}'s tmp/; a registry is reached with the default options. Nothing is opened
+   * until the first read or write.
+   *
+   * @throws IllegalArgumentException if {@code text} names no place, saying which forms do
    */
   static ImageLocation parse(String text, Store store) {
     return parse(text, store, RegistryOptions.DEFAULT, TransferProgress.NONE);
   }
 
-  /** As {@link #parse(String, Store)}, registries reached with {@code options}, transfers told to {@code progress}. */
+  /**
+   * Returns the place {@code text} names; a registry is reached with {@code options}, and
+   * {@code progress} hears the blobs moving to or from it.
+   */
   static ImageLocation parse(String text, Store store, RegistryOptions options, TransferProgress progress) {
-    return new TransportLocation(Transports.parse(text), store, options, progress);
+    return Locations.of(Transports.parse(text), store, options, progress, null);
+  }
+
+  /** Returns the image of {@code store} named {@code name} (a tag, or a manifest digest to read). */
+  static ImageLocation inStore(Store store, String name) {
+    return new StoreLocation(store, name, event -> { });
   }
 
   /** Reads the image for the platform of this machine. */

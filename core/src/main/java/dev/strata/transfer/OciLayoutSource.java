@@ -13,24 +13,29 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.stream.Collectors;
 
-/** An OCI image layout directory, {@code oci:DIR[:REF]}. */
+/**
+ * An OCI image layout directory: {@code oci:DIR[:REF]}, or the directory an
+ * {@code oci-archive:FILE[:REF]} is unpacked into; messages name the place as the user did.
+ */
 final class OciLayoutSource implements ImageSource {
   private final Path dir;
+  private final Transports.Location where;
   private final String ref;
   private final Runnable onClose;
-  private final String baseName;
 
-  OciLayoutSource(Path dir, String ref, String baseName, Runnable onClose) {
+  OciLayoutSource(Path dir, Transports.Location where, Runnable onClose) {
     this.dir = dir;
-    this.ref = ref;
-    this.baseName = baseName;
+    this.where = where;
+    this.ref = where.ref();
     this.onClose = onClose;
   }
 
   @Override
   public SourceManifest manifest(Platform platform) throws IOException {
-    if (!Files.isRegularFile(dir.resolve("oci-layout"))) {
-      throw new NoSuchFileException(dir + " is not an OCI image layout (no oci-layout file)");
+    for (String file : new String[] {"oci-layout", "index.json"}) {
+      if (!Files.isRegularFile(dir.resolve(file))) {
+        throw new NoSuchFileException(where.path() + " is not an OCI image layout (no " + file + " file)");
+      }
     }
     ImageIndex index = ImageJson.parseIndex(Files.readAllBytes(dir.resolve("index.json")));
     Descriptor chosen = choose(index);
@@ -51,15 +56,15 @@ final class OciLayoutSource implements ImageSource {
       if (index.manifests().size() == 1) {
         return index.manifests().get(0);
       }
-      throw new IOException(describe() + " holds " + index.manifests().size() + " images; name one as oci:"
-          + dir + ":REF (refs: " + refs(index) + ")");
+      throw new IOException(describe() + " holds " + index.manifests().size() + " images; name one as "
+          + where.transport() + ":" + where.path() + ":REF (refs: " + refs(index) + ")");
     }
     for (Descriptor d : index.manifests()) {
       if (ref.equals(d.refName()) || ref.equals(d.digest().toString())) {
         return d;
       }
     }
-    throw new IOException("no image '" + ref + "' in " + dir + " (refs: " + refs(index) + ")");
+    throw new IOException("no image '" + ref + "' in " + where.path() + " (refs: " + refs(index) + ")");
   }
 
   private static String refs(ImageIndex index) {
@@ -71,7 +76,7 @@ final class OciLayoutSource implements ImageSource {
     try (InputStream in = openBlob(d)) {
       byte[] bytes = in.readNBytes((int) Math.min(d.size() + 1, 64 << 20));
       if (bytes.length != d.size() || !Digest.sha256(bytes).equals(d.digest()) && d.digest().algorithm().equals(Digest.SHA256)) {
-        throw new dev.strata.digest.DigestMismatchException("manifest " + d.digest() + " in " + dir
+        throw new dev.strata.digest.DigestMismatchException("manifest " + d.digest() + " in " + where.path()
             + " does not match its descriptor (size " + bytes.length + ", expected " + d.size() + ")");
       }
       return bytes;
@@ -84,17 +89,17 @@ final class OciLayoutSource implements ImageSource {
     try {
       return Files.newInputStream(blob);
     } catch (NoSuchFileException e) {
-      throw new NoSuchFileException("blob " + d.digest() + " is missing from " + dir);
+      throw new NoSuchFileException("blob " + d.digest() + " is missing from " + where.path());
     }
   }
 
   private String describe() {
-    return "oci:" + dir + (ref == null ? "" : ":" + ref);
+    return where.toString();
   }
 
   @Override
   public String suggestedName() {
-    return ref != null && !ref.startsWith("sha256:") ? ref : baseName;
+    return ref != null && !ref.startsWith("sha256:") ? ref : Locations.baseName(where);
   }
 
   @Override

@@ -11,20 +11,19 @@ import dev.strata.registry.RegistryClient;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Pushes an image of the store to a registry: each blob the registry lacks (a HEAD first) is
- * mounted from the repository it was pulled from when that is on the same registry, else
- * uploaded, a few at once; the manifest goes last, byte for byte, so every digest is kept.
+ * Pushes an image to a registry: each blob the registry lacks (a HEAD first) is mounted from
+ * the repository it was pulled from when that is on the same registry, else uploaded, a few at
+ * once; the manifest goes last, byte for byte, so every digest is kept. The store is the
+ * pushing side's memory: where blobs came from, and the files of the blobs it holds, which a
+ * plain-http upload sends straight from the page cache.
  */
 final class RegistryPusher {
   /** Blobs uploaded at once: the config and small layers go while a big one does (a knob for measuring). */
@@ -32,22 +31,21 @@ final class RegistryPusher {
 
   private RegistryPusher() {}
 
-  static Descriptor push(Store store, Image image, String name, Reference dest, RegistryClient client,
-      TransferProgress progress) throws IOException {
-    Map<Digest, Descriptor> blobs = new LinkedHashMap<>();
-    for (Descriptor d : image.manifest().layers()) {
-      blobs.putIfAbsent(d.digest(), d);
+  static Descriptor push(Image image, Reference dest, RegistryClient client, Store store, TransferProgress progress)
+      throws IOException {
+    if (dest.digest() != null && !dest.digest().equals(image.descriptor().digest())) {
+      throw new IllegalArgumentException("cannot push image " + image.descriptor().digest() + " as " + dest.digest()
+          + ": a digest names other content");
     }
-    blobs.putIfAbsent(image.manifest().config().digest(), image.manifest().config());
-    List<Descriptor> order = new ArrayList<>(blobs.values());
+    List<ImageBlobs.Blob> order = ImageBlobs.content(image);
     // Announced now, so that progress lines come in layer order whichever upload ends first.
-    for (Descriptor d : order) {
-      progress.update(d, TransferProgress.State.RUNNING, 0);
+    for (ImageBlobs.Blob blob : order) {
+      progress.update(blob.descriptor(), TransferProgress.State.RUNNING, 0);
     }
     int threads = Math.min(PARALLEL_UPLOADS, order.size());
     if (threads <= 1) {
-      for (Descriptor d : order) {
-        pushBlob(store, image, dest, client, progress, d);
+      for (ImageBlobs.Blob blob : order) {
+        pushBlob(store, dest, client, progress, blob);
       }
     } else {
       ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
@@ -57,9 +55,9 @@ final class RegistryPusher {
       });
       List<Future<Void>> uploads = new ArrayList<>();
       try {
-        for (Descriptor d : order) {
+        for (ImageBlobs.Blob blob : order) {
           uploads.add(pool.submit(() -> {
-            pushBlob(store, image, dest, client, progress, d);
+            pushBlob(store, dest, client, progress, blob);
             return null;
           }));
         }
@@ -82,23 +80,21 @@ final class RegistryPusher {
     byte[] manifest = image.rawManifest();
     String type = image.descriptor().mediaType() != null ? image.descriptor().mediaType() : MediaType.OCI_MANIFEST;
     String ref = dest.tag() != null ? dest.tag() : dest.digest().toString();
-    if (dest.digest() != null && !dest.digest().equals(image.descriptor().digest())) {
-      throw new IllegalArgumentException("cannot push " + name + " (" + image.descriptor().digest()
-          + ") as " + dest.digest() + ": a digest names other content");
-    }
     Digest written = client.putManifest(dest.repository(), ref, type, manifest);
     return Descriptor.of(type, written, manifest.length);
   }
 
   /** Makes one blob present in the registry, reporting how. */
-  private static void pushBlob(Store store, Image image, Reference dest, RegistryClient client,
-      TransferProgress progress, Descriptor d) throws IOException {
-    String from = store == null ? null : Origins.repository(store, dest.host(), d.digest()).orElse(null);
-    Path file = ImageBlobs.file(store, d);
+  private static void pushBlob(Store store, Reference dest, RegistryClient client, TransferProgress progress,
+      ImageBlobs.Blob blob) throws IOException {
+    Descriptor d = blob.descriptor();
+    String from = Origins.repository(store, dest.host(), d.digest()).orElse(null);
+    // The store's file of the blob, when it holds it whole: the same bytes, as they have the same digest.
+    Path file = store.blobs().size(d.digest()) == d.size() ? store.blobs().path(d.digest()) : null;
     RegistryClient.BlobPush outcome = client.pushBlob(dest.repository(), d, new BlobBytes() {
       @Override
       public InputStream open() throws IOException {
-        return new Counting(file != null ? Files.newInputStream(file) : ImageBlobs.open(image, d), d, progress);
+        return new Counting(blob.open(), d, progress);
       }
 
       @Override
@@ -116,7 +112,7 @@ final class RegistryPusher {
       case MOUNTED -> TransferProgress.State.MOUNTED;
       case UPLOADED -> TransferProgress.State.DONE;
     }, d.size());
-    if (outcome != RegistryClient.BlobPush.EXISTS && store != null) {
+    if (outcome != RegistryClient.BlobPush.EXISTS) {
       Origins.remember(store, dest, d.digest());
     }
   }

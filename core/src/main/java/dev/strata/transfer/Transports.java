@@ -2,16 +2,15 @@ package dev.strata.transfer;
 
 import dev.strata.layout.Store;
 import dev.strata.registry.Reference;
-import dev.strata.registry.RegistryClient;
 import dev.strata.registry.RegistryOptions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
- * Parses the transport syntax skopeo uses, {@code TRANSPORT:DETAILS}, into sources and
- * destinations: {@code docker://HOST/REPO:TAG} (or a bare reference), {@code oci:DIR[:REF]},
- * {@code oci-archive:FILE[:REF]}, {@code docker-archive:FILE[:REPO:TAG]}.
+ * Parses the transport syntax skopeo uses, {@code TRANSPORT:DETAILS}, into locations:
+ * {@code docker://HOST/REPO:TAG} (or a bare reference), {@code oci:DIR[:REF]},
+ * {@code oci-archive:FILE[:REF]}, {@code docker-archive:FILE[:REPO:TAG]}. What each kind of
+ * place is, and how it is read and written, is {@link ImageLocation}'s business.
  */
 public final class Transports {
   private Transports() {}
@@ -20,7 +19,7 @@ public final class Transports {
   public record Location(String transport, Path path, String ref) {
     @Override
     public String toString() {
-      if (transport.equals("docker")) {
+      if (isRegistry()) {
         return "docker://" + ref;
       }
       return transport + ":" + path + (ref == null ? "" : ":" + ref);
@@ -29,6 +28,19 @@ public final class Transports {
     /** Returns the registry reference of a docker:// location. */
     public Reference reference() {
       return Reference.parse(ref);
+    }
+
+    /** Returns whether this names a registry (docker://) rather than a file or directory. */
+    public boolean isRegistry() {
+      return transport.equals("docker");
+    }
+
+    /**
+     * Returns this location naming {@code name} if it names no image: a push of image NAME to
+     * {@code oci:DIR} tags it NAME there. A registry's reference always names one.
+     */
+    Location orRef(String name) {
+      return ref != null || isRegistry() ? this : new Location(transport, path, name);
     }
   }
 
@@ -66,11 +78,6 @@ public final class Transports {
     return new Location("docker", null, ref.toString());
   }
 
-  private static String baseName(Location location) {
-    String name = location.path().getFileName().toString();
-    return name.endsWith(".tar") ? name.substring(0, name.length() - 4) : name;
-  }
-
   /** Opens {@code location} as a source, staging archives under {@code store}'s tmp/. */
   public static ImageSource open(Location location, Store store) throws IOException {
     return open(location, store, RegistryOptions.DEFAULT, TransferProgress.NONE);
@@ -79,36 +86,6 @@ public final class Transports {
   /** Opens {@code location} as a source; a registry is reached with {@code options}. */
   public static ImageSource open(Location location, Store store, RegistryOptions options, TransferProgress progress)
       throws IOException {
-    return switch (location.transport()) {
-      case "docker" -> {
-        Reference ref = location.reference();
-        RegistryClient client = RegistryClient.connect(ref.host(), options);
-        yield new RegistrySource(ref, client, store, Staging.create(store.tmp(), "registry-"), progress);
-      }
-      case "oci" -> new OciLayoutSource(location.path(), location.ref(), baseName(location), () -> { });
-      case "oci-archive" -> {
-        Path staging = Staging.create(store.tmp(), "oci-archive-");
-        try {
-          if (!java.nio.file.Files.isRegularFile(location.path())) {
-            throw new java.nio.file.NoSuchFileException(location.path() + ": no such oci-archive file");
-          }
-          ArchiveExtractor.extract(location.path(), staging,
-              n -> n.equals("oci-layout") || n.equals("index.json") || n.startsWith("blobs/"));
-        } catch (IOException e) {
-          Staging.delete(staging);
-          throw e;
-        }
-        yield new OciLayoutSource(staging, location.ref(), baseName(location), () -> {
-          try {
-            Staging.delete(staging);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
-      }
-      case "docker-archive" -> new DockerArchiveSource(location.path(), location.ref(),
-          Staging.create(store.tmp(), "docker-archive-"));
-      default -> throw new IllegalArgumentException("cannot read from " + location);
-    };
+    return Locations.of(location, store, options, progress, null).openSource();
   }
 }

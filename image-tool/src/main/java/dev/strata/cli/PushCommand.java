@@ -3,7 +3,6 @@ package dev.strata.cli;
 import dev.strata.image.Descriptor;
 import dev.strata.layer.IngestLimits;
 import dev.strata.layout.Store;
-import dev.strata.layout.StoredImage;
 import dev.strata.registry.RegistryClient;
 import dev.strata.registry.RegistryOptions;
 import dev.strata.transfer.Pusher;
@@ -55,12 +54,11 @@ final class PushCommand implements Callable<Integer> {
     // The registry connection gets ready while the image loads.
     Future<RegistryClient> connecting = Pusher.connectInBackground(location, options);
     Store store = root.openStore();
-    StoredImage image = StoredImage.load(store, name);
     PrintWriter out = spec.commandLine().getOut();
     ProgressBars bars = ProgressBars.onTerminal(out, quiet);
     Descriptor written;
     try {
-      written = Pusher.push(store, image, location, options, bars != null ? bars : ProgressBars.lines(out, quiet),
+      written = Pusher.push(store, name, location, options, bars != null ? bars : ProgressBars.lines(out, quiet),
           connecting);
     } finally {
       if (bars != null) {
