@@ -110,6 +110,8 @@ public final class ContainerfileBuild {
   private final Function<String, Image> images;
   private final PrintWriter log;
   private final BuildCache cache;
+  /** The digests of context files read by earlier builds (all read again under --no-cache). */
+  private FileDigests fileDigests = FileDigests.none();
 
   /**
    * A builder over {@code store}: {@code images} turns a FROM or COPY --from name that is no stage
@@ -152,13 +154,18 @@ public final class ContainerfileBuild {
     Map<String, Image> built = new HashMap<>();
     Image image = null;
     int[] step = {0};
-    for (int i = 0; i <= last; i++) {
-      Stage stage = file.stages().get(i);
-      image = new StageRun(request, name, substitution, ignore, global, built, step, steps).run(stage);
-      built.put(Integer.toString(stage.index()), image);
-      if (stage.name() != null) {
-        built.put(stage.name(), image);
+    fileDigests = request.noCache() ? FileDigests.fresh(store) : FileDigests.load(store);
+    try {
+      for (int i = 0; i <= last; i++) {
+        Stage stage = file.stages().get(i);
+        image = new StageRun(request, name, substitution, ignore, global, built, step, steps).run(stage);
+        built.put(Integer.toString(stage.index()), image);
+        if (stage.name() != null) {
+          built.put(stage.name(), image);
+        }
       }
+    } finally {
+      fileDigests.save();
     }
     return image;
   }
@@ -420,7 +427,7 @@ public final class ContainerfileBuild {
           }
           Path p = inContext(s, in);
           hostSources.add(p);
-          what.append(' ').append(s).append('=').append(ContentKey.of(p, dest + "/", contextFilter(p, options)));
+          what.append(' ').append(s).append('=').append(ContentKey.of(p, dest + "/", contextFilter(p, options), fileDigests));
         }
       } else {
         what.append(" from=").append(from.descriptor().digest()).append(' ').append(String.join(" ", sources));
@@ -495,6 +502,9 @@ public final class ContainerfileBuild {
 
     /** The options of a copy from the context, leaving out what the ignore file names. */
     private CopyOptions contextFilter(Path source, CopyOptions options) {
+      if (ignore.patterns().isEmpty()) {
+        return options; // nothing to leave out: no test of every path
+      }
       Path context = request.context().toAbsolutePath().normalize();
       String base = context.relativize(source.toAbsolutePath().normalize()).toString();
       return options.withInclude(rel -> !ignore.excludes(base.isEmpty() ? rel : base + "/" + rel),

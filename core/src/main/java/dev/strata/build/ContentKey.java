@@ -3,6 +3,7 @@ package dev.strata.build;
 import dev.strata.digest.Digest;
 import dev.strata.digest.DigestingInputStream;
 import dev.strata.host.Names;
+import dev.strata.host.Stat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +20,18 @@ import java.util.TreeMap;
  */
 final class ContentKey implements EntrySink {
   private final TreeMap<String, String> lines = new TreeMap<>(Names.BYTE_ORDER);
+  private final FileDigests digests;
 
-  /** Returns the key of copying {@code source} to {@code dest} with {@code options}. */
-  static Digest of(Path source, String dest, CopyOptions options) throws IOException {
-    ContentKey key = new ContentKey();
+  private ContentKey(FileDigests digests) {
+    this.digests = digests;
+  }
+
+  /**
+   * Returns the key of copying {@code source} to {@code dest} with {@code options}, the contents
+   * of host files unchanged since {@code digests} saw them taken from there.
+   */
+  static Digest of(Path source, String dest, CopyOptions options, FileDigests digests) throws IOException {
+    ContentKey key = new ContentKey(digests);
     try (var dir = HostTree.copy(source, ImagePaths.normalize(dest), dest.endsWith("/"), key, options)) {
       StringBuilder all = new StringBuilder();
       for (Map.Entry<String, String> e : key.lines.entrySet()) {
@@ -41,11 +50,25 @@ final class ContentKey implements EntrySink {
         .append(node.major).append(',').append(node.minor).append(' ')
         .append(node.link != null ? Names.printable(node.link) : "-");
     if (node.content != null) {
-      try (InputStream in = node.content.open(); DigestingInputStream d = DigestingInputStream.sha256(in)) {
-        d.transferTo(java.io.OutputStream.nullOutputStream());
-        line.append(' ').append(d.digest());
-      }
+      line.append(' ').append(digest(node.content));
     }
     lines.put(path, line.toString());
+  }
+
+  private Digest digest(Draft.Content content) throws IOException {
+    Stat st = content.hostStat();
+    Digest known = st != null ? digests.get(st) : null;
+    if (known != null) {
+      return known;
+    }
+    long readAt = digests.now();
+    try (InputStream in = content.open(); DigestingInputStream d = DigestingInputStream.sha256(in)) {
+      d.transferTo(java.io.OutputStream.nullOutputStream());
+      Digest digest = d.digest();
+      if (st != null) {
+        digests.put(st, digest, readAt);
+      }
+      return digest;
+    }
   }
 }

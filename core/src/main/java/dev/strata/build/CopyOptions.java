@@ -8,8 +8,10 @@ import java.util.function.Predicate;
  * @param uid the owner every copied file gets; null: root (0), as {@code COPY} without --chown
  * @param gid the group every copied file gets; null: the uid's value, or root
  * @param mode the permission bits every copied file gets; null: each file's own, as on the host
- * @param keepTimes whether files keep their host modification times; if not, they get the
- *     build's time, and a layer does not change when only a checkout's times did
+ * @param keepTimes whether files keep their host modification times, to the second (as the
+ *     layers of docker and buildah carry them: a tar header holds whole seconds, and a finer
+ *     time would cost a PAX record per file to write and to read); if not, they get the build's
+ *     time, and a layer does not change when only a checkout's times did
  * @param include which paths, relative to the copied directory, are copied; null: all of them
  * @param descend which directories left out are walked all the same, since something below them
  *     may be included (an ignore file's exception); null: none

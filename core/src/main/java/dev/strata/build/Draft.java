@@ -1,6 +1,7 @@
 package dev.strata.build;
 
 import dev.strata.host.Names;
+import dev.strata.host.Stat;
 import dev.strata.layer.LayerTarWriter;
 import dev.strata.layer.Paths;
 import dev.strata.overlay.Whiteouts;
@@ -32,6 +33,11 @@ final class Draft implements EntrySink {
     long size();
 
     InputStream open() throws IOException;
+
+    /** What stat(2) said of the host file these bytes are read from; null when not a host file's. */
+    default Stat hostStat() {
+      return null;
+    }
   }
 
   /** One entry; a directory holds its children and the names it deletes. */
@@ -57,6 +63,26 @@ final class Draft implements EntrySink {
         @Override
         public InputStream open() throws IOException {
           return opener.open();
+        }
+      }, null, 0, 0);
+    }
+
+    /** The host file {@code st} describes, which {@code opener} opens when the file is written. */
+    static Node hostFile(FileAttributes attributes, Stat st, Opener opener) {
+      return new Node(Kind.FILE, attributes, new Content() {
+        @Override
+        public long size() {
+          return st.size();
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+          return opener.open();
+        }
+
+        @Override
+        public Stat hostStat() {
+          return st;
         }
       }, null, 0, 0);
     }

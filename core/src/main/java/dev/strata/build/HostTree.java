@@ -108,16 +108,14 @@ final class HostTree {
         return Draft.Node.hardlink(attributes, first);
       }
     }
-    return Draft.Node.file(attributes, st.size(), () -> dir.open(rel, HostFile.O_RDONLY, 0).stream());
+    return Draft.Node.hostFile(attributes, st, () -> dir.open(rel, HostFile.O_RDONLY, 0).stream());
   }
 
   private FileAttributes attributes(Stat st) {
     long uid = options.uid() != null ? options.uid() : 0;
     long gid = options.gid() != null ? options.gid() : options.uid() != null ? options.uid() : 0;
     int mode = options.mode() != null ? options.mode() : st.mode() & 07777;
-    Instant mtime = options.keepTimes()
-        ? Instant.ofEpochSecond(Math.floorDiv(st.mtimeNanos(), 1_000_000_000L), Math.floorMod(st.mtimeNanos(), 1_000_000_000L))
-        : null;
+    Instant mtime = options.keepTimes() ? Instant.ofEpochSecond(Math.floorDiv(st.mtimeNanos(), 1_000_000_000L)) : null;
     return new FileAttributes(mode, uid, gid, mtime, null);
   }
 }

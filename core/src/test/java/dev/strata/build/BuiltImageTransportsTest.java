@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * store to an OCI layout, an OCI archive, a docker archive and back into a store, keeping its
  * manifest digest where the format keeps manifests, its layers' diff ids and files everywhere.
  */
-class ImageLocationTest {
+class BuiltImageTransportsTest {
   @TempDir Path dir;
 
   @Test

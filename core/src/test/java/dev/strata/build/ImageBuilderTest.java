@@ -168,6 +168,27 @@ class ImageBuilderTest {
     assertThat(names).contains("./" + Names.decode(latin1));
   }
 
+  /**
+   * A copy that keeps host times keeps them to the second, as docker's and buildah's layers do:
+   * the tar header's own field, no PAX record per file (GNU tar lists none).
+   */
+  @Test
+  void keptHostTimesAreWholeSecondsWithoutPaxRecords() throws Exception {
+    Path src = Files.createDirectories(dir.resolve("timed"));
+    Files.writeString(src.resolve("a.txt"), "a\n");
+    Files.setLastModifiedTime(src.resolve("a.txt"),
+        java.nio.file.attribute.FileTime.from(Instant.parse("2021-03-04T05:06:07.891234567Z")));
+    Layer layer = new LayerBuilder()
+        .copy(src, "/app/", CopyOptions.DEFAULTS.withKeepTimes(true))
+        .build(GoldenImages.options(Compression.NONE, dir.resolve("s")));
+    Path tar = dir.resolve("timed.tar");
+    try (InputStream in = layer.open()) {
+      Files.copy(in, tar);
+    }
+    String verbose = new String(TarPeers.ok(dir, "env", "TZ=UTC", "tar", "--full-time", "-tvvf", tar.toString()), UTF_8);
+    assertThat(verbose).contains("2021-03-04 05:06:07 app/a.txt").doesNotContain("PaxHeaders");
+  }
+
   @Test
   void deletingThenWritingIntoADirectoryReplacesItWhole() throws Exception {
     Layer layer = new LayerBuilder()

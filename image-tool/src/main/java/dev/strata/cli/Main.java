@@ -16,12 +16,26 @@ public final class Main {
 
   /** Runs the command line without exiting, for tests. */
   public static int run(String... args) {
-    return commandLine().execute(args);
+    return commandLine(args).execute(args);
   }
 
-  /** Returns the configured command line. */
+  /** Returns the configured command line with every command (for help, and tests). */
   static CommandLine commandLine() {
+    return commandLine(new String[0]);
+  }
+
+  /**
+   * Returns the configured command line for {@code args}: with only the command they name, or
+   * with every command when they name none (help, usage errors list them all).
+   */
+  static CommandLine commandLine(String... args) {
     CommandLine cl = new CommandLine(new StrataCommand());
+    String named = commandName(args);
+    StrataCommand.COMMANDS.forEach((name, command) -> {
+      if (named == null || named.equals(name)) {
+        cl.addSubcommand(name, command.get());
+      }
+    });
     cl.setOut(Output.writer(System.out));
     cl.setErr(Output.writer(System.err));
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -35,5 +49,18 @@ public final class Main {
       return e instanceof IllegalArgumentException ? 2 : 1;
     });
     return cl;
+  }
+
+  /** Returns the command {@code args} run: the first word that is no option nor --store's value. */
+  private static String commandName(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--store")) {
+        i++;
+      } else if (!args[i].startsWith("-")) {
+        String name = StrataCommand.ALIASES.getOrDefault(args[i], args[i]);
+        return StrataCommand.COMMANDS.containsKey(name) ? name : null;
+      }
+    }
+    return null;
   }
 }

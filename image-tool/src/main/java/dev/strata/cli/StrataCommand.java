@@ -3,6 +3,10 @@ package dev.strata.cli;
 import dev.strata.layout.Store;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
@@ -13,16 +17,44 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "A copy-on-write union filesystem and OCI image layer store.",
-    subcommands = {
-        PullCommand.class, PushCommand.class, ImagesCommand.class, InspectCommand.class,
-        TagCommand.class, RmiCommand.class, GcCommand.class, FsckCommand.class,
-        MountCommand.class, UmountCommand.class, RunCommand.class, CommitCommand.class, BuildCommand.class,
-        ContainersCommand.class, RmCommand.class,
-        LayersCommand.class, TreeCommand.class, DiffCommand.class, HistoryCommand.class, DfCommand.class
-    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:failed", "2:bad usage"})
 final class StrataCommand implements Runnable {
+  /**
+   * The commands, in the order the help lists them. A command line is built with only the one
+   * being run ({@link Main#commandLine(String...)}): picocli reads every command's annotations
+   * when it is added, a tenth of a second for all of them, which every run would pay.
+   */
+  static final Map<String, Supplier<Object>> COMMANDS = commands();
+
+  /** The other names of commands (their {@code aliases}), to the command's name. */
+  static final Map<String, String> ALIASES = Map.of("ps", "containers", "unmount", "umount");
+
+  private static Map<String, Supplier<Object>> commands() {
+    Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+    m.put("pull", PullCommand::new);
+    m.put("push", PushCommand::new);
+    m.put("images", ImagesCommand::new);
+    m.put("inspect", InspectCommand::new);
+    m.put("tag", TagCommand::new);
+    m.put("rmi", RmiCommand::new);
+    m.put("gc", GcCommand::new);
+    m.put("fsck", FsckCommand::new);
+    m.put("mount", MountCommand::new);
+    m.put("umount", UmountCommand::new);
+    m.put("run", RunCommand::new);
+    m.put("commit", CommitCommand::new);
+    m.put("build", BuildCommand::new);
+    m.put("containers", ContainersCommand::new);
+    m.put("rm", RmCommand::new);
+    m.put("layers", LayersCommand::new);
+    m.put("tree", TreeCommand::new);
+    m.put("diff", DiffCommand::new);
+    m.put("history", HistoryCommand::new);
+    m.put("df", DfCommand::new);
+    return Collections.unmodifiableMap(m);
+  }
+
   @Option(names = "--store", paramLabel = "DIR", scope = ScopeType.INHERIT,
       description = "The store (default: $STRATA_STORE, else /var/lib/strata as root, else ~/.local/share/strata).")
   Path store;

@@ -30,7 +30,7 @@ final class Strata {
   }
 
   static Run runRaw(String... args) {
-    CommandLine cl = Main.commandLine();
+    CommandLine cl = Main.commandLine(args);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cl.setOut(new PrintWriter(out, true));

@@ -12,12 +12,28 @@ import org.junit.jupiter.params.provider.ValueSource;
 class UsageTest {
   @TempDir Path store;
 
+  static java.util.stream.Stream<String> commands() {
+    return StrataCommand.COMMANDS.keySet().stream();
+  }
+
+  /** Every command runs from a command line built for it alone, as {@code Main} builds one. */
   @ParameterizedTest
-  @ValueSource(strings = {"pull", "push", "images", "inspect", "tag", "rmi", "gc", "fsck"})
+  @org.junit.jupiter.params.provider.MethodSource("commands")
   void everyCommandHasHelp(String command) {
-    Strata.Run r = Strata.runRaw(command, "--help");
+    Strata.Run r = Strata.runRaw("--store", store.toString(), command, "--help");
     assertThat(r.exit()).isZero();
     assertThat(r.out()).contains("Usage: strata " + command);
+    assertThat(Main.commandLine("--store", store.toString(), command).getSubcommands()).containsOnlyKeys(
+        java.util.stream.Stream.concat(java.util.stream.Stream.of(command), StrataCommand.ALIASES.entrySet().stream()
+            .filter(a -> a.getValue().equals(command)).map(java.util.Map.Entry::getKey)).toArray(String[]::new));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ps", "unmount"})
+  void aliasesFindTheirCommand(String alias) {
+    Strata.Run r = Strata.runRaw(alias, "--help");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("Usage: strata " + StrataCommand.ALIASES.get(alias));
   }
 
   @Test
