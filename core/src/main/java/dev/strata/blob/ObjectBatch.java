@@ -103,7 +103,8 @@ public final class ObjectBatch implements AutoCloseable {
   }
 
   private boolean isNew(Digest digest, long size) {
-    if (!seen.add(digest) || loose.contains(digest) || (packs != null && packs.find(digest) != null)) {
+    // The packs' indexes are in memory and hold most small contents: ask them before a stat.
+    if (!seen.add(digest) || (packs != null && packs.find(digest) != null) || loose.contains(digest)) {
       dedupedBytes += size;
       return false;
     }

@@ -47,6 +47,8 @@ public final class LayerTarWriter implements Closeable {
   }
 
   private final TarArchiveOutputStream tar;
+  /** One buffer for every file's bytes: a new one per file (as transferTo makes) costs more than a small file. */
+  private final byte[] buffer = new byte[64 * 1024];
 
   public LayerTarWriter(OutputStream out) {
     this.tar = new TarArchiveOutputStream(out);
@@ -142,7 +144,11 @@ public final class LayerTarWriter implements Closeable {
     e.setSize(size);
     tar.putArchiveEntry(e);
     if (content != null) {
-      long copied = content.transferTo(tar);
+      long copied = 0;
+      for (int n; (n = content.read(buffer)) >= 0; ) {
+        tar.write(buffer, 0, n);
+        copied += n;
+      }
       if (copied != size) {
         throw new IOException(Names.printable(name) + ": expected " + size + " bytes, got " + copied);
       }
