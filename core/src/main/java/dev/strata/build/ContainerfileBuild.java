@@ -398,11 +398,27 @@ public final class ContainerfileBuild {
             throw new StepFailedException(where(in) + " " + String.join(" ", in.args()) + ": the command exited with "
                 + code);
           }
-          made[0] = union.commit(request.options(), String.join(" ", argv), request.fixTimes());
+          made[0] = union.commit(request.options(), ranBy(in, argv), request.fixTimes());
         });
         next = made[0];
       }
       stored(next, key);
+    }
+
+    /**
+     * The history line of a RUN as buildah writes it: {@code /bin/sh -c} and the command as
+     * written (an exec form's JSON array as text), whatever SHELL says.
+     */
+    private static String ranBy(Instruction in, List<String> argv) {
+      if (!in.json()) {
+        return "/bin/sh -c " + argv.get(argv.size() - 1);
+      }
+      String text = in.original().strip().substring(in.keyword().length()).strip();
+      while (text.startsWith("--")) { // RUN's flags (--network=...) are not part of the command
+        int space = text.indexOf(' ');
+        text = space < 0 ? "" : text.substring(space + 1).strip();
+      }
+      return "/bin/sh -c " + text;
     }
 
     private void copy(Instruction in) throws IOException, InterruptedException {
@@ -419,6 +435,7 @@ public final class ContainerfileBuild {
       Image from = fromName == null ? null : source(substitution.expand(fromName, this::lookup));
       StringBuilder what = new StringBuilder(in.keyword()).append(' ').append(in.flags()).append(' ').append(dest);
       List<Path> hostSources = new ArrayList<>();
+      List<Digest> copied = new ArrayList<>();
       if (from == null) {
         for (String s : sources) {
           if (s.contains("://")) {
@@ -427,7 +444,8 @@ public final class ContainerfileBuild {
           }
           Path p = inContext(s, in);
           hostSources.add(p);
-          what.append(' ').append(s).append('=').append(ContentKey.of(p, dest + "/", contextFilter(p, options), fileDigests));
+          copied.add(ContentKey.of(p, dest + "/", contextFilter(p, options), fileDigests));
+          what.append(' ').append(s).append('=').append(copied.get(copied.size() - 1));
         }
       } else {
         what.append(" from=").append(from.descriptor().digest()).append(' ').append(String.join(" ", sources));
@@ -451,11 +469,15 @@ public final class ContainerfileBuild {
         pendingDirectories.clear();
         if (from != null) {
           try (ImageUnion source = ImageUnion.open(store, from)) { // read when the layer is written
+            List<Boolean> directories = new ArrayList<>();
             for (String s : sources) {
               ImageUnion.copyFrom(source, s, target, into, options, draft);
+              directories.add(source.isDirectory("/" + source.resolve(s)));
+              // The stage's image digest fixes what its path holds.
+              copied.add(Digest.sha256((from.descriptor().digest() + "\n" + s).getBytes(StandardCharsets.UTF_8)));
             }
             next = UnionCommit.append(image, LayerBuilder.write(draft, request.options()),
-                "/bin/sh -c #(nop) " + in.original(), request.options());
+                copiedFrom(in, directories, copied, words.get(words.size() - 1)), request.options());
           }
         } else {
           List<dev.strata.host.HostDir> opened = new ArrayList<>(); // read when the layer is written
@@ -468,7 +490,8 @@ public final class ContainerfileBuild {
               }
             }
             next = UnionCommit.append(image, LayerBuilder.write(draft, request.options()),
-                "/bin/sh -c #(nop) " + in.original(), request.options());
+                copiedFrom(in, hostSources.stream().map(Files::isDirectory).toList(), copied,
+                    words.get(words.size() - 1)), request.options());
           } finally {
             for (dev.strata.host.HostDir d : opened) {
               d.close();
@@ -501,6 +524,22 @@ public final class ContainerfileBuild {
     }
 
     /** The options of a copy from the context, leaving out what the ignore file names. */
+    /**
+     * The history line of a COPY or ADD from the context, as buildah and Docker's classic builder
+     * write it: what was copied named by its digest ({@code dir:}, {@code file:}, or {@code
+     * multi:} for several sources), then where it went, so two builds that copied the same
+     * content read the same.
+     */
+    private static String copiedFrom(Instruction in, List<Boolean> directories, List<Digest> digests, String dest) {
+      StringBuilder line = new StringBuilder("/bin/sh -c #(nop) ").append(in.keyword());
+      Digest what = digests.size() == 1 ? digests.get(0)
+          : Digest.sha256(digests.stream().map(Digest::toString).collect(java.util.stream.Collectors.joining("\n"))
+              .getBytes(StandardCharsets.UTF_8));
+      String kind = digests.size() > 1 ? "multi" : directories.get(0) ? "dir" : "file";
+      return line.append(' ').append(kind).append(':').append(what.hex()).append(" in ").append(dest).append(' ')
+          .toString();
+    }
+
     private CopyOptions contextFilter(Path source, CopyOptions options) {
       if (ignore.patterns().isEmpty()) {
         return options; // nothing to leave out: no test of every path

@@ -177,6 +177,22 @@ class BuildOracleTest {
     }
     assertThat(out).as("strata diff of buildah's image and strata's").isEqualTo("0 added, 0 changed, 0 deleted\n");
     assertThat(config("strata-" + c.name())).isEqualTo(config("buildah-" + c.name()));
+    assertThat(history("strata-" + c.name())).isEqualTo(history("buildah-" + c.name()));
+  }
+
+  /**
+   * Each history entry's created_by and whether it made a layer. The digest naming what a COPY
+   * or ADD copied is each tool's own (buildah hashes its tar of the sources), so only its kind
+   * (dir, file, multi) is compared.
+   */
+  private List<String> history(String image) throws Exception {
+    byte[] raw = dev.strata.layout.StoredImage.load(dev.strata.layout.Store.open(store), image).configBytes();
+    List<String> out = new ArrayList<>();
+    for (JsonNode h : ImageJson.mapper().readTree(raw).get("history")) {
+      out.add(h.path("created_by").asText().replaceAll("\\b(dir|file|multi):[0-9a-f]{64}\\b", "$1:*")
+          + (h.path("empty_layer").asBoolean() ? " (empty)" : ""));
+    }
+    return out;
   }
 
   /** What a container of the image runs, as both tools must agree on it. */
