@@ -138,6 +138,11 @@ final class StagingSessions {
     } catch (NoSuchFileException e) {
       // No owner file: a directory of an older Strata, or one a dying process half removed.
       return removeTree(dir, kept);
+    } catch (java.nio.file.AccessDeniedException e) {
+      // Another user's process (root reading a user's store): not this process's to judge or
+      // remove, and no reason to fail what this process is doing.
+      kept.add(dir + ": another user's");
+      return false;
     }
     try (ch) {
       FileLock lock;

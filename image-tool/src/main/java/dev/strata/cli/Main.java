@@ -7,11 +7,30 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    Thread warm = new Thread(Main::warmUp, "strata-warm-up");
+    warm.setDaemon(true);
+    warm.start();
     int exit = run(RawArguments.of(args));
     if (Boolean.getBoolean("strata.cds.preload")) {
       ClassPreload.run();
     }
     System.exit(exit);
+  }
+
+  /**
+   * Readies, on a second core while picocli reads the command line, what nearly every command
+   * needs next and takes a tenth of a second or more to make the first time: the host calls'
+   * bindings (jnr-ffi generates their classes) and the JSON readers of an image's documents.
+   * A class being initialized here makes the main thread wait for it, never do it twice.
+   */
+  private static void warmUp() {
+    try {
+      dev.strata.host.Capabilities.ofProcess();
+      dev.strata.image.json.ImageJson.parseIndex(
+          "{\"schemaVersion\":2,\"manifests\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (Throwable ignored) {
+      // the command itself will meet and report whatever failed here
+    }
   }
 
   /** Runs the command line without exiting, for tests. */
