@@ -8,9 +8,7 @@ import dev.strata.layout.StoredImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,29 +21,23 @@ import org.junit.jupiter.api.io.TempDir;
  * root build's would; the second build is every step from the cache.
  */
 class RootlessBuildTest {
-  private static final String USER = "strata-rootless";
+  private static final String USER = OrdinaryUser.NAME;
 
   @TempDir Path dir;
   private String fuseMode;
 
   @BeforeEach
   void openFuse() throws Exception {
-    fuseMode = Commands.run(List.of("stat", "-c", "%a", "/dev/fuse")).trim();
-    Commands.run(List.of("chmod", "0666", "/dev/fuse"));
+    fuseMode = OrdinaryUser.openFuse();
   }
 
   @AfterEach
   void closeFuse() throws Exception {
-    Commands.run(List.of("chmod", fuseMode, "/dev/fuse"));
+    OrdinaryUser.closeFuse(fuseMode);
   }
 
   private Commands.Result asUser(String classpath, Path store, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("runuser", "-u", USER, "--", "env", "-i",
-        "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME=/home/" + USER,
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath, Main.class.getName(),
-        "--store", store.toString()));
-    cmd.addAll(List.of(args));
-    return Commands.exec(cmd, Map.of());
+    return OrdinaryUser.strata(classpath, store, args);
   }
 
   @Test

@@ -8,7 +8,6 @@ import dev.strata.layout.StoredImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -27,30 +26,23 @@ import org.junit.jupiter.api.io.TempDir;
  * makes is committed as root's. Run as root, which makes the user.
  */
 class RootlessRunTest {
-  private static final String USER = "strata-rootless";
+  private static final String USER = OrdinaryUser.NAME;
 
   @TempDir Path dir;
   private String fuseMode;
 
   @BeforeEach
   void openFuse() throws Exception {
-    fuseMode = Commands.run(List.of("stat", "-c", "%a", "/dev/fuse")).trim();
-    Commands.run(List.of("chmod", "0666", "/dev/fuse"));
+    fuseMode = OrdinaryUser.openFuse();
   }
 
   @AfterEach
   void closeFuse() throws Exception {
-    Commands.run(List.of("chmod", fuseMode, "/dev/fuse"));
+    OrdinaryUser.closeFuse(fuseMode);
   }
 
-  /** Runs strata as the user, with an environment of its own. */
   private Commands.Result asUser(String classpath, Path store, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("runuser", "-u", USER, "--", "env", "-i",
-        "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME=/home/" + USER,
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", classpath, Main.class.getName(),
-        "--store", store.toString()));
-    cmd.addAll(List.of(args));
-    return Commands.exec(cmd, Map.of());
+    return OrdinaryUser.strata(classpath, store, args);
   }
 
   @Test
