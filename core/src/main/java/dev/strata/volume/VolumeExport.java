@@ -71,7 +71,11 @@ final class VolumeExport {
     }
     switch (st.type()) {
       case Stat.S_IFREG -> {
-        try (HostFile f = root.open(rel, HostFile.O_RDONLY, 0)) {
+        // Non-blocking: a fifo put in the file's place since the stat must not hang the export.
+        try (HostFile f = root.open(rel, HostFile.O_RDONLY | HostFile.O_NONBLOCK, 0)) {
+          if (!f.stat().isRegular()) {
+            throw new IOException(root.describe(rel) + ": no longer a regular file (changed while exported)");
+          }
           tar.file(rel, meta, st.size(), f.stream());
         }
       }

@@ -158,6 +158,36 @@ class VolumeCommandTest {
     assertThat(stagedFiles(tmp)).isZero();
   }
 
+  @Test
+  void killNineInTheMiddleOfAnExportLeavesTheOldFile() throws Exception {
+    Strata.run(store, "volume", "create", "big").assertOk();
+    try (var f = new java.io.RandomAccessFile(store.resolve("volumes/big/data/sparse").toFile(), "rw")) {
+      f.setLength(1L << 30); // a second or more of writing: time to kill it
+    }
+    Path out = Files.writeString(work.resolve("backup.tar"), "old");
+    Process p = new ProcessBuilder(StrataProcess.command(store, "volume", "export", "big", "-o", out.toString()))
+        .redirectErrorStream(true).redirectOutput(work.resolve("log").toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (tempBytes(work) < (1 << 20) && System.nanoTime() < deadline && p.isAlive()) {
+      Thread.sleep(10);
+    }
+    assertThat(tempBytes(work)).as(Files.readString(work.resolve("log"))).isGreaterThanOrEqualTo(1 << 20);
+    p.destroyForcibly().waitFor();
+    assertThat(out).hasContent("old");
+    assertThat(Files.size(store.resolve("volumes/big/data/sparse"))).isEqualTo(1L << 30);
+  }
+
+  /** The bytes of the temp files an export to backup.tar writes beside it. */
+  private static long tempBytes(Path dir) throws Exception {
+    try (Stream<Path> all = Files.list(dir)) {
+      long total = 0;
+      for (Path p : all.filter(p -> p.getFileName().toString().startsWith(".backup.tar.")).toList()) {
+        total += Files.size(p);
+      }
+      return total;
+    }
+  }
+
   /** The files of staged volumes in tmp/ (any process's). */
   private static long stagedFiles(Path tmp) throws Exception {
     if (!Files.isDirectory(tmp)) {
