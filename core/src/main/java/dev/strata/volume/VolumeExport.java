@@ -38,11 +38,23 @@ final class VolumeExport {
     this.tar = tar;
   }
 
-  /** Writes the tree {@code data} to {@code out} as a tar, and the end of the archive; leaves {@code out} open. */
-  static void write(Path data, OutputStream out) throws IOException {
-    try (HostDir root = HostDir.open(data); LayerTarWriter tar = new LayerTarWriter(out)) {
-      Stat st = root.stat("");
-      new VolumeExport(root, tar).entry("", st);
+  /** A check, once every entry is written, that what was read is still the volume asked for. */
+  @FunctionalInterface
+  interface StillThere {
+    void check() throws IOException;
+  }
+
+  /**
+   * Writes the tree {@code data} to {@code out} as a tar; leaves {@code out} open. The end of
+   * the archive is written only once {@code stillThere} passes: of a volume removed while it was
+   * read (its files deleted under the walk) no whole archive is written, and the export fails.
+   */
+  static void write(Path data, OutputStream out, StillThere stillThere) throws IOException {
+    try (HostDir root = HostDir.open(data)) {
+      LayerTarWriter tar = new LayerTarWriter(out);
+      new VolumeExport(root, tar).entry("", root.stat(""));
+      stillThere.check();
+      tar.close();
     }
   }
 

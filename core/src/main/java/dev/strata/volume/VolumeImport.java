@@ -1,5 +1,6 @@
 package dev.strata.volume;
 
+import dev.strata.host.ErrnoException;
 import dev.strata.host.HostDir;
 import dev.strata.host.HostFile;
 import dev.strata.host.Names;
@@ -66,7 +67,13 @@ final class VolumeImport {
     try {
       LayerEntry e;
       while ((e = entries.next()) != null) {
-        unpack.add(e, entries);
+        try {
+          unpack.add(e, entries);
+        } catch (ErrnoException hostSaid) {
+          // The host's refusal (no CAP_MKNOD for a device, an xattr namespace it keeps to itself)
+          // named by the entry, not by the staging path it was made at.
+          throw new IOException("entry '" + Names.printable(entries.rawName()) + "': " + hostSaid.getMessage(), hostSaid);
+        }
       }
       entries.finish();
     } catch (IOException | IllegalArgumentException e) {

@@ -5,6 +5,7 @@ import dev.strata.host.Errno;
 import dev.strata.host.ErrnoException;
 import dev.strata.host.HostDir;
 import dev.strata.host.HostPaths;
+import dev.strata.host.Stat;
 import dev.strata.layout.Containers;
 import dev.strata.layout.Store;
 import java.io.BufferedOutputStream;
@@ -179,7 +180,16 @@ public final class Volumes {
   /** Writes volume {@code name}'s data to {@code out} as a tar (see {@link VolumeExport}); leaves it open. */
   public void export(String name, OutputStream out) throws IOException {
     try (Store.Lock lock = store.shared()) {
-      VolumeExport.write(require(name).data(), out);
+      Volume v = require(name);
+      long inode = inode(v.data());
+      // A removal renames the volume away before it deletes a file: if it is still where it was,
+      // nothing was deleted under the walk. The time of creation tells a new volume of the name.
+      VolumeExport.write(v.data(), out, () -> {
+        Optional<Volume> now = get(name);
+        if (now.isEmpty() || !now.get().created().equals(v.created()) || inode(v.data()) != inode) {
+          throw new IOException("volume '" + name + "' was removed while it was exported");
+        }
+      });
     }
   }
 
@@ -264,6 +274,19 @@ public final class Volumes {
     Files.move(v.dir(), doomed, StandardCopyOption.ATOMIC_MOVE);
     Durability.fsyncDirectory(root);
     return doomed;
+  }
+
+  /** The inode of {@code dir}, -1 if there is nothing there. */
+  private static long inode(Path dir) throws IOException {
+    try {
+      Stat st = HostPaths.stat(dir);
+      return st == null ? -1 : st.ino();
+    } catch (ErrnoException e) {
+      if (e.errno() == Errno.ENOENT) {
+        return -1; // its volume's directory is gone
+      }
+      throw e;
+    }
   }
 
   private static FileAlreadyExistsException exists(String name) {

@@ -168,6 +168,24 @@ class VolumeArchiveTest extends VolumeStoreTest {
     }
   }
 
+  @Test
+  void anExportWhoseVolumeWentWhileItWasReadWritesNoEndOfArchive() throws Exception {
+    Volume v = volumes.create("v", Map.of());
+    Files.write(v.data().resolve("f"), new byte[30_000]);
+    byte[] whole = exported("v");
+    ByteArrayOutputStream cut = new ByteArrayOutputStream();
+    assertThatThrownBy(() -> VolumeExport.write(v.data(), cut, () -> {
+      throw new IOException("volume 'v' was removed while it was exported");
+    })).hasMessage("volume 'v' was removed while it was exported");
+    assertThat(cut.size()).isLessThan(whole.length);
+    assertThat(Arrays.copyOf(whole, cut.size())).isEqualTo(cut.toByteArray());
+
+    Path file = Files.writeString(dir.resolve("old.tar"), "old");
+    volumes.remove("v", false);
+    assertThatThrownBy(() -> volumes.export("v", file)).hasMessage("no volume named 'v'");
+    assertThat(file).hasContent("old");
+  }
+
   private byte[] exported(String name) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     volumes.export(name, out);
