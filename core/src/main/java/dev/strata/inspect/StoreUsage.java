@@ -29,8 +29,8 @@ import java.util.stream.Stream;
  * @param sharedBytes the blobs that more than one image uses, each counted once
  * @param layerFileBytes the regular-file bytes of every indexed layer the images use, each layer once
  * @param objectBytes the distinct file contents those layers hold, each once
- * @param stored the bytes on disk (apparent sizes) in blobs/, objects/, layers/, containers/, tmp/ and
- *     the rest (other)
+ * @param stored the bytes on disk (apparent sizes) in blobs/, objects/, layers/, containers/, volumes/,
+ *     tmp/ and the rest (other)
  */
 public record StoreUsage(ImmutableList<ImageUsage> images, long logicalBytes, long blobBytes, long sharedBytes,
     long layerFileBytes, long objectBytes, ImmutableSortedMap<String, Long> stored) {
@@ -119,7 +119,8 @@ public record StoreUsage(ImmutableList<ImageUsage> images, long logicalBytes, lo
   }
 
   /** The store's own directories by name; everything else (index.json, locks, ...) is "other". */
-  private static final java.util.Set<String> PARTS = java.util.Set.of("blobs", "objects", "layers", "containers", "tmp");
+  private static final java.util.Set<String> PARTS = java.util.Set.of("blobs", "objects", "layers", "containers", "volumes",
+      "tmp");
 
   private static ImmutableSortedMap<String, Long> onDisk(Path root) throws IOException {
     Map<String, Long> out = new TreeMap<>();

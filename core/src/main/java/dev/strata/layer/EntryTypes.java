@@ -12,10 +12,13 @@ import dev.strata.overlay.Whiteouts;
 final class EntryTypes {
   private EntryTypes() {}
 
-  /** Returns the kind of the entry {@code e}, whose normalized path is {@code path}. */
-  static EntryKind kindOf(TarEntryHeader e, String path) throws UnsafeLayerException {
+  /**
+   * Returns the kind of the entry {@code e}, whose normalized path is {@code path}; with
+   * {@code whiteouts}, a {@code .wh.} name is a layer's deletion, without it a file like others.
+   */
+  static EntryKind kindOf(TarEntryHeader e, String path, boolean whiteouts) throws UnsafeLayerException {
     String name = Paths.name(path);
-    if (Whiteouts.isWhiteoutName(name)) {
+    if (whiteouts && Whiteouts.isWhiteoutName(name)) {
       if (isDirectory(e)) {
         throw UnsafeLayerException.entry(e.name(), "a whiteout must not be a directory");
       }

@@ -25,8 +25,9 @@ import java.util.regex.Pattern;
 /**
  * A Strata store. Its root is a valid OCI image layout, so skopeo and umoci read it as one;
  * beside the layout it keeps {@code layers/} (one metadata index per layer), {@code objects/}
- * (file contents by sha256, shared by all layers), {@code containers/}, {@code pins/} (images in
- * use by mounts), {@code tmp/} (a staging directory per process) and locks.
+ * (file contents by sha256, shared by all layers), {@code containers/}, {@code volumes/} (data
+ * that outlives containers, which gc never touches), {@code pins/} (images in use by mounts),
+ * {@code tmp/} (a staging directory per process) and locks.
  *
  * <p>Blobs, objects and indexes are content-addressed and written atomically, so concurrent
  * pulls need only a shared lock; index.json is rewritten under its own exclusive lock, and gc
@@ -45,6 +46,7 @@ public final class Store {
   private final LayerIndexes layers;
   private final StoreLock lock;
   private final StoreLock indexLock;
+  private final StoreLock volumesLock;
   private PrintStream notices = System.err;
 
   private Store(Path root) throws IOException {
@@ -56,6 +58,7 @@ public final class Store {
     this.layers = new LayerIndexes(root.resolve("layers"), tmp);
     this.lock = StoreLock.of(root.resolve("lock"));
     this.indexLock = StoreLock.of(root.resolve("index.lock"));
+    this.volumesLock = StoreLock.of(root.resolve("volumes.lock"));
   }
 
   /** Opens the store at {@code root}, creating it if absent. An existing OCI layout is adopted. */
@@ -184,6 +187,16 @@ public final class Store {
   public Lock indexing(Digest diffId) throws IOException {
     StoreLock.Held held = StoreLock.of(tmpRoot.resolve("index-" + diffId.algorithm() + "-" + diffId.hex() + ".lock"))
         .exclusive(notices, null);
+    return held::close;
+  }
+
+  /**
+   * Takes the lock on the store's volumes exclusively: for creating, publishing and removing a
+   * volume and changing its users, each a few renames and small files, so one lock serves all
+   * volumes. Taken under {@link #shared()}, never around a volume's data being copied.
+   */
+  public Lock volumes() throws IOException {
+    StoreLock.Held held = volumesLock.exclusive(notices, null);
     return held::close;
   }
 

@@ -47,6 +47,7 @@ final class StrataCommand implements Runnable {
     m.put("build", BuildCommand::new);
     m.put("containers", ContainersCommand::new);
     m.put("rm", RmCommand::new);
+    m.put("volume", VolumeCommand::new);
     m.put("layers", LayersCommand::new);
     m.put("tree", TreeCommand::new);
     m.put("diff", DiffCommand::new);
