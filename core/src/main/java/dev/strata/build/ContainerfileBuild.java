@@ -155,7 +155,9 @@ public final class ContainerfileBuild {
     Image image = null;
     int[] step = {0};
     fileDigests = request.noCache() ? FileDigests.fresh(store) : FileDigests.load(store);
-    try {
+    // Held through the build: gc must not take the layers a step wrote before its image is
+    // stored, nor the images of steps the next ones stand on.
+    try (Store.Lock lock = store.shared()) {
       for (int i = 0; i <= last; i++) {
         Stage stage = file.stages().get(i);
         image = new StageRun(request, name, substitution, ignore, global, built, step, steps).run(stage);
@@ -398,7 +400,7 @@ public final class ContainerfileBuild {
             throw new StepFailedException(where(in) + " " + String.join(" ", in.args()) + ": the command exited with "
                 + code);
           }
-          made[0] = union.commit(request.options(), ranBy(in, argv), request.fixTimes());
+          made[0] = union.commitInto(store, request.options(), ranBy(in, argv), request.fixTimes());
         });
         next = made[0];
       }
@@ -476,7 +478,7 @@ public final class ContainerfileBuild {
               // The stage's image digest fixes what its path holds.
               copied.add(Digest.sha256((from.descriptor().digest() + "\n" + s).getBytes(StandardCharsets.UTF_8)));
             }
-            next = UnionCommit.append(image, LayerBuilder.write(draft, request.options()),
+            next = UnionCommit.append(image, StoredLayer.write(store, image, request.options(), LayerBuilder.tar(draft, request.options())),
                 copiedFrom(in, directories, copied, words.get(words.size() - 1)), request.options());
           }
         } else {
@@ -489,7 +491,7 @@ public final class ContainerfileBuild {
                 opened.add(HostTree.copy(p, target, into, draft, contextFilter(p, options)));
               }
             }
-            next = UnionCommit.append(image, LayerBuilder.write(draft, request.options()),
+            next = UnionCommit.append(image, StoredLayer.write(store, image, request.options(), LayerBuilder.tar(draft, request.options())),
                 copiedFrom(in, hostSources.stream().map(Files::isDirectory).toList(), copied,
                     words.get(words.size() - 1)), request.options());
           } finally {

@@ -210,6 +210,16 @@ public final class ImageUnion implements AutoCloseable {
   }
 
   /**
+   * As {@link #commit(BuildOptions, String, boolean)}, the layer written straight into
+   * {@code store} (its blob, objects and index; {@link StoredLayer}), for a build that stores
+   * the image next. Call under the store's shared lock.
+   */
+  Image commitInto(Store store, BuildOptions options, String createdBy, boolean fixTimes) throws IOException {
+    return UnionCommit.append(image, StoredLayer.write(store, image, options, UnionCommit.tar(fs, options, fixTimes)),
+        createdBy, options);
+  }
+
+  /**
    * Returns the image as one layer: every file the union shows (with its owner, mode, time and
    * xattrs), whiteouts and opaque directories resolved; the config's history one entry.
    */

@@ -147,17 +147,23 @@ public final class LayerBuilder {
   static Layer write(Draft draft, BuildOptions options) throws IOException {
     Path file = Files.createTempFile(Scratch.directory(options), "layer-", ".tar");
     try {
-      LayerBlobWriter.Written written = LayerBlobWriter.write(file, options.compression(), options.level(), out -> {
-        try (LayerTarWriter tar = new LayerTarWriter(out)) {
-          draft.write(tar, options.timestamp());
-        }
-      });
+      LayerBlobWriter.Written written = LayerBlobWriter.write(file, options.compression(), options.level(),
+          tar(draft, options));
       Descriptor descriptor = Descriptor.of(mediaType(options), written.digest(), written.size());
       return Layer.of(descriptor, written.diffId(), () -> Files.newInputStream(file));
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(file);
       throw e;
     }
+  }
+
+  /** The tar of {@code draft}, its times as {@code options} say. */
+  static LayerBlobWriter.TarBody tar(Draft draft, BuildOptions options) {
+    return out -> {
+      try (LayerTarWriter tar = new LayerTarWriter(out)) {
+        draft.write(tar, options.timestamp());
+      }
+    };
   }
 
   /** The media type of a new layer in the format and compression of {@code options}. */

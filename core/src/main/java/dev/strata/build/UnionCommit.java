@@ -34,9 +34,14 @@ public final class UnionCommit {
   public static Layer layer(UnionFs fs, BuildOptions options, boolean fixTimes) throws IOException {
     Path file = Files.createTempFile(Scratch.directory(options), "layer-", ".tar");
     LayerBlobWriter.Written written = LayerBlobWriter.write(file, options.compression(), options.level(),
-        tar -> Changeset.write(fs, tar, fixTimes ? options.timestamp() : null));
+        tar(fs, options, fixTimes));
     return Layer.of(Descriptor.of(LayerBuilder.mediaType(options), written.digest(), written.size()),
         written.diffId(), () -> Files.newInputStream(file));
+  }
+
+  /** The tar of {@code fs}'s changes, every entry at {@code options}' time when {@code fixTimes}. */
+  static LayerBlobWriter.TarBody tar(UnionFs fs, BuildOptions options, boolean fixTimes) {
+    return tar -> Changeset.write(fs, tar, fixTimes ? options.timestamp() : null);
   }
 
   /** Returns {@code base} with {@code layer} on top, in {@code options}' format, its history at their time. */

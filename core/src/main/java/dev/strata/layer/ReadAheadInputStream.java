@@ -4,10 +4,8 @@ import dev.strata.digest.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.security.MessageDigest;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Reads another stream ahead on a thread of its own, so that decompressing a layer (on that
@@ -22,14 +20,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ReadAheadInputStream extends InputStream {
   private static final int CHUNK = 1 << 18;
-  private static final byte[] END = new byte[0];
 
-  private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(16);
+  private final BytePipe pipe = new BytePipe();
+  private final InputStream chunks = pipe.source();
   private final Thread thread;
   private volatile Throwable failure;
   private volatile boolean closed;
-  private byte[] current = new byte[0];
-  private int pos;
   private boolean ended;
 
   /** Hash of every byte of the source, updated on the read-ahead thread; null: none. */
@@ -60,7 +56,7 @@ public final class ReadAheadInputStream extends InputStream {
 
   /**
    * Returns the sha256 of every byte of the source; only once a read has returned the end
-   * (the read-ahead thread had finished with the digest before it queued the end).
+   * (the read-ahead thread had finished with the digest before it ended the pipe).
    */
   public Digest sha256AtEnd() {
     if (digest == null || !ended || failure != null) {
@@ -78,32 +74,32 @@ public final class ReadAheadInputStream extends InputStream {
   }
 
   private void pump(InputStream source) {
+    OutputStream out = pipe.sink();
     try {
+      byte[] buf = new byte[CHUNK];
       while (!closed) {
-        byte[] buf = source.readNBytes(CHUNK);
-        if (buf.length == 0) {
+        int n = source.readNBytes(buf, 0, CHUNK);
+        if (n == 0) {
           break;
         }
         if (digest != null) {
-          digest.update(buf);
+          digest.update(buf, 0, n);
         }
-        produced += buf.length;
-        while (!closed && !chunks.offer(buf, 100, TimeUnit.MILLISECONDS)) {
-          // wait for the reader; re-check closed so that an abandoned stream ends the thread
-        }
-        if (buf.length < CHUNK) {
+        produced += n;
+        out.write(buf, 0, n);
+        if (n < CHUNK) {
           break;
         }
       }
     } catch (Throwable t) {
-      failure = t;
+      if (!closed) {
+        failure = t; // set before the pipe ends, so that the reader sees it with the end
+      }
     } finally {
       try {
-        while (!closed && !chunks.offer(END, 100, TimeUnit.MILLISECONDS)) {
-          // as above
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        out.close();
+      } catch (IOException e) {
+        // the reader closed its end: nobody is left to tell
       }
     }
   }
@@ -117,29 +113,14 @@ public final class ReadAheadInputStream extends InputStream {
 
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
-    if (len == 0) {
-      return 0;
+    if (ended) {
+      return -1;
     }
-    while (pos == current.length) {
-      if (ended) {
-        return -1;
-      }
-      try {
-        current = chunks.take();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while reading a layer");
-      }
-      pos = 0;
-      if (current == END) {
-        ended = true;
-        rethrow();
-        return -1;
-      }
+    int n = chunks.read(b, off, len);
+    if (n < 0) {
+      ended = true;
+      rethrow();
     }
-    int n = Math.min(len, current.length - pos);
-    System.arraycopy(current, pos, b, off, n);
-    pos += n;
     return n;
   }
 
@@ -173,7 +154,7 @@ public final class ReadAheadInputStream extends InputStream {
   @Override
   public void close() throws IOException {
     closed = true;
-    chunks.clear();
+    chunks.close();
     try {
       thread.join();
     } catch (InterruptedException e) {
