@@ -24,10 +24,16 @@ final class VolumeCopy {
     try (PipedInputStream in = new PipedInputStream(PIPE)) {
       PipedOutputStream out = new PipedOutputStream(in);
       Thread writer = new Thread(() -> {
-        try (out) {
+        try {
           VolumeExport.write(source, out, () -> { });
         } catch (IOException | RuntimeException e) {
-          exportFailed.set(e);
+          exportFailed.set(e); // before the close below: the reader sees the cut only after this
+        } finally {
+          try {
+            out.close();
+          } catch (IOException e) {
+            exportFailed.compareAndSet(null, e);
+          }
         }
       }, "volume-copy");
       writer.start();
@@ -36,11 +42,13 @@ final class VolumeCopy {
           VolumeImport.read(in, target);
           in.transferTo(java.io.OutputStream.nullOutputStream()); // the archive's padding: the writer ends
         } catch (IOException | RuntimeException e) {
-          // The reading side's error, unless it only saw the tar cut short by the writer's.
+          // The reading side's error, unless it only saw the tar cut short by the writer's: the
+          // writer's own failure is set before it closes the pipe, so it is seen here if it came first.
+          Throwable first = exportFailed.get();
           in.close(); // a writer blocked on a full pipe fails now rather than waiting forever
           join(writer);
-          if (exportFailed.get() instanceof IOException w) {
-            throw w;
+          if (first != null) {
+            throw new IOException("copying " + source + ": " + first.getMessage(), first);
           }
           throw e;
         }

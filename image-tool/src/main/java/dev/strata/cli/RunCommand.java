@@ -126,7 +126,8 @@ final class RunCommand implements Callable<Integer> {
       ImageConfig config = m.image.config();
       ImageUser who = ImageUser.resolve(m.fs, user != null ? user : config.user());
       String hostname = container != null ? container : "strata";
-      RunVolumes.Plan volumes = RunVolumes.plan(store, specs, from, m.image);
+      RunVolumes.Plan volumes = RunVolumes.plan(store, specs, from, m.image,
+          m.container == null ? List.of() : new Containers(store).mounts(m.container));
       anonymous = volumes.anonymous();
       record(store, m.container, volumes.mounts());
       Sandbox sandbox = new Sandbox(argv(config), ContainerEnvironment.of(config.env(), who, hostname), workingDir(config), hostname, who, caps,

@@ -109,7 +109,8 @@ final class RunVolumes {
    * --volumes-from}), then an anonymous volume for each of the image's VOLUMEs. Volumes named
    * but missing are made, as {@code docker run} makes them.
    */
-  static Plan plan(Store store, List<Mount> specs, List<Mount> from, StoredImage image) throws IOException {
+  static Plan plan(Store store, List<Mount> specs, List<Mount> from, StoredImage image, List<Mount> earlier)
+      throws IOException {
     Volumes volumes = new Volumes(store);
     Map<String, Mount> byDest = new LinkedHashMap<>();
     for (Mount m : specs) {
@@ -126,7 +127,12 @@ final class RunVolumes {
     List<Mount> mounts = new ArrayList<>();
     List<String> anonymous = new ArrayList<>();
     for (Mount m : byDest.values()) {
-      if (m.type().equals(Mount.VOLUME) && m.source().isEmpty()) {
+      Mount again = m.type().equals(Mount.VOLUME) && m.source().isEmpty() ? anonymousAt(volumes, earlier,
+          m.destination()) : null;
+      if (again != null) {
+        anonymous.add(again.source()); // still this container's: --rm takes it too
+        m = new Mount(Mount.VOLUME, again.source(), m.destination(), m.readOnly());
+      } else if (m.type().equals(Mount.VOLUME) && m.source().isEmpty()) {
         // Docker's anonymous volumes: 64 hex digits, a label saying what they are.
         byte[] id = new byte[32];
         ThreadLocalRandom.current().nextBytes(id);
@@ -143,6 +149,22 @@ final class RunVolumes {
       mounts.add(m);
     }
     return new Plan(mounts, anonymous);
+  }
+
+  /**
+   * The anonymous volume an earlier run of the same container had at {@code destination}, if it
+   * is still there: a container run again finds its data again, as a restarted Docker one does.
+   */
+  private static Mount anonymousAt(Volumes volumes, List<Mount> earlier, String destination) throws IOException {
+    for (Mount m : earlier) {
+      if (m.type().equals(Mount.VOLUME) && m.destination().equals(destination)) {
+        var v = volumes.get(m.source());
+        if (v.isPresent() && v.get().labels().containsKey(Volumes.ANONYMOUS)) {
+          return m;
+        }
+      }
+    }
+    return null;
   }
 
   /**
@@ -180,7 +202,11 @@ final class RunVolumes {
   static List<Bind> binds(Store store, List<Mount> mounts) throws IOException {
     Volumes volumes = new Volumes(store);
     List<Bind> binds = new ArrayList<>();
-    for (Mount m : mounts) {
+    // A mount on /a before one on /a/b, whatever the order asked, as docker run sorts them: else
+    // the first would cover the second.
+    List<Mount> outerFirst = new ArrayList<>(mounts);
+    outerFirst.sort(java.util.Comparator.comparingLong(m -> m.destination().chars().filter(c -> c == '/').count()));
+    for (Mount m : outerFirst) {
       Path source = m.type().equals(Mount.BIND) ? Path.of(m.source()) : volumes.require(m.source()).data();
       binds.add(new Bind(source, m.destination(), m.readOnly()));
     }

@@ -38,7 +38,8 @@ class RunVolumeTest {
   /**
    * The tiny busybox image, and over it a layer with /data (root's, 0755) holding a file of
    * 1234:5678 mode 0640 with a hard link and a symlink to it: as {@code files}, and with
-   * {@code VOLUME /data} as {@code vol}. Made by GNU tar and umoci.
+   * {@code VOLUME /data} as {@code vol}; and /proc, /dev and /sys for a read-only root. Made by
+   * GNU tar and umoci.
    */
   @BeforeEach
   void images() throws Exception {
@@ -50,9 +51,12 @@ class RunVolumeTest {
     Commands.run(List.of("chown", "1234:5678", file.toString()));
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
     Files.setLastModifiedTime(file, IMAGE_TIME);
+    for (String mountPoint : List.of("proc", "dev", "sys")) { // what a --read-only root must have for runc
+      Files.createDirectories(dir.resolve("tree").resolve(mountPoint));
+    }
     Path layer = dir.resolve("data.tar");
     Commands.run(List.of("tar", "--numeric-owner", "-C", dir.resolve("tree").toString(), "-cf", layer.toString(),
-        "data"));
+        "data", "proc", "dev", "sys"));
     Path layout = dir.resolve("layout");
     Commands.run(List.of("cp", "-a", TestImages.tiny().toString(), layout.toString()));
     Commands.run(List.of("umoci", "raw", "add-layer", "--image", layout + ":3layer", "--tag", "files",
@@ -138,6 +142,24 @@ class RunVolumeTest {
   }
 
   @Test
+  void aReadOnlyRootKeepsItsVolumesWritableRecordsNoUserAndDropsItsAnonymousOnes() throws Exception {
+    Commands.Result r = sh("vol", "echo y > /data/y; cat /data/a.txt; touch /etc/x", "--read-only", "-v", "kept:/srv");
+    assertThat(r.exit()).as(r.out()).isNotZero();
+    assertThat(r.out()).contains("from the image").contains("Read-only file system");
+    assertThat(volumes()).as("no container, so no user; the anonymous one for /data is gone").hasSize(1);
+    assertThat(users(volume("kept"))).isEmpty();
+    assertThat(ok(sh("files", "echo z > /srv/z", "--read-only", "-v", "kept:/srv"))).isEmpty();
+    assertThat(store.resolve("volumes/kept/data/z")).hasContent("z");
+  }
+
+  @Test
+  void aMountInsideAnotherGoesOverItWhateverTheOrderGiven() throws Exception {
+    ok(sh("tiny", "echo in > /a/b/f; echo out > /a/g", "--rm", "-v", "inner:/a/b", "-v", "outer:/a"));
+    assertThat(store.resolve("volumes/inner/data/f")).hasContent("in");
+    assertThat(store.resolve("volumes/outer/data/g")).hasContent("out");
+  }
+
+  @Test
   void badVolumeArgumentsAreUsageErrorsNamingWhatIsWrong() throws Exception {
     Commands.Result missing = sh("tiny", "true", "--rm", "-v", dir.resolve("nowhere") + ":/mnt");
     assertThat(missing.exit()).isEqualTo(2);
@@ -191,6 +213,10 @@ class RunVolumeTest {
     Path data = Path.of(anonymous.get("data").asText());
     assertThat(Files.readString(data.resolve("a.txt"))).isEqualTo("from the image\n");
     assertThat(Files.readString(data.resolve("mine"))).isEqualTo("kept\n");
+
+    // The container run again finds its anonymous volume again.
+    assertThat(ok(sh("vol", "cat /data/mine", "--name", "k"))).contains("kept");
+    assertThat(volumes()).hasSize(1);
 
     // A -v on the VOLUME's path takes its place: no anonymous one.
     ok(sh("vol", "test -e /data/a.txt", "--rm", "-v", "named:/data"));
