@@ -31,6 +31,7 @@ import java.util.stream.Stream;
  * mount never leaves the container stuck.
  */
 public final class Containers {
+  private static final String MOUNTS = "mounts.json";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
 
   private final Store store;
@@ -45,6 +46,20 @@ public final class Containers {
     public Path work() {
       return dir.resolve("work");
     }
+  }
+
+  /**
+   * A file system a container's runs mount beside its union ({@code strata run -v}).
+   *
+   * @param type {@code volume} (source a volume's name) or {@code bind} (source a host directory)
+   * @param source the volume's name or the host directory's absolute path
+   * @param destination the absolute path in the container
+   * @param readOnly mounted read-only
+   */
+  public record Mount(@JsonProperty("type") String type, @JsonProperty("source") String source,
+      @JsonProperty("destination") String destination, @JsonProperty("readOnly") boolean readOnly) {
+    public static final String VOLUME = "volume";
+    public static final String BIND = "bind";
   }
 
   /** The JSON of container.json. */
@@ -129,6 +144,25 @@ public final class Containers {
     // Written last and atomically: a directory without it is not a container yet.
     Durability.writeAtomically(dir.resolve("container.json"), store.tmp(), ImageJson.bytes(json));
     return get(name).orElseThrow();
+  }
+
+  /**
+   * Records the mounts of container {@code c}'s latest run, in {@code mounts.json} beside its
+   * container.json, written atomically: what {@code --volumes-from} mounts again.
+   */
+  public void writeMounts(Container c, List<Mount> mounts) throws IOException {
+    Durability.writeAtomically(c.dir().resolve(MOUNTS), store.tmp(), ImageJson.bytes(List.copyOf(mounts)));
+  }
+
+  /** The mounts recorded for container {@code c}; none if its runs mounted nothing. */
+  public List<Mount> mounts(Container c) throws IOException {
+    byte[] json;
+    try {
+      json = Files.readAllBytes(c.dir().resolve(MOUNTS));
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
+    return List.of(ImageJson.mapper().readValue(json, Mount[].class));
   }
 
   /** A container in use by this process; close lets it go. */

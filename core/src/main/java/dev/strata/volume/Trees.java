@@ -26,6 +26,16 @@ final class Trees {
     }
   }
 
+  /** Deletes everything in {@code dir}, which stays, empty. */
+  static void deleteContents(Path dir) throws IOException {
+    try (HostDir top = HostDir.open(dir)) {
+      long device = top.stat("").dev();
+      for (HostDir.Entry e : top.list("")) {
+        delete(top, e.name(), device);
+      }
+    }
+  }
+
   private static void delete(HostDir top, String rel, long device) throws IOException {
     Stat st = top.stat(rel);
     if (st == null) {

@@ -39,6 +39,10 @@ import java.util.stream.Stream;
  */
 public final class Volumes {
   static final String DATA = "data";
+  /** The label of a volume a run made for an image's VOLUME that no {@code -v} covered. */
+  public static final String ANONYMOUS = "dev.strata.anonymous";
+  /** An empty file in a volume's directory once its first container readied it. */
+  private static final String INITIALIZED = "initialized";
   /** Docker's volume names; a name is one directory, so at most NAME_MAX bytes. */
   private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}");
 
@@ -129,6 +133,65 @@ public final class Volumes {
     try (Store.Lock lock = store.shared(); Store.Lock volumes = store.volumes()) {
       Optional<Volume> v = get(name);
       return v.isPresent() && Users.remove(v.get().dir(), container);
+    }
+  }
+
+  /**
+   * Forgets {@code container} as a user of every volume (a removed container's records);
+   * returns the names of the volumes it used.
+   */
+  public List<String> releaseAll(String container) throws IOException {
+    Containers.checkName(container);
+    List<String> released = new ArrayList<>();
+    try (Store.Lock lock = store.shared(); Store.Lock volumes = store.volumes()) {
+      for (Volume v : list()) {
+        if (Users.remove(v.dir(), container)) {
+          released.add(v.name());
+        }
+      }
+    }
+    return released;
+  }
+
+  /**
+   * Readies volume {@code name} for its first container, as podman readies a new volume: if it
+   * was never readied and its data is empty, copies the tree {@code source} into it (the
+   * directory's own owner, mode and times too), as Docker fills a new volume mounted where an
+   * image has files; with no {@code source} (the image has nothing there), gives the data
+   * directory to {@code uid}:{@code gid}, the host's ids of the container's user, so that a
+   * container in a user namespace may write to it. Marked once done, so that a volume its user
+   * emptied is never filled again. The copy keeps owners, modes, nanosecond times, xattrs,
+   * symlinks and hard links (the tar of {@link #export} read back as {@link #importFrom} reads
+   * one). Holds the volumes lock meanwhile, so that of two runs starting on one new volume only
+   * the first readies it. Returns whether it did.
+   */
+  public boolean initialize(String name, Path source, long uid, long gid) throws IOException {
+    try (Store.Lock lock = store.shared(); Store.Lock volumes = store.volumes()) {
+      Volume v = require(name);
+      Path mark = v.dir().resolve(INITIALIZED);
+      if (Files.exists(mark) || !empty(v.data())) {
+        return false;
+      }
+      if (source == null) {
+        HostPaths.lchown(v.data(), uid, gid);
+      } else {
+        try {
+          VolumeCopy.copy(source, v.data());
+        } catch (IOException | RuntimeException e) {
+          // Half a copy would pass for the user's data next time: leave the volume empty again.
+          Trees.deleteContents(v.data());
+          throw e;
+        }
+        Durability.syncFilesystem(v.data());
+      }
+      Files.createFile(mark);
+      return true;
+    }
+  }
+
+  private static boolean empty(Path dir) throws IOException {
+    try (Stream<Path> children = Files.list(dir)) {
+      return children.findAny().isEmpty();
     }
   }
 

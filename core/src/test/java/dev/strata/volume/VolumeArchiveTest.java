@@ -186,6 +186,42 @@ class VolumeArchiveTest extends VolumeStoreTest {
     assertThat(file).hasContent("old");
   }
 
+  @Test
+  void initializeCopiesATreeAsExportAndImportKeepItOnceAndNeverRefillsAnEmptiedVolume() throws Exception {
+    Volume source = volumes.create("source", Map.of());
+    fill(source.data());
+    volumes.create("first", Map.of());
+    assertThat(volumes.initialize("first", source.data(), 0, 0)).isTrue();
+    // The same bytes exported: every owner, mode, nanosecond time, xattr, link and name kept.
+    assertThat(exported("first")).isEqualTo(exported("source"));
+    assertThat(xattrs(volumes.require("first").data())).contains("user.binary").isEqualTo(xattrs(source.data()));
+
+    assertThat(volumes.initialize("first", source.data(), 0, 0)).as("once").isFalse();
+    Trees.deleteContents(volumes.require("first").data());
+    assertThat(volumes.initialize("first", source.data(), 0, 0)).as("emptied by its user").isFalse();
+    assertThat(volumes.require("first").data()).isEmptyDirectory();
+
+    // Nothing to copy: the data directory is given to the container's user.
+    volumes.create("bare", Map.of());
+    assertThat(volumes.initialize("bare", null, 4321, 8765)).isTrue();
+    Stat bare = HostPaths.stat(volumes.require("bare").data());
+    assertThat(bare.uid()).isEqualTo(4321);
+    assertThat(bare.gid()).isEqualTo(8765);
+  }
+
+  @Test
+  void aCopyThatFailsLeavesTheVolumeEmptyAndNotInitialized() throws Exception {
+    Volume source = volumes.create("source", Map.of());
+    fill(source.data());
+    volumes.create("v", Map.of());
+    Path notADirectory = source.data().resolve("d/setuid");
+    assertThatThrownBy(() -> volumes.initialize("v", notADirectory, 0, 0)).isInstanceOf(IOException.class)
+        .hasMessageContaining("copying " + notADirectory);
+    assertThat(volumes.require("v").data()).isEmptyDirectory();
+    assertThat(volumes.initialize("v", source.data(), 0, 0)).as("not marked: the next run fills it").isTrue();
+    assertThat(exported("v")).isEqualTo(exported("source"));
+  }
+
   private byte[] exported(String name) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     volumes.export(name, out);

@@ -46,7 +46,7 @@ final class BuildRunner implements ContainerfileBuild.Runner, AutoCloseable {
     List<String> env = ContainerEnvironment.of(request.env(), who, "strata-build");
     Sandbox sandbox = new Sandbox(request.argv(), env, request.workingDir(), "strata-build", who,
         Capabilities.PODMAN_DEFAULT, new TreeSet<>(), false, Sandbox.PODMAN_SECCOMP, false, request.hostNetwork(), false,
-        ids, false);
+        ids, false, List.of());
     try (RunDirectory run = RunDirectory.create(ids)) {
       FuseMount mount = FuseMount.start(union.engine(), Files.createDirectory(run.rootfs()),
           MountOptions.defaults("strata-build"));

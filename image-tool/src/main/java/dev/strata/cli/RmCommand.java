@@ -2,6 +2,7 @@ package dev.strata.cli;
 
 import dev.strata.layout.Containers;
 import dev.strata.layout.Store;
+import dev.strata.volume.Volumes;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,6 +29,8 @@ final class RmCommand implements Callable<Integer> {
       try (Containers.InUse held = containers.use(c)) {
         containers.remove(c);
       }
+      // Its volumes stay, with one user fewer (docker rm keeps even the anonymous ones).
+      new Volumes(store).releaseAll(name);
       spec.commandLine().getOut().printf("removed %s%n", name);
     }
     return 0;

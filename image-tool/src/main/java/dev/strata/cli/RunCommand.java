@@ -11,6 +11,8 @@ import dev.strata.fuse.FuseMount;
 import dev.strata.image.ImageConfig;
 import dev.strata.layout.Containers;
 import dev.strata.layout.Store;
+import dev.strata.volume.Volumes;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,6 +55,16 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--read-only", description = "No container: every write fails with EROFS.")
   boolean readOnly;
 
+  @Option(names = {"-v", "--volume"}, paramLabel = "SRC:DEST[:ro|:rw]",
+      description = "Mount volume SRC (made if missing; a new one filled with the image's files at DEST) or, SRC "
+          + "starting with /, the host's directory SRC at DEST; -v DEST: a new anonymous volume. Repeatable.")
+  List<String> volumeSpecs = new ArrayList<>();
+
+  @Option(names = "--volumes-from", paramLabel = "C[:ro|:rw]",
+      description = "Mount the volumes and host directories of container C's latest run where it had them (:ro: all "
+          + "read-only). Repeatable.")
+  List<String> volumesFrom = new ArrayList<>();
+
   @Option(names = "--network", paramLabel = "MODE",
       description = "none (default: a network namespace holding only lo) or host (the host's interfaces).")
   String network = "none";
@@ -88,36 +100,88 @@ final class RunCommand implements Callable<Integer> {
       return OwnUserNamespace.rerun(UserNamespace.forThisProcess());
     }
     Security security = security();
+    List<Containers.Mount> specs = new ArrayList<>();
+    for (String v : volumeSpecs) {
+      specs.add(RunVolumes.parse(v));
+    }
     SortedSet<String> bounding = Capabilities.bounding();
     SortedSet<String> caps = Capabilities.merge(privileged ? bounding : Capabilities.PODMAN_DEFAULT, capAdd, capDrop,
         bounding);
     SortedSet<String> userCaps = Capabilities.merge(new TreeSet<>(), capAdd, List.of(), caps);
     Store store = root.openStore();
+    List<Containers.Mount> from = RunVolumes.from(store, volumesFrom);
+    List<Containers.Mount> asked = new ArrayList<>(specs);
+    asked.addAll(from);
     String container = readOnly ? null
         : Containers.checkName(name != null ? name : "run-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
     // The host's root, by what this process may do: root of a user namespace is named root too.
     boolean asRoot = dev.strata.host.Capabilities.ofProcess().hostRoot();
     int code;
-    try (UserNamespace ids = privileged && asRoot ? UserNamespace.host() : UserNamespace.forThisProcess();
+    List<String> anonymous = List.of();
+    try (UserNamespace ids = privileged && asRoot ? UserNamespace.host()
+            : UserNamespace.forThisProcess(RunVolumes.owner(store, asked));
         RunDirectory run = RunDirectory.create(ids);
         ContainerMount m = ContainerMount.open(store, image, container, readOnly, spec.commandLine().getErr(),
             ids.uids(), ids.gids())) {
       ImageConfig config = m.image.config();
       ImageUser who = ImageUser.resolve(m.fs, user != null ? user : config.user());
       String hostname = container != null ? container : "strata";
+      RunVolumes.Plan volumes = RunVolumes.plan(store, specs, from, m.image,
+          m.container == null ? List.of() : new Containers(store).mounts(m.container));
+      anonymous = volumes.anonymous();
+      record(store, m.container, volumes.mounts());
       Sandbox sandbox = new Sandbox(argv(config), ContainerEnvironment.of(config.env(), who, hostname), workingDir(config), hostname, who, caps,
-          userCaps, security.noNewPrivileges(), security.seccomp(), privileged, network.equals("host"), readOnly, ids, true);
+          userCaps, security.noNewPrivileges(), security.seccomp(), privileged, network.equals("host"), readOnly, ids, true,
+          RunVolumes.binds(store, volumes.mounts()));
       FuseMount mount = FuseMount.start(m.fs, Files.createDirectory(run.rootfs()), m.mountOptions(readOnly));
       try {
+        // Through this run's mount: the owners the container's namespace shows are the host's.
+        RunVolumes.initialize(store, volumes.mounts(), m.fs, run.rootfs(), who, ids.uids(), ids.gids());
         code = sandbox.run(run.rootfs(), run.path());
       } finally {
         mount.close();
       }
       if (remove && m.container != null) {
         new Containers(store).remove(m.container);
+        new Volumes(store).releaseAll(m.container.name());
+      }
+    } finally {
+      if (remove || readOnly) {
+        removeAnonymous(store, anonymous);
       }
     }
     return code;
+  }
+
+  /**
+   * Records the container as a user of its volumes and its mounts for {@code --volumes-from}. A
+   * read-only run has no container to record: nothing keeps its volumes from removal meanwhile.
+   */
+  private static void record(Store store, Containers.Container c, List<Containers.Mount> mounts) throws IOException {
+    if (c == null) {
+      return;
+    }
+    Volumes volumes = new Volumes(store);
+    for (Containers.Mount mount : mounts) {
+      if (mount.type().equals(Containers.Mount.VOLUME)) {
+        volumes.use(mount.source(), c.name());
+      }
+    }
+    new Containers(store).writeMounts(c, mounts);
+  }
+
+  /**
+   * Removes the anonymous volumes of a run that leaves no container (--rm, --read-only), as
+   * {@code docker run --rm} does; one that another container came to use (--volumes-from) stays.
+   */
+  private void removeAnonymous(Store store, List<String> anonymous) throws IOException {
+    for (String v : anonymous) {
+      try {
+        new Volumes(store).remove(v, false);
+      } catch (IllegalStateException inUse) {
+        spec.commandLine().getErr().println("kept volume " + v + ": " + inUse.getMessage());
+      }
+    }
   }
 
   /** What --security-opt asks for: no_new_privs, and the seccomp profile (null: none). */

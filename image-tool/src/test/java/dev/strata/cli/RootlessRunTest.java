@@ -41,6 +41,18 @@ class RootlessRunTest {
     OrdinaryUser.closeFuse(fuseMode);
   }
 
+  /** A store of the user's, {@code dir/work/store}, with tiny pulled into it by the user. */
+  private Path usersStore(String classpath) throws Exception {
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Commands.run(List.of("cp", "-a", TestImages.tiny().toString(), work.resolve("tiny").toString()));
+    Commands.run(List.of("chown", "-R", USER, work.toString()));
+    Path store = work.resolve("store");
+    Commands.Result pull = asUser(classpath, store, "pull", "oci:" + work.resolve("tiny") + ":3layer", "tiny");
+    assertThat(pull.exit()).as(pull.out() + pull.err()).isZero();
+    return store;
+  }
+
   private Commands.Result asUser(String classpath, Path store, String... args) throws Exception {
     return OrdinaryUser.strata(classpath, store, args);
   }
@@ -51,14 +63,9 @@ class RootlessRunTest {
     long[] ids = {user.uid(), user.gid()};
     long[] subuid = user.subuid();
     long[] subgid = user.subgid();
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     String classpath = TestUser.readableClasspath(dir);
-    Path work = Files.createDirectories(dir.resolve("work"));
-    Commands.run(List.of("cp", "-a", TestImages.tiny().toString(), work.resolve("tiny").toString()));
-    Commands.run(List.of("chown", "-R", USER, work.toString()));
-    Path store = work.resolve("store");
-    Commands.Result pull = asUser(classpath, store, "pull", "oci:" + work.resolve("tiny") + ":3layer", "tiny");
-    assertThat(pull.exit()).as(pull.out() + pull.err()).isZero();
+    Path store = usersStore(classpath);
+    Path work = store.getParent();
 
     Commands.Result run = asUser(classpath, store, "run", "--name", "mine", "tiny", "--", "/bin/sh", "-c",
         "cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; echo --; id -u; echo --; cat /proc/self/status; "
@@ -109,6 +116,31 @@ class RootlessRunTest {
     Path top = store.resolve("blobs").resolve(layers.get(layers.size() - 1).digest().toString().replace(':', '/'));
     assertThat(Commands.run(List.of("tar", "--numeric-owner", "-tvzf", top.toString())))
         .containsPattern("(?m)^-rw-r--r-- 0/0 .* root/made$");
+  }
+
+  @Test
+  void anOrdinaryUsersNewVolumeHoldsTheImagesFilesOwnedAsItsNamespaceMapsThem() throws Exception {
+    TestUser user = TestUser.ensure(USER);
+    long[] subuid = user.subuid();
+    long[] subgid = user.subgid();
+    String classpath = TestUser.readableClasspath(dir);
+    Path store = usersStore(classpath);
+
+    // tiny's /home/user is 1000:1000 0700, its hello.txt 0640: copied into the new volume.
+    String script = "set -e; stat -c '%u:%g %a' /home/user /home/user/hello.txt; echo more >> /home/user/log; "
+        + "cat /home/user/log";
+    Commands.Result first = asUser(classpath, store, "run", "--rm", "-v", "home:/home/user", "tiny", "--", "/bin/sh",
+        "-c", script);
+    assertThat(first.exit()).as(first.out() + first.err()).isZero();
+    assertThat(first.out().lines().toList()).containsExactly("1000:1000 700", "1000:1000 640", "more");
+    // On the host: container id 1000 is the user's subordinate id 999 and on.
+    Path data = store.resolve("volumes/home/data");
+    assertThat(Commands.run(List.of("stat", "-c", "%u:%g", data.resolve("hello.txt").toString())).trim())
+        .isEqualTo((subuid[0] + 999) + ":" + (subgid[0] + 999));
+    Commands.Result second = asUser(classpath, store, "run", "--rm", "-v", "home:/home/user", "tiny", "--", "/bin/sh",
+        "-c", script);
+    assertThat(second.exit()).as(second.out() + second.err()).isZero();
+    assertThat(second.out().lines().toList()).containsExactly("1000:1000 700", "1000:1000 640", "more", "more");
   }
 
   private static List<String> lines(String map) {

@@ -71,10 +71,9 @@ class RunIsolationTest {
 
   /** Runs {@code script} in a new container of {@code image} (flags before it); exit and output. */
   private static Commands.Result sh(String image, String script, String... flags) throws Exception {
-    List<String> args = new ArrayList<>(List.of("run", "--rm"));
+    List<String> args = new ArrayList<>(List.of("--rm"));
     args.addAll(List.of(flags));
-    args.addAll(List.of(image, "--", "/bin/sh", "-c", script));
-    return StrataProcess.exec(store, Map.of(), args.toArray(String[]::new));
+    return StrataProcess.shell(store, image, script, args);
   }
 
   private static String ok(Commands.Result r) {

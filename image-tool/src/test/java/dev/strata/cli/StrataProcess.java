@@ -27,6 +27,18 @@ final class StrataProcess {
     return new Commands.Result(p.waitFor(), out, "");
   }
 
+  /**
+   * Runs {@code strata run FLAGS... IMAGE -- /bin/sh -c SCRIPT} to the end; exit and output
+   * (stderr into stdout).
+   */
+  static Commands.Result shell(Path store, String image, String script, List<String> flags)
+      throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("run"));
+    args.addAll(flags);
+    args.addAll(List.of(image, "--", "/bin/sh", "-c", script));
+    return exec(store, java.util.Map.of(), args.toArray(String[]::new));
+  }
+
   /** The command line that runs strata on {@code store} with {@code args}. */
   static List<String> command(Path store, String... args) {
     List<String> cmd = new ArrayList<>();

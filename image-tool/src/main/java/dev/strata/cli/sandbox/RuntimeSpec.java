@@ -115,6 +115,12 @@ final class RuntimeSpec {
     if (s.scratchTmp()) {
       mount(m, "/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777");
     }
+    // Volumes and host directories, as podman mounts them: the whole tree below (rbind), no
+    // mount or unmount under them reaching the host (rprivate). Last, so that one on /tmp or
+    // below /dev covers what is there.
+    for (Bind b : s.binds()) {
+      mount(m, b.destination(), "bind", b.source().toString(), "rbind", b.readOnly() ? "ro" : "rw", "rprivate");
+    }
     return m;
   }
 

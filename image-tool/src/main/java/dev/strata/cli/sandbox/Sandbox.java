@@ -29,13 +29,15 @@ import java.util.SortedSet;
  */
 public record Sandbox(List<String> args, List<String> env, String cwd, String hostname, ImageUser user,
     SortedSet<String> capabilities, SortedSet<String> userCapabilities, boolean noNewPrivileges, Path seccomp,
-    boolean privileged, boolean hostNetwork, boolean readOnly, UserNamespace ids, boolean scratchTmp) {
+    boolean privileged, boolean hostNetwork, boolean readOnly, UserNamespace ids, boolean scratchTmp,
+    List<Bind> binds) {
   /** The seccomp profile podman uses, containers-common's. */
   public static final Path PODMAN_SECCOMP = SeccompProfile.PODMAN_DEFAULT;
 
   public Sandbox {
     args = List.copyOf(args);
     env = List.copyOf(env);
+    binds = List.copyOf(binds);
   }
 
   /**

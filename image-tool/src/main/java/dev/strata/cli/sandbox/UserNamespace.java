@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The ids of a container's user namespace: its uid_map and gid_map, which are also the maps
@@ -52,6 +53,15 @@ public final class UserNamespace implements AutoCloseable {
 
   /** The namespace of a container started by this process: see the class comment. */
   public static UserNamespace forThisProcess() throws IOException {
+    return forThisProcess(OptionalLong.empty());
+  }
+
+  /**
+   * As {@link #forThisProcess()}, as root the block that holds host id {@code near} first if
+   * no running container holds it: a container that mounts a volume gets the ids its files
+   * were made with when it can, so that its root owns them as the last container's root did.
+   */
+  public static UserNamespace forThisProcess(OptionalLong near) throws IOException {
     long uid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
     long gid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:gid")).longValue();
     List<SubordinateIds.Entry> subuid = SubordinateIds.read(Path.of("/etc/subuid"));
@@ -62,7 +72,7 @@ public final class UserNamespace implements AutoCloseable {
       return host();
     }
     if (uid == 0) {
-      return allocate(subuid, subgid);
+      return allocate(subuid, subgid, near);
     }
     String name = System.getProperty("user.name");
     List<SubordinateIds.Entry> myUids = SubordinateIds.of(subuid, name, uid);
@@ -73,8 +83,8 @@ public final class UserNamespace implements AutoCloseable {
     return new UserNamespace(SubordinateIds.rootless(uid, myUids), SubordinateIds.rootless(gid, myGids), null);
   }
 
-  private static UserNamespace allocate(List<SubordinateIds.Entry> subuid, List<SubordinateIds.Entry> subgid)
-      throws IOException {
+  private static UserNamespace allocate(List<SubordinateIds.Entry> subuid, List<SubordinateIds.Entry> subgid,
+      OptionalLong near) throws IOException {
     List<long[]> blocks = new ArrayList<>(); // {uid start, gid start}
     List<SubordinateIds.Entry> ownU = SubordinateIds.of(subuid, "strata", -1);
     List<SubordinateIds.Entry> ownG = SubordinateIds.of(subgid, "strata", -1);
@@ -94,6 +104,10 @@ public final class UserNamespace implements AutoCloseable {
           blocks.add(new long[] {s, s});
         }
       }
+    }
+    if (near.isPresent()) {
+      long id = near.getAsLong();
+      blocks.sort(java.util.Comparator.comparing(b -> !(b[0] <= id && id < b[0] + BLOCK)));
     }
     Files.createDirectories(LOCKS);
     for (long[] b : blocks) {
