@@ -1,7 +1,11 @@
 package dev.strata.volume;
 
 import dev.strata.blob.ObjectStore;
+import dev.strata.digest.Digest;
+import dev.strata.host.HostDir;
+import dev.strata.host.HostFile;
 import dev.strata.host.Names;
+import dev.strata.host.Stat;
 import dev.strata.layer.Bytes;
 import dev.strata.layer.EntryKind;
 import dev.strata.layer.LayerEntry;
@@ -10,6 +14,7 @@ import dev.strata.layer.LayerTarWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -83,6 +88,53 @@ final class SnapshotTree {
       j = eb + 1;
     }
     return Integer.compare(a.length() - i, b.length() - j);
+  }
+
+  /**
+   * Returns whether the tree holds {@code path} as the file {@code st} of {@code root} is now:
+   * its type, mode, owner, mtime, xattrs, and its bytes (by digest) or link target or device.
+   */
+  boolean holds(String path, Stat st, HostDir root, ObjectStore objects) throws IOException {
+    Item item = tree.get(path);
+    if (item == null) {
+      return false;
+    }
+    LayerEntry e = item.entry();
+    if ((e.mode() & 07777) != (st.mode() & 07777) || e.uid() != st.uid() || e.gid() != st.gid()
+        || e.mtimeSeconds() * 1_000_000_000L + e.mtimeNanos() != st.mtimeNanos()) {
+      return false;
+    }
+    TreeMap<String, Bytes> xattrs = new TreeMap<>();
+    for (String name : root.listxattr(path)) {
+      byte[] value = root.getxattr(path, name);
+      if (value != null) {
+        xattrs.put(name, Bytes.copyOf(value));
+      }
+    }
+    if (!xattrs.equals(e.xattrs())) {
+      return false;
+    }
+    return switch (st.type()) {
+      case Stat.S_IFDIR -> e.kind() == EntryKind.DIRECTORY;
+      case Stat.S_IFLNK -> e.kind() == EntryKind.SYMLINK && e.linkTarget().equals(root.readlink(path));
+      case Stat.S_IFIFO -> e.kind() == EntryKind.FIFO;
+      case Stat.S_IFCHR, Stat.S_IFBLK -> e.kind() == (st.type() == Stat.S_IFCHR ? EntryKind.CHAR_DEVICE
+          : EntryKind.BLOCK_DEVICE) && e.devMajor() == st.rdevMajor() && e.devMinor() == st.rdevMinor();
+      case Stat.S_IFREG -> (e.kind() == EntryKind.FILE || e.kind() == EntryKind.HARDLINK) && e.size() == st.size()
+          && (e.object() == null ? st.size() == 0 : e.object().equals(digest(root, path)));
+      default -> false;
+    };
+  }
+
+  private static Digest digest(HostDir root, String path) throws IOException {
+    MessageDigest sha256 = Digest.newMessageDigest(Digest.SHA256);
+    try (HostFile f = root.open(path, HostFile.O_RDONLY | HostFile.O_NONBLOCK, 0); InputStream in = f.stream()) {
+      byte[] buffer = new byte[1 << 16];
+      for (int n; (n = in.read(buffer)) >= 0; ) {
+        sha256.update(buffer, 0, n);
+      }
+    }
+    return Digest.fromRaw(Digest.SHA256, sha256.digest());
   }
 
   /** Every path of the tree. */

@@ -28,6 +28,15 @@ import java.util.Optional;
  */
 final class StatMemory {
   static final String FILE = "stat";
+  /**
+   * The ctime written for a path changed less than {@link #RACY_WINDOW_NANOS} before the walk
+   * that took its stat: a write in the same tick of the file system's clock, after the stat,
+   * would leave the same ctime, so such a stat proves nothing and the path is compared with
+   * its snapshot's entry (owner, mode, times, xattrs, bytes) instead (git's "racy clean").
+   */
+  static final long RACY = Long.MIN_VALUE;
+  /** A second: coarser than the clock of any file system a store is on (ext4 and xfs tick in milliseconds). */
+  static final long RACY_WINDOW_NANOS = 1_000_000_000L;
   private static final int MAGIC = 0x53564d31; // "SVM1"
 
   private StatMemory() {}
@@ -35,14 +44,18 @@ final class StatMemory {
   /** The stats of the data as of snapshot {@code snapshot}. */
   record Memory(String snapshot, Map<String, Stat> stats) {}
 
-  /** Returns whether {@code a} and {@code b} are one file unchanged. */
-  static boolean same(Stat a, Stat b) {
+  /** Returns whether {@code a} and {@code b} are one file unchanged, ctime aside. */
+  static boolean sameButCtime(Stat a, Stat b) {
     return a.mode() == b.mode() && a.ino() == b.ino() && a.nlink() == b.nlink() && a.uid() == b.uid()
         && a.gid() == b.gid() && a.size() == b.size() && a.mtimeNanos() == b.mtimeNanos()
-        && a.ctimeNanos() == b.ctimeNanos() && a.rdevMajor() == b.rdevMajor() && a.rdevMinor() == b.rdevMinor();
+        && a.rdevMajor() == b.rdevMajor() && a.rdevMinor() == b.rdevMinor();
   }
 
-  static void write(Path volumeDir, Path tmp, String snapshot, Map<String, Stat> stats) throws IOException {
+  /**
+   * Writes the memory of {@code stats}, taken by a walk that began at {@code walked} (the wall
+   * clock, in nanoseconds): ctimes within {@link #RACY_WINDOW_NANOS} of it are written as {@link #RACY}.
+   */
+  static void write(Path volumeDir, Path tmp, String snapshot, Map<String, Stat> stats, long walked) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + stats.size() * 96);
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeInt(MAGIC);
@@ -62,7 +75,7 @@ final class StatMemory {
         out.writeInt(s.rdevMinor());
         out.writeLong(s.size());
         out.writeLong(s.mtimeNanos());
-        out.writeLong(s.ctimeNanos());
+        out.writeLong(s.ctimeNanos() >= walked - RACY_WINDOW_NANOS ? RACY : s.ctimeNanos());
       }
     }
     Durability.writeAtomically(volumeDir.resolve(FILE), tmp, bytes.toByteArray());

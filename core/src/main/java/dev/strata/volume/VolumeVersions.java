@@ -65,8 +65,8 @@ final class VolumeVersions {
   /** One change of the live data since the last snapshot: a path whose stat differs, or (no stat) one deleted. */
   record Change(String path, Stat stat) {}
 
-  /** What a scan of the live data found: its changes and every path's stat now. */
-  record Scan(List<Change> changes, Map<String, Stat> stats) {}
+  /** What a scan of the live data found: its changes, every path's stat now, and when the walk began. */
+  record Scan(List<Change> changes, Map<String, Stat> stats, long walked) {}
 
   private Path dir() {
     return volume.dir();
@@ -112,7 +112,7 @@ final class VolumeVersions {
         message == null ? "" : message, Instant.now().toString()));
     // The moment of the commit: before it, the branch is at its old snapshot; after, at the new.
     VolumeSnapshots.setBranch(dir(), store.tmp(), VolumeSnapshots.head(dir()), s.id());
-    StatMemory.write(dir(), store.tmp(), s.id(), scan.stats());
+    StatMemory.write(dir(), store.tmp(), s.id(), scan.stats(), scan.walked());
     return s;
   }
 
@@ -147,10 +147,20 @@ final class VolumeVersions {
       }
     }
     Walk walk = new Walk(before, children);
+    Instant start = Instant.now();
+    long walked = start.getEpochSecond() * 1_000_000_000L + start.getNano();
     try (HostDir root = HostDir.open(volume.data())) {
       walk.walk(root, "", root.stat(""));
+      if (!walk.racy.isEmpty()) {
+        SnapshotTree tree = new SnapshotTree(layers(parent));
+        for (Change c : walk.racy) {
+          if (tree.holds(c.path(), c.stat(), root, store.objects())) {
+            walk.changes.remove(c);
+          }
+        }
+      }
     }
-    return new Scan(walk.changes, walk.stats);
+    return new Scan(walk.changes, walk.stats, walked);
   }
 
   /** A walk of the live data against the stats and names it had. */
@@ -159,6 +169,8 @@ final class VolumeVersions {
     final Map<String, List<String>> beforeChildren;
     final List<Change> changes = new ArrayList<>();
     final Map<String, Stat> stats = new HashMap<>();
+    /** Changes whose only difference is a remembered ctime that proved nothing ({@link StatMemory#RACY}). */
+    final List<Change> racy = new ArrayList<>();
 
     Walk(Map<String, Stat> before, Map<String, List<String>> beforeChildren) {
       this.before = before;
@@ -171,8 +183,13 @@ final class VolumeVersions {
       }
       stats.put(rel, st);
       Stat old = before.get(rel);
-      if (old == null || !StatMemory.same(old, st)) {
-        changes.add(new Change(rel, st));
+      boolean unchanged = old != null && StatMemory.sameButCtime(old, st);
+      if (!unchanged || old.ctimeNanos() != st.ctimeNanos()) {
+        Change c = new Change(rel, st);
+        changes.add(c);
+        if (unchanged && old.ctimeNanos() == StatMemory.RACY) {
+          racy.add(c);
+        }
       }
       if (!st.isDirectory()) {
         return;
@@ -274,7 +291,8 @@ final class VolumeVersions {
       if (r.current()) {
         VolumeSnapshots.setHead(dir(), store.tmp(), r.branch());
       }
-      StatMemory.write(dir(), store.tmp(), r.snapshot(), scan(Optional.empty()).stats());
+      Scan now = scan(Optional.empty());
+      StatMemory.write(dir(), store.tmp(), r.snapshot(), now.stats(), now.walked());
     }
     Files.delete(dir().resolve(RESTORING));
     Durability.fsyncDirectory(dir());
