@@ -42,8 +42,8 @@ import java.util.UUID;
  * layer that has them) on the current branch; reset and checkout make the live data a
  * snapshot's tree. See docs/volumes.md for why it is built so.
  *
- * <p>Everything here holds the store's shared lock (gc keeps what snapshots reach, and does
- * not run meanwhile) and the volume's versions lock (one commit, reset or checkout of a volume
+ * <p>Each use begins with {@link #finishRestore}. Everything here holds the store's shared
+ * lock (gc keeps what snapshots reach, and does not run meanwhile) and the volume's versions lock (one commit, reset or checkout of a volume
  * at a time).
  */
 final class VolumeVersions {
@@ -84,7 +84,6 @@ final class VolumeVersions {
    * refuses an empty commit.
    */
   Snapshot commit(String message) throws IOException {
-    finishRestore();
     Optional<Snapshot> parent = tip();
     Scan scan = scan(parent);
     if (scan.changes().isEmpty()) {
@@ -118,7 +117,6 @@ final class VolumeVersions {
 
   /** The changes of the live data since the current branch's newest snapshot. */
   List<Change> changes() throws IOException {
-    finishRestore();
     return scan(tip()).changes();
   }
 
@@ -248,7 +246,6 @@ final class VolumeVersions {
    * holds the directory it mounted, which after the exchange is the old tree.
    */
   void restore(Snapshot snapshot, String branch, boolean makeCurrent, boolean force) throws IOException {
-    finishRestore();
     SnapshotTree tree = new SnapshotTree(layers(Optional.of(snapshot)));
     Path staged = store.tmp().resolve("volume-data-" + UUID.randomUUID());
     Files.createDirectory(staged);
@@ -278,7 +275,7 @@ final class VolumeVersions {
    * Ends a restore a kill interrupted: if the staged tree was exchanged in (the data has its
    * inode), its branch is moved and the memory written; if not, the restore never happened.
    */
-  private void finishRestore() throws IOException {
+  void finishRestore() throws IOException {
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(dir().resolve(RESTORING));

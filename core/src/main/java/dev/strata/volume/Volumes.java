@@ -324,12 +324,12 @@ public final class Volumes {
 
   /** The current branch of volume {@code name}. */
   public String currentBranch(String name) throws IOException {
-    return VolumeSnapshots.head(require(name).dir());
+    return versions(name, v -> VolumeSnapshots.head(require(name).dir()));
   }
 
   /** The branches of volume {@code name} and the id of each one's newest snapshot, in name order. */
   public SortedMap<String, String> branches(String name) throws IOException {
-    return VolumeSnapshots.branches(require(name).dir());
+    return versions(name, v -> VolumeSnapshots.branches(require(name).dir()));
   }
 
   /** Whether volume {@code name}'s data changed since the current branch's newest snapshot. */
@@ -399,12 +399,17 @@ public final class Volumes {
     T run(VolumeVersions versions) throws IOException;
   }
 
-  /** Runs {@code action} on volume {@code name} under the shared store lock and the volume's versions lock. */
+  /**
+   * Runs {@code action} on volume {@code name} under the shared store lock and the volume's
+   * versions lock, once a reset or checkout that a kill interrupted is finished or forgotten.
+   */
   private <T> T versions(String name, VersionsAction<T> action) throws IOException {
     try (Store.Lock lock = store.shared()) {
       Volume v = require(name);
       try (Store.Lock versions = store.volumeVersions(v.dir())) {
-        return action.run(new VolumeVersions(store, require(name)));
+        VolumeVersions of = new VolumeVersions(store, require(name));
+        of.finishRestore();
+        return action.run(of);
       }
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.strata.host.HostDir;
 import dev.strata.host.HostFile;
+import dev.strata.host.HostPaths;
 import dev.strata.host.Stat;
 import dev.strata.layer.EntryKind;
 import dev.strata.layer.LayerEntry;
@@ -161,11 +162,10 @@ class VolumeVersionsTest extends VolumeStoreTest {
 
   @Test
   void gcKeepsWhatTheBranchesReachAndASnapshotStillRestoresAfterIt() throws Exception {
-    Volume v = filled();
-    Snapshot first = volumes.commit("db", "first");
-    byte[] firstTree = exported("db");
-    write(v.data().resolve("later"), "the second snapshot's own file");
-    Snapshot second = volumes.commit("db", "second");
+    History h = history();
+    Snapshot first = h.first();
+    byte[] firstTree = h.firstTree();
+    Snapshot second = h.second();
 
     GarbageCollector.Report kept = GarbageCollector.run(store, false);
     assertThat(kept.removed()).noneMatch(r -> r.startsWith("blob") || r.startsWith("layer index")
@@ -179,6 +179,33 @@ class VolumeVersionsTest extends VolumeStoreTest {
         .doesNotContain("blob " + first.blob(), "layer index " + first.diffId());
     assertThatThrownBy(() -> volumes.reset("db", second.id(), false)).hasMessageContaining("missing from the store");
     volumes.reset("db", first.id(), false);
+    assertThat(exported("db")).isEqualTo(firstTree);
+  }
+
+  @Test
+  void aResetKilledAfterItsExchangeIsFinishedAndOneKilledBeforeItIsForgotten() throws Exception {
+    History h = history();
+    Volume v = h.volume();
+    Snapshot first = h.first();
+    byte[] firstTree = h.firstTree();
+    Snapshot second = h.second();
+    byte[] secondTree = exported("db");
+
+    // What a kill before the exchange leaves: the record of a staged tree that is not the data.
+    Files.writeString(v.dir().resolve("restoring.json"), "{\"snapshot\":\"" + first.id()
+        + "\",\"branch\":\"main\",\"current\":false,\"inode\":1}");
+    assertThat(volumes.log("db")).extracting(Snapshot::id).containsExactly(second.id(), first.id());
+    assertThat(v.dir().resolve("restoring.json")).doesNotExist();
+    assertThat(exported("db")).isEqualTo(secondTree);
+
+    // What a kill right after the exchange leaves: the first tree in place, the branch not yet moved.
+    Volume copy = volumes.importFrom(new java.io.ByteArrayInputStream(firstTree), "copy", Map.of());
+    HostPaths.rename(copy.data(), v.data(), HostDir.RENAME_EXCHANGE);
+    Files.writeString(v.dir().resolve("restoring.json"), "{\"snapshot\":\"" + first.id()
+        + "\",\"branch\":\"other\",\"current\":true,\"inode\":" + HostPaths.stat(v.data()).ino() + "}");
+    assertThat(volumes.currentBranch("db")).isEqualTo("other");
+    assertThat(volumes.branches("db")).containsEntry("other", first.id()).containsEntry("main", second.id());
+    assertThat(volumes.changed("db")).isFalse();
     assertThat(exported("db")).isEqualTo(firstTree);
   }
 
@@ -206,6 +233,17 @@ class VolumeVersionsTest extends VolumeStoreTest {
 
   private static void write(Path file, String text) throws IOException {
     Files.writeString(file, text, StandardCharsets.UTF_8);
+  }
+
+  /** Volume db's two snapshots, the second adding a file, and the first one's tree. */
+  private record History(Volume volume, Snapshot first, byte[] firstTree, Snapshot second) {}
+
+  private History history() throws IOException {
+    Volume v = filled();
+    Snapshot first = volumes.commit("db", "first");
+    byte[] firstTree = exported("db");
+    write(v.data().resolve("later"), "the second snapshot's own file");
+    return new History(v, first, firstTree, volumes.commit("db", "second"));
   }
 
   /** The volume "db", filled. */
