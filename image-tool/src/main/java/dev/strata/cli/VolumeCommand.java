@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
  * own below. The JSON of {@code ls} and {@code inspect} is documented in docs/volumes.md.
  */
 @Command(name = "volume", mixinStandardHelpOptions = true,
-    description = "Manage volumes: data that outlives containers, kept in the store.",
+    description = "Manage volumes: data that outlives containers, kept in the store, with snapshots on branches.",
     subcommands = {VolumeCommand.Create.class, VolumeCommand.Ls.class, VolumeCommand.Inspect.class,
         VolumeCommand.Rm.class, VolumeCommand.Prune.class, VolumeCommand.Export.class, VolumeCommand.Import.class,
         VolumeCommand.Commit.class, VolumeCommand.Log.class, VolumeCommand.Reset.class, VolumeCommand.Branch.class,

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * strata volume commit, log, reset, branch and checkout: their output and exit codes, and a
- * commit killed with SIGKILL in the middle leaving the volume at its old state.
+ * commit and a reset killed with SIGKILL in the middle leaving the volume at its old state.
  */
 class VolumeVersionsCommandTest {
   @TempDir Path store;
@@ -81,23 +81,9 @@ class VolumeVersionsCommandTest {
   void killNineInTheMiddleOfACommitLeavesTheOldState() throws Exception {
     String before = created("small", "before", "before");
     Path data = store.resolve("volumes/db/data");
-    // Bytes no compression shrinks: the blob grows as the commit reads, a second or so, time to kill it.
-    java.util.Random random = new java.util.Random(14);
-    byte[] chunk = new byte[1 << 20];
-    try (var out = Files.newOutputStream(data.resolve("big"))) {
-      for (int i = 0; i < 256; i++) {
-        random.nextBytes(chunk);
-        out.write(chunk);
-      }
-    }
-    Process p = new ProcessBuilder(StrataProcess.command(store, "volume", "commit", "db", "-m", "killed"))
-        .redirectErrorStream(true).redirectOutput(work.resolve("log").toFile()).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (stagedBytes(store.resolve("tmp")) < (1 << 20) && System.nanoTime() < deadline && p.isAlive()) {
-      Thread.sleep(10);
-    }
-    assertThat(stagedBytes(store.resolve("tmp"))).as(Files.readString(work.resolve("log"))).isGreaterThanOrEqualTo(1 << 20);
-    p.destroyForcibly().waitFor();
+    writeRandom(data.resolve("big"));
+    // The blob grows as the commit reads: killed while it writes it.
+    killWhenStaged(p -> p.getFileName().toString().startsWith("layer-"), "volume", "commit", "db", "-m", "killed");
 
     // The old state: the branch at the snapshot before, which restores; the big file still uncommitted.
     JsonNode log = ImageJson.mapper().readTree(Strata.run(store, "volume", "log", "db", "--json").assertOk().out());
@@ -110,6 +96,49 @@ class VolumeVersionsCommandTest {
     Strata.run(store, "volume", "reset", "db", before).assertOk();
   }
 
+  @Test
+  void killNineInTheMiddleOfAResetLeavesTheOldDataAndBranch() throws Exception {
+    String before = created("small", "before", "before");
+    Path data = store.resolve("volumes/db/data");
+    byte[] big = writeRandom(data.resolve("big"));
+    String withBig = Strata.run(store, "volume", "commit", "db", "-m", "big").assertOk().out().strip();
+    Strata.run(store, "volume", "reset", "db", before).assertOk();
+
+    // Killed while it unpacks the snapshot's tree in staging.
+    killWhenStaged(p -> p.toString().contains("/volume-data-"), "volume", "reset", "db", withBig);
+    assertThat(data.resolve("big")).doesNotExist();
+    assertThat(data.resolve("small")).hasContent("before");
+    JsonNode log = ImageJson.mapper().readTree(Strata.run(store, "volume", "log", "db", "--json").assertOk().out());
+    assertThat(log).hasSize(1);
+    assertThat(log.get(0).get("id").asText()).isEqualTo(before);
+
+    Strata.run(store, "volume", "reset", "db", withBig).assertOk();
+    assertThat(Files.readAllBytes(data.resolve("big"))).isEqualTo(big);
+    assertThat(stagedBytes(store.resolve("tmp"), p -> true)).as("the dead reset's staging is swept").isZero();
+  }
+
+  /** Writes 256 MiB of random bytes (no compression shrinks them: a second or so to store) to {@code file}. */
+  private static byte[] writeRandom(Path file) throws Exception {
+    java.util.Random random = new java.util.Random(14);
+    byte[] bytes = new byte[256 << 20];
+    random.nextBytes(bytes);
+    Files.write(file, bytes);
+    return bytes;
+  }
+
+  /** Starts strata with {@code args}, and kills it with SIGKILL once it has staged a MiB in the files {@code staged} accepts. */
+  private void killWhenStaged(java.util.function.Predicate<Path> staged, String... args) throws Exception {
+    Process p = new ProcessBuilder(StrataProcess.command(store, args))
+        .redirectErrorStream(true).redirectOutput(work.resolve("log").toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (stagedBytes(store.resolve("tmp"), staged) < (1 << 20) && System.nanoTime() < deadline && p.isAlive()) {
+      Thread.sleep(10);
+    }
+    assertThat(stagedBytes(store.resolve("tmp"), staged)).as(Files.readString(work.resolve("log")))
+        .isGreaterThanOrEqualTo(1 << 20);
+    p.destroyForcibly().waitFor();
+  }
+
   /** Creates volume db holding {@code file} with {@code content}, commits it; returns the snapshot's id. */
   private String created(String file, String content, String message) throws Exception {
     Strata.run(store, "volume", "create", "db").assertOk();
@@ -117,15 +146,14 @@ class VolumeVersionsCommandTest {
     return Strata.run(store, "volume", "commit", "db", "-m", message).assertOk().out().strip();
   }
 
-  /** The bytes of the files in staging (any process's): a commit's blob as it is written. */
-  private static long stagedBytes(Path tmp) throws Exception {
+  /** The bytes of the files in staging (any process's) that {@code staged} accepts. */
+  private static long stagedBytes(Path tmp, java.util.function.Predicate<Path> staged) throws Exception {
     if (!Files.isDirectory(tmp)) {
       return 0;
     }
     try (Stream<Path> all = Files.walk(tmp)) {
       long total = 0;
-      for (Path p : all.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().startsWith("layer-"))
-          .toList()) {
+      for (Path p : all.filter(Files::isRegularFile).filter(staged).toList()) {
         total += Files.size(p);
       }
       return total;
