@@ -7,7 +7,6 @@ import dev.strata.image.json.ImageJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -146,17 +145,29 @@ class VolumeVersionsCommandTest {
     return Strata.run(store, "volume", "commit", "db", "-m", message).assertOk().out().strip();
   }
 
-  /** The bytes of the files in staging (any process's) that {@code staged} accepts. */
+  /**
+   * The bytes of the files in staging (any process's) that {@code staged} accepts; files that a
+   * running process removes while they are counted count nothing.
+   */
   private static long stagedBytes(Path tmp, java.util.function.Predicate<Path> staged) throws Exception {
     if (!Files.isDirectory(tmp)) {
       return 0;
     }
-    try (Stream<Path> all = Files.walk(tmp)) {
-      long total = 0;
-      for (Path p : all.filter(Files::isRegularFile).filter(staged).toList()) {
-        total += Files.size(p);
+    long[] total = {0};
+    Files.walkFileTree(tmp, new java.nio.file.SimpleFileVisitor<>() {
+      @Override
+      public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+        if (attrs.isRegularFile() && staged.test(file)) {
+          total[0] += attrs.size();
+        }
+        return java.nio.file.FileVisitResult.CONTINUE;
       }
-      return total;
-    }
+
+      @Override
+      public java.nio.file.FileVisitResult visitFileFailed(Path file, java.io.IOException e) {
+        return java.nio.file.FileVisitResult.CONTINUE; // gone since its directory was read
+      }
+    });
+    return total[0];
   }
 }
