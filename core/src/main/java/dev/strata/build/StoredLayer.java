@@ -2,6 +2,7 @@ package dev.strata.build;
 
 import dev.strata.blob.ObjectBatch;
 import dev.strata.digest.Digest;
+import dev.strata.image.Compression;
 import dev.strata.image.Descriptor;
 import dev.strata.image.Image;
 import dev.strata.image.Layer;
@@ -34,7 +35,7 @@ import java.util.concurrent.FutureTask;
  * objects, then the index, as a pull stores them. Call it under the store's shared lock, held
  * until the image is stored (else gc may take what no image names yet).
  */
-final class StoredLayer {
+public final class StoredLayer {
   private StoredLayer() {}
 
   /** Writes the layer {@code body} writes, on top of {@code base}, into {@code store}. */
@@ -43,6 +44,16 @@ final class StoredLayer {
     for (Digest diffId : base.config().diffIds()) {
       below.add(store.layers().read(diffId));
     }
+    return write(store, below, options.compression(), options.level(), LayerBuilder.mediaType(options), body);
+  }
+
+  /**
+   * Writes the layer {@code body} writes, on top of the layers {@code below} (bottom first),
+   * into {@code store} as a blob of {@code mediaType}, compressed with {@code compression} at
+   * {@code level} (0: its default).
+   */
+  public static Layer write(Store store, List<LayerIndex> below, Compression compression, int level, String mediaType,
+      LayerBlobWriter.TarBody body) throws IOException {
     Path blob = Files.createTempFile(store.tmp(), "layer-", ".blob");
     BytePipe pipe = new BytePipe();
     try (ObjectBatch objects = store.objects().batch()) {
@@ -61,7 +72,7 @@ final class StoredLayer {
       LayerIngest.Result result = null;
       try {
         try (OutputStream toIngest = pipe.sink()) {
-          written = LayerBlobWriter.write(blob, options.compression(), options.level(),
+          written = LayerBlobWriter.write(blob, compression, level,
               tar -> body.write(new Tee(tar, toIngest)));
         } catch (BytePipe.ReaderGoneException e) {
           // The ingest stopped first: its error is the one that says why.
@@ -87,7 +98,7 @@ final class StoredLayer {
         }
       }
       Digest digest = written.digest();
-      return Layer.of(Descriptor.of(LayerBuilder.mediaType(options), digest, written.size()), written.diffId(),
+      return Layer.of(Descriptor.of(mediaType, digest, written.size()), written.diffId(),
           () -> store.blobs().open(digest));
     }
   }

@@ -9,12 +9,13 @@ import dev.strata.image.json.ImageJson;
 import dev.strata.layer.LayerEntry;
 import dev.strata.layer.LayerIndex;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * What the tags, containers and build cache of a store keep alive: manifests (and the manifests of tagged indexes), their
+ * What the tags, containers, build cache and volume snapshots of a store keep alive: manifests (and the manifests of tagged indexes), their
  * configs and layer blobs, the layer indexes named by the configs' diff_ids, and the objects
  * those indexes point at. Pieces that are missing or unreadable are skipped here; fsck reports
  * them.
@@ -40,6 +41,17 @@ final class Reachability {
     // A build's cached steps: what makes the next build of the same Containerfile fast.
     for (Descriptor d : new BuildCache(store).manifests()) {
       r.visitManifest(store, d, 0);
+    }
+    // A volume's snapshots: each a layer that the snapshots after it are stacked on.
+    for (Path volume : VolumeSnapshots.volumeDirs(store)) {
+      try {
+        for (VolumeSnapshots.Snapshot s : VolumeSnapshots.reachable(volume)) {
+          r.blobs.add(s.blob());
+          r.layers.add(s.diffId());
+        }
+      } catch (IOException | RuntimeException e) {
+        // a damaged record keeps nothing alive; fsck names it
+      }
     }
     r.visitLayers(store);
     return r;

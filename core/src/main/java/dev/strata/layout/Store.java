@@ -200,6 +200,16 @@ public final class Store {
     return held::close;
   }
 
+  /**
+   * Takes the lock on the versions of the volume in {@code volumeDir} exclusively: commit,
+   * reset, branch and checkout of one volume run one at a time, other volumes alongside. Taken
+   * under {@link #shared()}, before {@link #volumes()} when both are held.
+   */
+  public Lock volumeVersions(Path volumeDir) throws IOException {
+    StoreLock.Held held = StoreLock.of(volumeDir.resolve("versions.lock")).exclusive(notices, null);
+    return held::close;
+  }
+
   /** Checks that {@code name} can be a tag. */
   public static String checkTag(String name) {
     checkArgument(name != null && TAG.matcher(name).matches(),

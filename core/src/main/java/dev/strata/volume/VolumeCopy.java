@@ -19,13 +19,24 @@ final class VolumeCopy {
 
   private VolumeCopy() {}
 
+  /** Writes a tar to a stream, which it leaves open. */
+  @FunctionalInterface
+  interface TarSource {
+    void write(java.io.OutputStream out) throws IOException;
+  }
+
   static void copy(Path source, Path data) throws IOException {
+    copy(source.toString(), out -> VolumeExport.write(source, out, () -> { }), data);
+  }
+
+  /** Unpacks the tar {@code source} writes (of {@code what}, for messages) into {@code data}. */
+  static void copy(String what, TarSource source, Path data) throws IOException {
     AtomicReference<Throwable> exportFailed = new AtomicReference<>();
     try (PipedInputStream in = new PipedInputStream(PIPE)) {
       PipedOutputStream out = new PipedOutputStream(in);
       Thread writer = new Thread(() -> {
         try {
-          VolumeExport.write(source, out, () -> { });
+          source.write(out);
         } catch (IOException | RuntimeException e) {
           exportFailed.set(e); // before the close below: the reader sees the cut only after this
         } finally {
@@ -48,13 +59,13 @@ final class VolumeCopy {
           in.close(); // a writer blocked on a full pipe fails now rather than waiting forever
           join(writer);
           if (first != null) {
-            throw new IOException("copying " + source + ": " + first.getMessage(), first);
+            throw new IOException("copying " + what + ": " + first.getMessage(), first);
           }
           throw e;
         }
         join(writer);
         if (exportFailed.get() != null) {
-          throw new IOException("copying " + source + ": " + exportFailed.get().getMessage(), exportFailed.get());
+          throw new IOException("copying " + what + ": " + exportFailed.get().getMessage(), exportFailed.get());
         }
       } finally {
         in.close();

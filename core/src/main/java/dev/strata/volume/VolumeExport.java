@@ -33,7 +33,7 @@ final class VolumeExport {
   /** The first path written for each file with more than one name, by device and inode. */
   private final Map<String, String> written = new HashMap<>();
 
-  private VolumeExport(HostDir root, LayerTarWriter tar) {
+  VolumeExport(HostDir root, LayerTarWriter tar) {
     this.root = root;
     this.tar = tar;
   }
@@ -59,9 +59,8 @@ final class VolumeExport {
   }
 
   private void entry(String rel, Stat st) throws IOException {
-    LayerTarWriter.Meta meta = meta(rel, st);
+    one(rel, st);
     if (st.isDirectory()) {
-      tar.directory(rel.isEmpty() ? "." : rel, meta);
       List<String> names = new ArrayList<>();
       root.list(rel).forEach(e -> names.add(e.name()));
       names.sort(Names.BYTE_ORDER);
@@ -72,6 +71,17 @@ final class VolumeExport {
           entry(child, cs);
         }
       }
+    }
+  }
+
+  /**
+   * Writes the one entry {@code rel} (a directory without what it holds): a second name of a
+   * file already written is a hard link to the first.
+   */
+  void one(String rel, Stat st) throws IOException {
+    LayerTarWriter.Meta meta = meta(rel, st);
+    if (st.isDirectory()) {
+      tar.directory(rel.isEmpty() ? "." : rel, meta);
       return;
     }
     if (st.nlink() > 1) {

@@ -8,6 +8,7 @@ import dev.strata.host.HostPaths;
 import dev.strata.host.Stat;
 import dev.strata.layout.Containers;
 import dev.strata.layout.Store;
+import dev.strata.layout.VolumeSnapshots;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -300,6 +302,114 @@ public final class Volumes {
       } catch (IOException | RuntimeException e) {
         Trees.delete(staged);
         throw e;
+      }
+    }
+  }
+
+  /**
+   * Makes a snapshot of volume {@code name}: a layer of what changed since the current
+   * branch's newest snapshot (by each file's stat: only changed files are read), stored as
+   * image layers are, and moves the branch to it. A volume without changes is refused with an
+   * {@link IllegalStateException}.
+   */
+  public VolumeSnapshots.Snapshot commit(String name, String message) throws IOException {
+    return versions(name, v -> v.commit(message));
+  }
+
+  /** The snapshots of volume {@code name}'s current branch, newest first. */
+  public List<VolumeSnapshots.Snapshot> log(String name) throws IOException {
+    return versions(name, v -> v.tip().isEmpty() ? List.of()
+        : VolumeSnapshots.chain(require(name).dir(), v.tip().get().id()));
+  }
+
+  /** The current branch of volume {@code name}. */
+  public String currentBranch(String name) throws IOException {
+    return versions(name, v -> VolumeSnapshots.head(require(name).dir()));
+  }
+
+  /** The branches of volume {@code name} and the id of each one's newest snapshot, in name order. */
+  public SortedMap<String, String> branches(String name) throws IOException {
+    return versions(name, v -> VolumeSnapshots.branches(require(name).dir()));
+  }
+
+  /** Whether volume {@code name}'s data changed since the current branch's newest snapshot. */
+  public boolean changed(String name) throws IOException {
+    return versions(name, v -> !v.changes().isEmpty());
+  }
+
+  /**
+   * Makes branch {@code branch} of volume {@code name} at the snapshot whose id starts with
+   * {@code snapshot} (null: the current branch's newest); the data and the current branch stay.
+   */
+  public VolumeSnapshots.Snapshot branch(String name, String branch, String snapshot) throws IOException {
+    VolumeSnapshots.checkBranch(branch);
+    return versions(name, v -> {
+      Path dir = require(name).dir();
+      if (VolumeSnapshots.branch(dir, branch).isPresent()) {
+        throw new FileAlreadyExistsException(null, null, "volume '" + name + "' has a branch '" + branch + "' already");
+      }
+      VolumeSnapshots.Snapshot at = snapshot != null ? VolumeSnapshots.resolve(dir, snapshot)
+          : v.tip().orElseThrow(() -> new IllegalStateException("volume '" + name
+              + "' has no snapshot to branch from: commit first"));
+      VolumeSnapshots.setBranch(dir, store.tmp(), branch, at.id());
+      return at;
+    });
+  }
+
+  /**
+   * Makes volume {@code name}'s data exactly the snapshot whose id starts with {@code snapshot}
+   * and moves the current branch to it, discarding the changes since. A volume that containers
+   * use is refused (their mounts keep the old directory) unless {@code force}.
+   */
+  public VolumeSnapshots.Snapshot reset(String name, String snapshot, boolean force) throws IOException {
+    return versions(name, v -> {
+      Path dir = require(name).dir();
+      VolumeSnapshots.Snapshot at = VolumeSnapshots.resolve(dir, snapshot);
+      v.restore(at, VolumeSnapshots.head(dir), false, force);
+      return at;
+    });
+  }
+
+  /**
+   * Makes {@code branch} volume {@code name}'s current branch and its data that branch's newest
+   * snapshot. Changes since the current branch's newest snapshot are refused, as is a volume
+   * that containers use, unless {@code force}.
+   */
+  public VolumeSnapshots.Snapshot checkout(String name, String branch, boolean force) throws IOException {
+    VolumeSnapshots.checkBranch(branch);
+    return versions(name, v -> {
+      Path dir = require(name).dir();
+      String id = VolumeSnapshots.branch(dir, branch).orElseThrow(() -> new IllegalArgumentException(
+          "volume '" + name + "' has no branch '" + branch + "'"));
+      if (!force && !v.changes().isEmpty()) {
+        throw new IllegalStateException("volume '" + name + "' has changes since snapshot "
+            + v.tip().map(VolumeSnapshots.Snapshot::shortId).orElse("(none)")
+            + ": commit them, or use --force to discard them");
+      }
+      VolumeSnapshots.Snapshot at = VolumeSnapshots.read(dir, id).orElseThrow(() -> new IOException(
+          "branch '" + branch + "' of volume '" + name + "' names snapshot " + id + ", which is missing"));
+      v.restore(at, branch, true, force);
+      return at;
+    });
+  }
+
+  /** What is done to a volume's versions. */
+  @FunctionalInterface
+  private interface VersionsAction<T> {
+    T run(VolumeVersions versions) throws IOException;
+  }
+
+  /**
+   * Runs {@code action} on volume {@code name} under the shared store lock and the volume's
+   * versions lock, once a reset or checkout that a kill interrupted is finished or forgotten.
+   */
+  private <T> T versions(String name, VersionsAction<T> action) throws IOException {
+    try (Store.Lock lock = store.shared()) {
+      Volume v = require(name);
+      try (Store.Lock versions = store.volumeVersions(v.dir())) {
+        VolumeVersions of = new VolumeVersions(store, require(name));
+        of.finishRestore();
+        return action.run(of);
       }
     }
   }

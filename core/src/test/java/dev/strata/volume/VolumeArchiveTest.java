@@ -222,12 +222,6 @@ class VolumeArchiveTest extends VolumeStoreTest {
     assertThat(exported("v")).isEqualTo(exported("source"));
   }
 
-  private byte[] exported(String name) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    volumes.export(name, out);
-    return out.toByteArray();
-  }
-
   /** What {@code tar --compare --xattrs} says of {@code tar} against {@code dir}: "" if equal. */
   private String compare(Path tar, Path dir) throws Exception {
     TarPeers.Output o = TarPeers.run(dir, "tar", "--compare", "--xattrs", "--xattrs-include=*", "-f", tar.toString(),

@@ -23,6 +23,13 @@ abstract class VolumeStoreTest {
     volumes = new Volumes(store);
   }
 
+  /** Volume {@code name}'s export: the same bytes for the same tree, owners, modes, times, xattrs and links. */
+  byte[] exported(String name) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    volumes.export(name, out);
+    return out.toByteArray();
+  }
+
   /** What this process has in its staging directory but the file that marks it live. */
   List<String> staged() throws IOException {
     try (Stream<Path> left = Files.list(store.tmp())) {

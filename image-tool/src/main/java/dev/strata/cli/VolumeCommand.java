@@ -1,6 +1,7 @@
 package dev.strata.cli;
 
 import dev.strata.layer.UnsafeLayerException;
+import dev.strata.layout.VolumeSnapshots.Snapshot;
 import dev.strata.volume.Volume;
 import dev.strata.volume.Volumes;
 import java.io.IOException;
@@ -26,9 +27,11 @@ import picocli.CommandLine.Spec;
  * own below. The JSON of {@code ls} and {@code inspect} is documented in docs/volumes.md.
  */
 @Command(name = "volume", mixinStandardHelpOptions = true,
-    description = "Manage volumes: data that outlives containers, kept in the store.",
+    description = "Manage volumes: data that outlives containers, kept in the store, with snapshots on branches.",
     subcommands = {VolumeCommand.Create.class, VolumeCommand.Ls.class, VolumeCommand.Inspect.class,
-        VolumeCommand.Rm.class, VolumeCommand.Prune.class, VolumeCommand.Export.class, VolumeCommand.Import.class})
+        VolumeCommand.Rm.class, VolumeCommand.Prune.class, VolumeCommand.Export.class, VolumeCommand.Import.class,
+        VolumeCommand.Commit.class, VolumeCommand.Log.class, VolumeCommand.Reset.class, VolumeCommand.Branch.class,
+        VolumeCommand.Checkout.class})
 final class VolumeCommand implements Runnable {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
@@ -232,6 +235,129 @@ final class VolumeCommand implements Runnable {
             + "': " + e.getMessage(), e);
       }
       out().println(name);
+      return 0;
+    }
+  }
+
+  /** {@code strata volume commit NAME [-m MSG]}. */
+  @Command(name = "commit", mixinStandardHelpOptions = true,
+      description = "Snapshot a volume: a layer of what changed since the current branch's last snapshot; prints its id.")
+  static final class Commit extends Subcommand {
+    @Parameters(index = "0", paramLabel = "NAME") String name;
+
+    @Option(names = {"-m", "--message"}, paramLabel = "MSG", description = "What the snapshot is for.")
+    String message = "";
+
+    @Override
+    public Integer call() throws IOException {
+      out().println(volumes().commit(name, message).id());
+      return 0;
+    }
+  }
+
+  /** {@code strata volume log NAME [--json]}. */
+  @Command(name = "log", mixinStandardHelpOptions = true,
+      description = "List the snapshots of a volume's current branch, newest first.")
+  static final class Log extends Subcommand {
+    @Parameters(index = "0", paramLabel = "NAME") String name;
+
+    @Option(names = "--json", description = "Print a JSON array of {id, parent, created, message, diffId, blob, size}.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+      List<Snapshot> log = volumes().log(name);
+      PrintWriter out = out();
+      if (json) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Snapshot s : log) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("id", s.id());
+          m.put("parent", s.parent());
+          m.put("created", s.created());
+          m.put("message", s.message());
+          m.put("diffId", s.diffId().toString());
+          m.put("blob", s.blob().toString());
+          m.put("size", s.size());
+          rows.add(m);
+        }
+        Output.json(out, rows);
+        return 0;
+      }
+      Table table = new Table("SNAPSHOT", "CREATED", "MESSAGE");
+      for (Snapshot s : log) {
+        table.row(s.shortId(), s.created(), s.message());
+      }
+      table.print(out);
+      return 0;
+    }
+  }
+
+  /** {@code strata volume reset [--force] NAME SNAPSHOT}. */
+  @Command(name = "reset", mixinStandardHelpOptions = true,
+      description = "Make a volume's data a snapshot's, and its current branch point there: changes since are discarded.")
+  static final class Reset extends Subcommand {
+    @Parameters(index = "0", paramLabel = "NAME") String name;
+
+    @Parameters(index = "1", paramLabel = "SNAPSHOT", description = "A snapshot's id, or its first 4 or more digits.")
+    String snapshot;
+
+    @Option(names = {"-f", "--force"}, description = "Reset even while containers use the volume (they keep the old data).")
+    boolean force;
+
+    @Override
+    public Integer call() throws IOException {
+      out().println(volumes().reset(name, snapshot, force).id());
+      return 0;
+    }
+  }
+
+  /** {@code strata volume branch NAME [NEW [SNAPSHOT]]}. */
+  @Command(name = "branch", mixinStandardHelpOptions = true,
+      description = "Make a branch of a volume at a snapshot (default: the current branch's last), or list its branches.")
+  static final class Branch extends Subcommand {
+    @Parameters(index = "0", paramLabel = "NAME") String name;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "NEW", description = "The new branch (none: list them).")
+    String branch;
+
+    @Parameters(index = "2", arity = "0..1", paramLabel = "SNAPSHOT", description = "Where it starts.")
+    String snapshot;
+
+    @Override
+    public Integer call() throws IOException {
+      Volumes volumes = volumes();
+      PrintWriter out = out();
+      if (branch != null) {
+        volumes.branch(name, branch, snapshot);
+        out.println(branch);
+        return 0;
+      }
+      String current = volumes.currentBranch(name);
+      Map<String, String> branches = new java.util.TreeMap<>(volumes.branches(name));
+      branches.putIfAbsent(current, ""); // a volume's first branch before its first commit
+      branches.forEach((b, id) -> out.printf("%s %s %s%n", b.equals(current) ? "*" : " ", b,
+          id.isEmpty() ? "(no snapshot)" : id.substring(0, 12)));
+      return 0;
+    }
+  }
+
+  /** {@code strata volume checkout [--force] NAME BRANCH}. */
+  @Command(name = "checkout", mixinStandardHelpOptions = true,
+      description = "Make a branch a volume's current one, and its data that branch's last snapshot.")
+  static final class Checkout extends Subcommand {
+    @Parameters(index = "0", paramLabel = "NAME") String name;
+
+    @Parameters(index = "1", paramLabel = "BRANCH") String branch;
+
+    @Option(names = {"-f", "--force"}, description = "Discard changes since the last snapshot; switch even while"
+        + " containers use the volume (they keep the old data).")
+    boolean force;
+
+    @Override
+    public Integer call() throws IOException {
+      volumes().checkout(name, branch, force);
+      out().println(branch);
       return 0;
     }
   }
