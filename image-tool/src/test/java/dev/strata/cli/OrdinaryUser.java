@@ -4,6 +4,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Runs strata as the rootless tests' ordinary user, with an environment of its own (env -i: a
@@ -15,15 +18,23 @@ final class OrdinaryUser {
 
   private OrdinaryUser() {}
 
-  /** Opens /dev/fuse to all; returns its mode before, for {@link #closeFuse}. */
-  static String openFuse() throws Exception {
-    String mode = Commands.run(List.of("stat", "-c", "%a", "/dev/fuse")).trim();
-    Commands.run(List.of("chmod", "0666", "/dev/fuse"));
-    return mode;
-  }
+  /**
+   * Opens /dev/fuse to all around each test of a class that extends with it, and gives it its
+   * mode back after.
+   */
+  static final class OpenFuse implements BeforeEachCallback, AfterEachCallback {
+    private String mode;
 
-  static void closeFuse(String mode) throws Exception {
-    Commands.run(List.of("chmod", mode, "/dev/fuse"));
+    @Override
+    public void beforeEach(ExtensionContext context) throws Exception {
+      mode = Commands.run(List.of("stat", "-c", "%a", "/dev/fuse")).trim();
+      Commands.run(List.of("chmod", "0666", "/dev/fuse"));
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+      Commands.run(List.of("chmod", mode, "/dev/fuse"));
+    }
   }
 
   /** Runs strata's Main from {@code classpath} as the user, on {@code store}. */

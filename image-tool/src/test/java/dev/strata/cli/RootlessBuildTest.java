@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,22 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
  * the owners the build gave (root's, a subordinate id's as the image's id, --chown's), as a
  * root build's would; the second build is every step from the cache.
  */
+@org.junit.jupiter.api.extension.ExtendWith(OrdinaryUser.OpenFuse.class)
 class RootlessBuildTest {
   private static final String USER = OrdinaryUser.NAME;
 
   @TempDir Path dir;
-  private String fuseMode;
-
-  @BeforeEach
-  void openFuse() throws Exception {
-    fuseMode = OrdinaryUser.openFuse();
-  }
-
-  @AfterEach
-  void closeFuse() throws Exception {
-    OrdinaryUser.closeFuse(fuseMode);
-  }
-
   private Commands.Result asUser(String classpath, Path store, String... args) throws Exception {
     return OrdinaryUser.strata(classpath, store, args);
   }

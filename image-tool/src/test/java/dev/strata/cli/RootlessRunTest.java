@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,22 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
  * and runs the container there with podman's capabilities, no_new_privs and no network; what it
  * makes is committed as root's. Run as root, which makes the user.
  */
+@org.junit.jupiter.api.extension.ExtendWith(OrdinaryUser.OpenFuse.class)
 class RootlessRunTest {
   private static final String USER = OrdinaryUser.NAME;
 
   @TempDir Path dir;
-  private String fuseMode;
-
-  @BeforeEach
-  void openFuse() throws Exception {
-    fuseMode = OrdinaryUser.openFuse();
-  }
-
-  @AfterEach
-  void closeFuse() throws Exception {
-    OrdinaryUser.closeFuse(fuseMode);
-  }
-
   /** A store of the user's, {@code dir/work/store}, with tiny pulled into it by the user. */
   private Path usersStore(String classpath) throws Exception {
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
