@@ -175,7 +175,14 @@ final class StagingSessions {
     Files.walkFileTree(dir, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-        if (!device.equals(Files.getAttribute(d, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
+        Object here;
+        try {
+          here = Files.getAttribute(d, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException gone) {
+          // Its owner, ending, removes its own directory while this sweep walks it.
+          return FileVisitResult.SKIP_SUBTREE;
+        }
+        if (!device.equals(here)) {
           kept.add(d + ": a mount point (unmount it, then run strata gc)");
           whole[0] = false;
           return FileVisitResult.SKIP_SUBTREE;
