@@ -73,11 +73,23 @@ public final class VolumeSnapshots {
 
   /** Writes the document of {@code s} (its id ignored) into {@code volumeDir}; returns it with its id. */
   public static Snapshot write(Path volumeDir, Path tmp, Snapshot s) throws IOException {
-    byte[] bytes = ImageJson.bytes(new Json(s.parent(), s.diffId().toString(), s.blob().toString(), s.size(),
-        s.mediaType(), s.message(), s.created()));
+    byte[] bytes = document(s);
     String id = Digest.sha256(bytes).hex();
     Durability.writeAtomically(volumeDir.resolve(SNAPSHOTS).resolve(id + ".json"), tmp, bytes);
     return new Snapshot(id, s.parent(), s.diffId(), s.blob(), s.size(), s.mediaType(), s.message(), s.created());
+  }
+
+  /**
+   * The id {@code s}'s fields give (its own id ignored): what a snapshot that came from
+   * elsewhere must be named, so that a record cannot claim another's place in a chain.
+   */
+  public static String idOf(Snapshot s) {
+    return Digest.sha256(document(s)).hex();
+  }
+
+  private static byte[] document(Snapshot s) {
+    return ImageJson.bytes(new Json(s.parent(), s.diffId().toString(), s.blob().toString(), s.size(),
+        s.mediaType(), s.message(), s.created()));
   }
 
   /** Reads snapshot {@code id} of the volume in {@code volumeDir}, if it has it. */

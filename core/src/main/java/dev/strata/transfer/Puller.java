@@ -86,21 +86,7 @@ public final class Puller {
         throw new IOException("the config lists " + config.diffIds().size() + " diff_ids but the manifest has "
             + manifest.layers().size() + " layers");
       }
-      List<Descriptor> missing = new ArrayList<>();
-      for (Descriptor layer : manifest.layers()) {
-        if (!hasBlob(layer) && !missing.contains(layer)) {
-          missing.add(layer);
-        }
-      }
-      source.prefetch(missing);
-      List<LayerEvent> done = new ArrayList<>();
-      List<LayerIndex> below = new ArrayList<>();
-      for (int i = 0; i < manifest.layers().size(); i++) {
-        LayerEvent event = pullLayer(source, manifest.layers().get(i), config.diffIds().get(i), i,
-            manifest.layers().size(), below);
-        done.add(event);
-        events.accept(event);
-      }
+      List<LayerEvent> done = pullLayers(source, manifest.layers(), config.diffIds());
       store.blobs().write(new java.io.ByteArrayInputStream(configBytes), manifest.config().digest(), manifest.config().size());
       store.blobs().write(new java.io.ByteArrayInputStream(sm.bytes()), sm.descriptor().digest(), sm.descriptor().size());
       Descriptor tagged = Descriptor.of(manifest.mediaType(), sm.descriptor().digest(), sm.descriptor().size());
@@ -108,6 +94,37 @@ public final class Puller {
         store.tag(name, tagged);
       }
       return new Result(name, tagged, ImmutableList.copyOf(done));
+    }
+  }
+
+  /**
+   * Pulls {@code layers} (blobs as their descriptors say, with their {@code diffIds}, bottom
+   * first) that no image config lists, such as a volume's snapshots: each is verified against
+   * its diff id and ingested on the ones below it, as an image's layers are, and a layer the
+   * store has is not read. The caller holds the store's shared lock until something refers to
+   * the layers (gc would take them).
+   */
+  public List<LayerEvent> pullLayers(ImageSource source, List<Descriptor> layers, List<Digest> diffIds)
+      throws IOException {
+    if (layers.size() != diffIds.size()) {
+      throw new IllegalArgumentException(layers.size() + " layers but " + diffIds.size() + " diff ids");
+    }
+    try (Store.Lock lock = store.shared()) {
+      List<Descriptor> missing = new ArrayList<>();
+      for (Descriptor layer : layers) {
+        if (!hasBlob(layer) && !missing.contains(layer)) {
+          missing.add(layer);
+        }
+      }
+      source.prefetch(missing);
+      List<LayerEvent> done = new ArrayList<>();
+      List<LayerIndex> below = new ArrayList<>();
+      for (int i = 0; i < layers.size(); i++) {
+        LayerEvent event = pullLayer(source, layers.get(i), diffIds.get(i), i, layers.size(), below);
+        done.add(event);
+        events.accept(event);
+      }
+      return done;
     }
   }
 

@@ -6,9 +6,13 @@ import dev.strata.host.ErrnoException;
 import dev.strata.host.HostDir;
 import dev.strata.host.HostPaths;
 import dev.strata.host.Stat;
+import dev.strata.image.Descriptor;
 import dev.strata.layout.Containers;
 import dev.strata.layout.Store;
 import dev.strata.layout.VolumeSnapshots;
+import dev.strata.transfer.ImageLocation;
+import dev.strata.transfer.ImageSource;
+import dev.strata.transfer.Puller;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +23,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -391,6 +396,133 @@ public final class Volumes {
       v.restore(at, branch, true, force);
       return at;
     });
+  }
+
+  /**
+   * Writes the snapshots of volume {@code name}'s current branch to {@code dest} as an OCI
+   * artifact (docs/volumes.md says what it holds): blobs the destination has already are not
+   * sent again, so a second push sends only the new snapshot. Changes since the last snapshot
+   * are not in it. Returns the descriptor of the manifest written.
+   */
+  public Descriptor push(String name, ImageLocation dest) throws IOException {
+    return versions(name, v -> {
+      Volume volume = require(name);
+      VolumeSnapshots.Snapshot tip = v.tip().orElseThrow(() -> new IllegalStateException("volume '" + name
+          + "' has no snapshot to push: commit first"));
+      List<VolumeSnapshots.Snapshot> chain = new ArrayList<>(VolumeSnapshots.chain(volume.dir(), tip.id()));
+      Collections.reverse(chain);
+      if (chain.get(0).parent() != null) {
+        throw new IOException("snapshot " + chain.get(0).parent() + " of volume '" + name + "' is missing");
+      }
+      for (VolumeSnapshots.Snapshot s : chain) {
+        if (store.blobs().size(s.blob()) != s.size()) {
+          throw new IOException("the blob " + s.blob() + " of snapshot " + s.shortId() + " of volume '" + name
+              + "' is missing from the store");
+        }
+      }
+      return dest.write(VolumeArtifact.of(store, VolumeSnapshots.head(volume.dir()), volume.labels(), chain));
+    });
+  }
+
+  /** What a pull did to the volume. */
+  public enum PullOutcome {
+    /** The volume did not exist: it was made, on the pushed branch, with the pushed snapshots. */
+    CREATED,
+    /** The current branch was at a snapshot the pulled chain holds (or had none), and moved on to its end. */
+    FAST_FORWARD,
+    /** The current branch had snapshots the pulled chain lacks, and was reset to it (--force). */
+    RESET,
+    /** The current branch was at the pulled chain's end already. */
+    UP_TO_DATE,
+    /** The current branch's snapshots follow the pulled chain's end: nothing to take. */
+    AHEAD
+  }
+
+  /**
+   * The result of a pull: the volume, the snapshot its current branch is at, what happened,
+   * and how each snapshot's layer was obtained (a layer the store had is not read).
+   */
+  public record Pulled(Volume volume, VolumeSnapshots.Snapshot snapshot, PullOutcome outcome,
+      List<Puller.LayerEvent> layers) {}
+
+  /**
+   * Takes the volume artifact {@code source} holds ({@code where} names it in messages) into
+   * volume {@code name}. The snapshots' layers the store lacks are fetched through
+   * {@code puller}, each verified, and every record is checked against its id before any is
+   * kept. A volume that does not exist is made whole in staging and renamed into place; an
+   * existing one moves its current branch forward to the pulled snapshot and its data with it
+   * (as {@link #reset} does, one exchange). A branch with snapshots the pulled chain lacks,
+   * changes since the last snapshot, and containers using the volume are refused unless
+   * {@code force}. A kill leaves the volume as it was or as pulled.
+   */
+  public Pulled pull(ImageSource source, String where, String name, boolean force, Puller puller)
+      throws IOException {
+    checkName(name);
+    try (Store.Lock lock = store.shared()) {
+      VolumeArtifact.Contents got = VolumeArtifact.read(source, where);
+      checkLabels(got.labels());
+      List<Puller.LayerEvent> layers = puller.pullLayers(source, got.layers(), got.diffIds());
+      if (get(name).isEmpty()) {
+        return new Pulled(fresh(name, got), got.tip(), PullOutcome.CREATED, layers);
+      }
+      return versions(name, v -> {
+        Volume volume = require(name);
+        PullOutcome outcome = forward(volume, v, got, force);
+        return new Pulled(volume, v.tip().orElseThrow(), outcome, layers);
+      });
+    }
+  }
+
+  /** Makes volume {@code name} from a pulled chain: records, branch and data, in staging, then renamed in. */
+  private Volume fresh(String name, VolumeArtifact.Contents got) throws IOException {
+    Path staged = stage();
+    try {
+      VolumeFile.write(staged, store.tmp(), name, Instant.now().toString(), got.labels());
+      for (VolumeSnapshots.Snapshot s : got.snapshots()) {
+        VolumeSnapshots.write(staged, store.tmp(), s);
+      }
+      Volume volume = VolumeFile.read(staged).orElseThrow();
+      new VolumeVersions(store, volume).restore(got.tip(), got.branch(), true, false);
+      Durability.syncFilesystem(staged);
+      return publish(staged, name);
+    } catch (IOException | RuntimeException e) {
+      Trees.delete(staged);
+      throw e;
+    }
+  }
+
+  /** Moves an existing volume's current branch (and data) to the pulled chain's end, where that is allowed. */
+  private PullOutcome forward(Volume volume, VolumeVersions v, VolumeArtifact.Contents got, boolean force)
+      throws IOException {
+    Path dir = volume.dir();
+    VolumeSnapshots.Snapshot pulled = got.tip();
+    Optional<VolumeSnapshots.Snapshot> tip = v.tip();
+    if (tip.isPresent() && tip.get().id().equals(pulled.id())) {
+      return PullOutcome.UP_TO_DATE;
+    }
+    boolean behind = tip.isEmpty() || got.snapshots().stream().anyMatch(s -> s.id().equals(tip.get().id()));
+    if (!behind && VolumeSnapshots.chain(dir, tip.get().id()).stream().anyMatch(s -> s.id().equals(pulled.id()))) {
+      return PullOutcome.AHEAD;
+    }
+    String branch = VolumeSnapshots.head(dir);
+    if (!behind && !force) {
+      throw new IllegalStateException("volume '" + volume.name() + "' has snapshots the pulled one lacks: its branch '"
+          + branch + "' is at " + tip.get().shortId() + ", which " + pulled.shortId()
+          + " does not follow; use --force to reset the branch to " + pulled.shortId()
+          + " (its own snapshots stay in other branches only)");
+    }
+    if (!force && !v.changes().isEmpty()) {
+      throw new IllegalStateException("volume '" + volume.name() + "' has changes since snapshot "
+          + tip.map(VolumeSnapshots.Snapshot::shortId).orElse("(none)")
+          + ": commit them, or use --force to discard them");
+    }
+    for (VolumeSnapshots.Snapshot s : got.snapshots()) {
+      if (VolumeSnapshots.read(dir, s.id()).isEmpty()) {
+        VolumeSnapshots.write(dir, store.tmp(), s);
+      }
+    }
+    v.restore(pulled, branch, false, force);
+    return behind ? PullOutcome.FAST_FORWARD : PullOutcome.RESET;
   }
 
   /** What is done to a volume's versions. */

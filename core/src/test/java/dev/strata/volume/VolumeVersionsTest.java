@@ -28,8 +28,6 @@ import org.junit.jupiter.api.Test;
  * what the branches reach.
  */
 class VolumeVersionsTest extends VolumeStoreTest {
-  private static final long NANOS = 1_650_000_000_987_654_321L;
-  private static final byte[] XATTR = {(byte) 0xfe, 0, 'v'};
 
   @Test
   void aCommitHoldsOnlyWhatChangedAndADeletionIsAWhiteout() throws Exception {
@@ -249,29 +247,7 @@ class VolumeVersionsTest extends VolumeStoreTest {
   /** The volume "db", filled. */
   private Volume filled() throws IOException {
     Volume v = volumes.create("db", Map.of());
-    fill(v.data());
+    fillAllKinds(v.data());
     return v;
-  }
-
-  /** A volume's worth of what a snapshot must keep exactly. */
-  private static void fill(Path data) throws IOException {
-    try (HostDir d = HostDir.open(data)) {
-      d.mkdir("a", 0750);
-      d.createFile("a/changed.txt", 0600);
-      try (HostFile f = d.open("a/changed.txt", HostFile.O_WRONLY, 0)) {
-        f.write(0, ByteBuffer.wrap("old content".getBytes(StandardCharsets.UTF_8)));
-      }
-      d.chown("a/changed.txt", 1001, 1002);
-      d.chmod("a/changed.txt", 02640);
-      d.setxattr("a/changed.txt", "user.binary", XATTR, 0);
-      d.link("a/changed.txt", d, "a/link");
-      d.utimens("a/changed.txt", NANOS, NANOS);
-      d.symlink("../../outside", "a/sym");
-      d.mknod("fifo", Stat.S_IFIFO | 0640, 0, 0);
-      d.mkdir("olddir", 0700);
-      d.createFile("olddir/inside", 0644);
-      d.createFile("gone.txt", 0644);
-      d.utimens("a", NANOS + 1, NANOS + 1);
-    }
   }
 }

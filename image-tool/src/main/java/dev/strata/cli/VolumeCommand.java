@@ -1,7 +1,15 @@
 package dev.strata.cli;
 
+import dev.strata.image.Descriptor;
+import dev.strata.layer.IngestLimits;
 import dev.strata.layer.UnsafeLayerException;
+import dev.strata.layout.Store;
 import dev.strata.layout.VolumeSnapshots.Snapshot;
+import dev.strata.transfer.ImageLocation;
+import dev.strata.transfer.ImageSource;
+import dev.strata.transfer.Puller;
+import dev.strata.transfer.TransferProgress;
+import dev.strata.transfer.Transports;
 import dev.strata.volume.Volume;
 import dev.strata.volume.Volumes;
 import java.io.IOException;
@@ -15,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -31,7 +40,7 @@ import picocli.CommandLine.Spec;
     subcommands = {VolumeCommand.Create.class, VolumeCommand.Ls.class, VolumeCommand.Inspect.class,
         VolumeCommand.Rm.class, VolumeCommand.Prune.class, VolumeCommand.Export.class, VolumeCommand.Import.class,
         VolumeCommand.Commit.class, VolumeCommand.Log.class, VolumeCommand.Reset.class, VolumeCommand.Branch.class,
-        VolumeCommand.Checkout.class})
+        VolumeCommand.Checkout.class, VolumeCommand.Push.class, VolumeCommand.Pull.class})
 final class VolumeCommand implements Runnable {
   @ParentCommand StrataCommand root;
   @Spec CommandSpec spec;
@@ -371,5 +380,105 @@ final class VolumeCommand implements Runnable {
     List<String> out = new ArrayList<>();
     ((Map<?, ?>) volume.get("labels")).forEach((k, v) -> out.add(k + "=" + v));
     return String.join(",", out);
+  }
+
+  /** {@code strata volume push NAME DEST}. */
+  @Command(name = "push", mixinStandardHelpOptions = true,
+      description = {"Write the snapshots of a volume's current branch as an OCI artifact; blobs the destination"
+          + " has are not sent again, so a new snapshot sends only its own changes.",
+          "DEST: docker://HOST/REPO[:TAG] (a bare reference means docker://), oci:DIR[:REF], oci-archive:FILE[:REF].",
+          "Changes since the last snapshot are not pushed: commit them first."})
+  static final class Push extends Subcommand {
+    @Parameters(index = "0", paramLabel = "NAME") String name;
+
+    @Parameters(index = "1", paramLabel = "DEST") String dest;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only the manifest digest.")
+    boolean quiet;
+
+    @Mixin RegistryFlags registry;
+
+    @Override
+    public Integer call() throws IOException {
+      Transports.Location location = artifactPlace(dest);
+      Store store = parent.root.openStore();
+      Volumes volumes = new Volumes(store);
+      if (volumes.changed(name)) {
+        spec.commandLine().getErr().println("strata: volume '" + name
+            + "' has changes since its last snapshot; they are not pushed (strata volume commit first)");
+      }
+      Descriptor written;
+      try (ImageLocation to = ImageLocation.parse(dest, store, registry.options(),
+          ProgressBars.lines(out(), quiet))) {
+        written = volumes.push(name, to);
+      }
+      out().println(quiet ? written.digest().toString()
+          : "pushed volume " + name + " to " + location + ": " + written.digest());
+      return 0;
+    }
+  }
+
+  /** {@code strata volume pull SOURCE NAME [--force]}. */
+  @Command(name = "pull", mixinStandardHelpOptions = true,
+      description = {"Take a pushed volume into the store: make the volume NAME, or move its current branch forward"
+          + " to the pulled snapshot; snapshots the store has are not fetched again.",
+          "SOURCE: docker://HOST/REPO[:TAG|@DIGEST], oci:DIR[:REF], oci-archive:FILE[:REF]."})
+  static final class Pull extends Subcommand {
+    @Parameters(index = "0", paramLabel = "SOURCE") String source;
+
+    @Parameters(index = "1", paramLabel = "NAME") String name;
+
+    @Option(names = {"-f", "--force"}, description = "Reset a branch with snapshots of its own to the pulled one,"
+        + " discard changes since the last snapshot, and go ahead while containers use the volume.")
+    boolean force;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only the snapshot's id.")
+    boolean quiet;
+
+    @Mixin RegistryFlags registry;
+
+    @Override
+    public Integer call() throws IOException {
+      Transports.Location location = artifactPlace(source);
+      Volumes.checkName(name);
+      Store store = parent.root.openStore();
+      Volumes volumes = new Volumes(store);
+      PrintWriter out = out();
+      Volumes.Pulled pulled;
+      try (ImageSource src = Transports.open(location, store, registry.options(), TransferProgress.NONE)) {
+        Puller puller = new Puller(store, IngestLimits.DEFAULT, event -> {
+          if (!quiet) {
+            out.println(LayerLines.describe(event));
+            out.flush();
+          }
+        });
+        pulled = volumes.pull(src, location.toString(), name, force, puller);
+      }
+      long fetched = pulled.layers().stream().filter(e -> e.status() != Puller.Status.EXISTS).count();
+      if (quiet) {
+        out.println(pulled.snapshot().id());
+        return 0;
+      }
+      String what = switch (pulled.outcome()) {
+        case CREATED -> "created at";
+        case FAST_FORWARD -> "moved forward to";
+        case RESET -> "reset to";
+        case UP_TO_DATE -> "already at";
+        case AHEAD -> "ahead of what was pulled, kept at";
+      };
+      out.printf("volume %s %s snapshot %s: %d snapshot%s, %d fetched%n", name, what, pulled.snapshot().shortId(),
+          pulled.layers().size(), pulled.layers().size() == 1 ? "" : "s", fetched);
+      return 0;
+    }
+  }
+
+  /** Parses where a volume artifact goes or comes from: {@code docker save} archives have no room for one. */
+  private static Transports.Location artifactPlace(String text) {
+    Transports.Location location = Transports.parse(text);
+    if (location.transport().equals("docker-archive")) {
+      throw new IllegalArgumentException("a docker-archive holds images only; use docker://, oci: or oci-archive:"
+          + " for a volume");
+    }
+    return location;
   }
 }

@@ -52,4 +52,47 @@ final class StrataProcess {
     cmd.addAll(List.of(args));
     return cmd;
   }
+
+  /**
+   * Starts strata on {@code store} with {@code args} (output into {@code log}), and kills it
+   * with SIGKILL once it has staged a MiB in the files of the store's tmp/ that {@code staged}
+   * accepts: in the middle of its work.
+   */
+  static void killWhenStaged(Path store, Path log, java.util.function.Predicate<Path> staged, String... args)
+      throws Exception {
+    Process p = start(store, log, args);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (stagedBytes(store.resolve("tmp"), staged) < (1 << 20) && System.nanoTime() < deadline && p.isAlive()) {
+      Thread.sleep(10);
+    }
+    org.assertj.core.api.Assertions.assertThat(stagedBytes(store.resolve("tmp"), staged))
+        .as(java.nio.file.Files.readString(log)).isGreaterThanOrEqualTo(1 << 20);
+    p.destroyForcibly().waitFor();
+  }
+
+  /**
+   * The bytes of the files in staging (any process's) that {@code staged} accepts; files that a
+   * running process removes while they are counted count nothing.
+   */
+  static long stagedBytes(Path tmp, java.util.function.Predicate<Path> staged) throws IOException {
+    if (!java.nio.file.Files.isDirectory(tmp)) {
+      return 0;
+    }
+    long[] total = {0};
+    java.nio.file.Files.walkFileTree(tmp, new java.nio.file.SimpleFileVisitor<>() {
+      @Override
+      public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+        if (attrs.isRegularFile() && staged.test(file)) {
+          total[0] += attrs.size();
+        }
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+        return java.nio.file.FileVisitResult.CONTINUE; // gone since its directory was read
+      }
+    });
+    return total[0];
+  }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.image.json.ImageJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,7 +81,7 @@ class VolumeVersionsCommandTest {
     Path data = store.resolve("volumes/db/data");
     writeRandom(data.resolve("big"));
     // The blob grows as the commit reads: killed while it writes it.
-    killWhenStaged(p -> p.getFileName().toString().startsWith("layer-"), "volume", "commit", "db", "-m", "killed");
+    StrataProcess.killWhenStaged(store, work.resolve("log"), p -> p.getFileName().toString().startsWith("layer-"), "volume", "commit", "db", "-m", "killed");
 
     // The old state: the branch at the snapshot before, which restores; the big file still uncommitted.
     JsonNode log = ImageJson.mapper().readTree(Strata.run(store, "volume", "log", "db", "--json").assertOk().out());
@@ -104,7 +103,7 @@ class VolumeVersionsCommandTest {
     Strata.run(store, "volume", "reset", "db", before).assertOk();
 
     // Killed while it unpacks the snapshot's tree in staging.
-    killWhenStaged(p -> p.toString().contains("/volume-data-"), "volume", "reset", "db", withBig);
+    StrataProcess.killWhenStaged(store, work.resolve("log"), p -> p.toString().contains("/volume-data-"), "volume", "reset", "db", withBig);
     assertThat(data.resolve("big")).doesNotExist();
     assertThat(data.resolve("small")).hasContent("before");
     JsonNode log = ImageJson.mapper().readTree(Strata.run(store, "volume", "log", "db", "--json").assertOk().out());
@@ -113,7 +112,7 @@ class VolumeVersionsCommandTest {
 
     Strata.run(store, "volume", "reset", "db", withBig).assertOk();
     assertThat(Files.readAllBytes(data.resolve("big"))).isEqualTo(big);
-    assertThat(stagedBytes(store.resolve("tmp"), p -> true)).as("the dead reset's staging is swept").isZero();
+    assertThat(StrataProcess.stagedBytes(store.resolve("tmp"), p -> true)).as("the dead reset's staging is swept").isZero();
   }
 
   /** Writes 256 MiB of random bytes (no compression shrinks them: a second or so to store) to {@code file}. */
@@ -125,49 +124,10 @@ class VolumeVersionsCommandTest {
     return bytes;
   }
 
-  /** Starts strata with {@code args}, and kills it with SIGKILL once it has staged a MiB in the files {@code staged} accepts. */
-  private void killWhenStaged(java.util.function.Predicate<Path> staged, String... args) throws Exception {
-    Process p = new ProcessBuilder(StrataProcess.command(store, args))
-        .redirectErrorStream(true).redirectOutput(work.resolve("log").toFile()).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (stagedBytes(store.resolve("tmp"), staged) < (1 << 20) && System.nanoTime() < deadline && p.isAlive()) {
-      Thread.sleep(10);
-    }
-    assertThat(stagedBytes(store.resolve("tmp"), staged)).as(Files.readString(work.resolve("log")))
-        .isGreaterThanOrEqualTo(1 << 20);
-    p.destroyForcibly().waitFor();
-  }
-
   /** Creates volume db holding {@code file} with {@code content}, commits it; returns the snapshot's id. */
   private String created(String file, String content, String message) throws Exception {
     Strata.run(store, "volume", "create", "db").assertOk();
     Files.writeString(store.resolve("volumes/db/data").resolve(file), content);
     return Strata.run(store, "volume", "commit", "db", "-m", message).assertOk().out().strip();
-  }
-
-  /**
-   * The bytes of the files in staging (any process's) that {@code staged} accepts; files that a
-   * running process removes while they are counted count nothing.
-   */
-  private static long stagedBytes(Path tmp, java.util.function.Predicate<Path> staged) throws Exception {
-    if (!Files.isDirectory(tmp)) {
-      return 0;
-    }
-    long[] total = {0};
-    Files.walkFileTree(tmp, new java.nio.file.SimpleFileVisitor<>() {
-      @Override
-      public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
-        if (attrs.isRegularFile() && staged.test(file)) {
-          total[0] += attrs.size();
-        }
-        return java.nio.file.FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public java.nio.file.FileVisitResult visitFileFailed(Path file, java.io.IOException e) {
-        return java.nio.file.FileVisitResult.CONTINUE; // gone since its directory was read
-      }
-    });
-    return total[0];
   }
 }
