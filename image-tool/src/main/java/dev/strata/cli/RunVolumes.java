@@ -207,8 +207,9 @@ final class RunVolumes {
     List<Mount> outerFirst = new ArrayList<>(mounts);
     outerFirst.sort(java.util.Comparator.comparingLong(m -> m.destination().chars().filter(c -> c == '/').count()));
     for (Mount m : outerFirst) {
-      Path source = m.type().equals(Mount.BIND) ? Path.of(m.source()) : volumes.require(m.source()).data();
-      binds.add(new Bind(source, m.destination(), m.readOnly()));
+      boolean host = m.type().equals(Mount.BIND);
+      Path source = host ? Path.of(m.source()) : volumes.require(m.source()).data();
+      binds.add(new Bind(source, m.destination(), m.readOnly(), !host));
     }
     return binds;
   }

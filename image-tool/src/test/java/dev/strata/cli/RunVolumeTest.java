@@ -131,6 +131,22 @@ class RunVolumeTest {
     assertThat(host.resolve("refused")).doesNotExist();
   }
 
+  /**
+   * As podman mounts them (seen in its containers' mountinfo): a volume nosuid and nodev, so a
+   * setuid file or a device node one container left there gives the next nothing; a host
+   * directory with the host's own flags.
+   */
+  @Test
+  void aVolumeIsMountedNosuidNodevAHostDirectoryAsTheHostHasIt() throws Exception {
+    Path host = Files.createDirectories(dir.resolve("host"));
+    String mounts = ok(sh("tiny", "grep -E ' /(vol|host) ' /proc/self/mountinfo", "--rm", "-v", "v:/vol", "-v",
+        host + ":/host"));
+    String vol = mounts.lines().filter(l -> l.contains(" /vol ")).findFirst().orElseThrow();
+    String hostLine = mounts.lines().filter(l -> l.contains(" /host ")).findFirst().orElseThrow();
+    assertThat(vol.split(" ")[5].split(",")).contains("nosuid", "nodev");
+    assertThat(hostLine.split(" ")[5].split(",")).doesNotContain("nosuid", "nodev");
+  }
+
   @Test
   void aFileOfTheHostGoesOverAFileOfTheImageADirectoryDoesNot() throws Exception {
     Path file = Files.writeString(dir.resolve("passwd"), "root:x:0:0:from the host:/root:/bin/sh\n");

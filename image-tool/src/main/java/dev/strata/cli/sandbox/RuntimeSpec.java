@@ -116,10 +116,13 @@ final class RuntimeSpec {
       mount(m, "/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777");
     }
     // Volumes and host directories, as podman mounts them: the whole tree below (rbind), no
-    // mount or unmount under them reaching the host (rprivate). Last, so that one on /tmp or
-    // below /dev covers what is there.
+    // mount or unmount under them reaching the host (rprivate), and a volume nosuid and nodev (a
+    // setuid file or a device node a container left in a volume gives the next one nothing).
+    // Last, so that one on /tmp or below /dev covers what is there.
     for (Bind b : s.binds()) {
-      mount(m, b.destination(), "bind", b.source().toString(), "rbind", b.readOnly() ? "ro" : "rw", "rprivate");
+      String mode = b.readOnly() ? "ro" : "rw";
+      mount(m, b.destination(), "bind", b.source().toString(), b.volume()
+          ? new String[] {"rbind", mode, "rprivate", "nosuid", "nodev"} : new String[] {"rbind", mode, "rprivate"});
     }
     return m;
   }
