@@ -28,3 +28,21 @@ timed() {
 median() {
 	sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
+
+# bench_debs DEBS WORK COUNT: COUNT small packages, bench1 to benchCOUNT, each of 40 files of
+# random text (97 bytes to 3.9 kB) under /usr/share/benchN and a README under /usr/share/doc,
+# laid out under WORK/pkg and built into DEBS/benchN.deb; a package already built is kept.
+bench_debs() {
+	local debs=$1 work=$2 count=$3 p f d
+	mkdir -p "$debs"
+	for p in $(seq 1 "$count"); do
+		[ -f "$debs/bench$p.deb" ] && continue
+		d=$work/pkg/bench$p
+		mkdir -p "$d/DEBIAN" "$d/usr/share/bench$p" "$d/usr/share/doc/bench$p"
+		printf 'Package: bench%s\nVersion: 1.0\nArchitecture: all\nMaintainer: bench <bench@localhost>\nDescription: benchmark package %s\n' \
+			"$p" "$p" >"$d/DEBIAN/control"
+		for f in $(seq 1 40); do head -c $((f * 97)) /dev/urandom | base64 >"$d/usr/share/bench$p/file$f"; done
+		echo "package $p" >"$d/usr/share/doc/bench$p/README"
+		dpkg-deb --build --root-owner-group "$d" "$debs/bench$p.deb" >/dev/null
+	done
+}

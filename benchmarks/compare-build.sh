@@ -88,16 +88,8 @@ cleanup() {
 
 # The context: packages, a source tree, the Containerfile.
 ctx=$work/context
-mkdir -p "$ctx/debs" "$ctx/src"
-for p in $(seq 1 "$packages"); do
-	d=$work/pkg/bench$p
-	mkdir -p "$d/DEBIAN" "$d/usr/share/bench$p" "$d/usr/share/doc/bench$p"
-	printf 'Package: bench%s\nVersion: 1.0\nArchitecture: all\nMaintainer: bench <bench@localhost>\nDescription: benchmark package %s\n' \
-		"$p" "$p" >"$d/DEBIAN/control"
-	for f in $(seq 1 40); do head -c $((f * 97)) /dev/urandom | base64 >"$d/usr/share/bench$p/file$f"; done
-	echo "package $p" >"$d/usr/share/doc/bench$p/README"
-	dpkg-deb --build --root-owner-group "$d" "$ctx/debs/bench$p.deb" >/dev/null
-done
+mkdir -p "$ctx/src"
+bench_debs "$ctx/debs" "$work" "$packages"
 python3 - "$ctx/src" "$files" <<'EOF'
 import os, sys
 root, count = sys.argv[1], int(sys.argv[2])

@@ -55,6 +55,11 @@ public final class HostFile implements Closeable {
     return new HostFile(f, path.toString());
   }
 
+  /** The descriptor, for the calls of this package that take it as an argument ({@link FuseBacking}). */
+  int fd() {
+    return fd;
+  }
+
   /** Returns where the file is (where it was opened), for messages. */
   public String description() {
     return description;

@@ -50,6 +50,12 @@ final class Libc {
   static final int STATX_SIZE = 256;
 
   static final long FICLONE = 0x40049409L;
+  /**
+   * The FUSE device's backing-file ioctls (Linux 6.9): _IOW(229, 1, struct fuse_backing_map)
+   * and _IOW(229, 2, uint32_t).
+   */
+  static final long FUSE_DEV_IOC_BACKING_OPEN = 0x4010e501L;
+  static final long FUSE_DEV_IOC_BACKING_CLOSE = 0x4004e502L;
   static final int SEEK_DATA = 3;
   static final int SEEK_HOLE = 4;
 
@@ -205,6 +211,11 @@ final class Libc {
     @SaveError
     @Variadic(fixedCount = 2)
     int ioctl(int fd, @u_int64_t long request, int arg);
+
+    /** An ioctl whose argument is a pointer to {@code arg}'s bytes, copied in. */
+    @SaveError
+    @Variadic(fixedCount = 2)
+    int ioctl(int fd, @u_int64_t long request, @In byte[] arg);
 
     @SaveError
     @off_t

@@ -122,6 +122,30 @@ final class FileOps {
     }
   }
 
+  /**
+   * The host file that holds all of open file {@code fh}'s bytes and goes on holding them while
+   * it is open, or null. A file read through its upper copy (new, copied up, or a hard-linked
+   * lower file's index entry, which every copied-up name links to) is that copy, changed in
+   * place from then on. A lower file stays one only where nothing can copy it up (a union that
+   * is not writable): elsewhere a write through another descriptor could copy it up while this
+   * one is open, and this one must then read the copy, as the kernel's overlay re-opens the
+   * real file. Lower bytes in a pack are no file of their own; a metadata-only copy reads the
+   * lower's.
+   */
+  HostFile hostFile(long fh) throws IOException {
+    OpenFile f = handle(fh);
+    synchronized (f) {
+      if (f.upper != null) {
+        return f.upper;
+      }
+      if (!stack.writable()) {
+        FileContent.Extent x = f.lower.extent();
+        return x != null && x.whole() ? x.file() : null;
+      }
+      return null;
+    }
+  }
+
   void fsync(long fh, boolean dataOnly) throws IOException {
     OpenFile f = handle(fh);
     if (f.upper != null) {

@@ -5,6 +5,7 @@ import dev.strata.host.Errno;
 import dev.strata.host.ErrnoException;
 import dev.strata.host.FsStats;
 import dev.strata.host.HostDir;
+import dev.strata.host.HostFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -307,6 +308,17 @@ public final class UnionFs implements Closeable {
 
   public int write(long handle, long offset, ByteBuffer src) throws IOException {
     return fileOps.write(handle, offset, src);
+  }
+
+  /**
+   * The host file that holds all of open file {@code handle}'s bytes for as long as it is open,
+   * or null: a file a transport may have the kernel read and write directly (FUSE passthrough)
+   * with the union's semantics kept. Null where no one host file holds them (a lower file in a
+   * pack, a metadata-only copy) and for a lower file of a writable union, which another
+   * descriptor's write could copy up while this one is open.
+   */
+  public HostFile hostFile(long handle) throws IOException {
+    return fileOps.hostFile(handle);
   }
 
   /** fsync(2) of an open file: at once, with nothing written, when the options say no fsync (volatile). */

@@ -51,6 +51,14 @@ public interface FuseMount extends Closeable {
   /** Starts warming up the request path in the background, where the transport does (a server's). */
   default void startWarmUp() {}
 
+  /**
+   * Whether the kernel reads and writes files of this mount itself, where one host file holds
+   * a file's bytes (FUSE passthrough, {@link KernelMount#passthrough}); never over libfuse.
+   */
+  default boolean passthrough() {
+    return false;
+  }
+
   /** Mounts {@code fs} at {@code mountPoint} and returns once the mount answers. */
   static FuseMount start(UnionFs fs, Path mountPoint, MountOptions options) throws IOException {
     Path mp = mountPoint.toAbsolutePath().normalize();
@@ -84,6 +92,11 @@ public interface FuseMount extends Closeable {
       public void startWarmUp() {
         k.startWarmUp();
       }
+
+      @Override
+      public boolean passthrough() {
+        return k.passthrough();
+      }
     };
   }
 
@@ -99,7 +112,8 @@ public interface FuseMount extends Closeable {
         .withMountOptions(o.mountOptions())
         .withTimeouts(o.entryTimeout(), o.attrTimeout(), o.entryTimeout())
         .withThreads(o.singleThreaded() ? 1 : 2)
-        .withAcl(o.acl());
+        .withAcl(o.acl())
+        .withPassthrough(o.passthrough());
   }
 
   /**

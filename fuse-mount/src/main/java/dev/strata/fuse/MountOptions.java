@@ -32,10 +32,14 @@ import java.util.List;
  * @param acl the kernel checks POSIX ACLs (the {@code system.posix_acl_*} xattrs) as it does on
  *     the kernel's overlay and as fuse-overlayfs asks it to unless {@code noacl}; without, those
  *     xattrs are kept and shown but grant nothing. Over /dev/fuse only: libfuse 2 cannot ask
+ * @param passthrough the kernel reads, writes and maps a file in the host file that holds it, no
+ *     request to the server for each (FUSE passthrough: Linux 6.9 and later, a server with
+ *     CAP_SYS_ADMIN in the host's user namespace; see docs/mounts.md). Over /dev/fuse only; a
+ *     mount where the kernel or the privileges do not allow it is served as without
  */
 public record MountOptions(FuseMount.Transport transport, String fsName, boolean readOnly, boolean allowOther,
     boolean defaultPermissions, double attrTimeout, double entryTimeout, boolean singleThreaded, boolean debug,
-    List<String> mountOptions, boolean acl) {
+    List<String> mountOptions, boolean acl, boolean passthrough) {
   public MountOptions {
     mountOptions = List.copyOf(mountOptions);
   }
@@ -59,19 +63,30 @@ public record MountOptions(FuseMount.Transport transport, String fsName, boolean
    * for an hour: lowers never change and every change to the upper comes through the mount, so
    * the kernel's cache stays what the engine would say
    * (fuse-overlayfs keeps them far longer). Over libfuse's path API the names of one hard-linked
-   * file are separate kernel inodes, so attributes expire after a second there.
+   * file are separate kernel inodes, so attributes expire after a second there. Passthrough is
+   * on unless {@code STRATA_FUSE_PASSTHROUGH} is {@code off} (or {@code 0}, {@code false}, {@code no}).
    */
   public static MountOptions defaults(String fsName) {
     FuseMount.Transport t = FuseMount.Transport.choose();
     double timeout = t == FuseMount.Transport.KERNEL ? 3600 : 1.0;
     boolean root = isRoot();
     return new MountOptions(t, fsName, false, root, true, timeout, timeout, t == FuseMount.Transport.LIBFUSE,
-        false, overlayDefaults(root), true);
+        false, overlayDefaults(root), true, passthroughByDefault());
+  }
+
+  /** Passthrough unless the environment's {@code STRATA_FUSE_PASSTHROUGH} says off. */
+  public static boolean passthroughByDefault() {
+    return passthroughByDefault(System.getenv("STRATA_FUSE_PASSTHROUGH"));
+  }
+
+  /** Passthrough unless {@code env} is off, 0, false or no. */
+  static boolean passthroughByDefault(String env) {
+    return env == null || !List.of("off", "0", "false", "no").contains(env.trim().toLowerCase(java.util.Locale.ROOT));
   }
 
   public MountOptions withReadOnly(boolean ro) {
     return new MountOptions(transport, fsName, ro, allowOther, defaultPermissions, attrTimeout, entryTimeout, singleThreaded,
-        debug, mountOptions, acl);
+        debug, mountOptions, acl, passthrough);
   }
 
   /** These options with {@code more} mount options after them, so that they win. */
@@ -79,17 +94,22 @@ public record MountOptions(FuseMount.Transport transport, String fsName, boolean
     List<String> all = new ArrayList<>(mountOptions);
     all.addAll(more);
     return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
-        singleThreaded, debug, all, acl);
+        singleThreaded, debug, all, acl, passthrough);
   }
 
   public MountOptions withDebug(boolean on) {
     return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
-        singleThreaded, on, mountOptions, acl);
+        singleThreaded, on, mountOptions, acl, passthrough);
+  }
+
+  public MountOptions withPassthrough(boolean on) {
+    return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
+        singleThreaded, debug, mountOptions, acl, on);
   }
 
   public MountOptions withAcl(boolean on) {
     return new MountOptions(transport, fsName, readOnly, allowOther, defaultPermissions, attrTimeout, entryTimeout,
-        singleThreaded, debug, mountOptions, on);
+        singleThreaded, debug, mountOptions, on, passthrough);
   }
 
   /**

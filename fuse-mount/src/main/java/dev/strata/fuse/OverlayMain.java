@@ -203,6 +203,6 @@ public final class OverlayMain {
   private static MountOptions mountOptions(OverlayOptions o, String source, boolean debug) {
     List<String> fuse = o.fuseOptions().stream().filter(f -> !f.equals("ro") && !f.equals("rw")).toList();
     return MountOptions.defaults(source).withReadOnly(o.readOnly()).withMountOptions(fuse)
-        .withDebug(debug).withAcl(o.acl());
+        .withDebug(debug).withAcl(o.acl()).withPassthrough(o.passthrough());
   }
 }

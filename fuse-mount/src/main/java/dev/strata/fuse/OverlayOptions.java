@@ -23,10 +23,13 @@ import java.util.Set;
  *     squash_to_root, squash_to_uid=, squash_to_gid=, static_nlink, noxattrs=, fsync=,
  *     volatile and redirect_dir= as given
  * @param acl the kernel checks POSIX ACLs (fuse-overlayfs asks it to unless noacl)
+ * @param passthrough FUSE passthrough where it can be had ({@link MountOptions#passthrough}):
+ *     Strata's own option, {@code nopassthrough} turns it off and {@code passthrough} on, over
+ *     the default of {@link MountOptions#passthroughByDefault}
  * @param ignored the options accepted without an effect here, by name
  */
 public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, List<String> fuseOptions,
-    UnionOptions union, boolean acl, Set<String> ignored, boolean debug) {
+    UnionOptions union, boolean acl, boolean passthrough, Set<String> ignored, boolean debug) {
   /** Mount options libfuse honours, passed through. */
   private static final Set<String> FUSE = Set.of("allow_other", "allow_root", "default_permissions", "dev", "nodev",
       "suid", "nosuid", "exec", "noexec", "atime", "noatime", "relatime", "norelatime", "strictatime", "nodiratime",
@@ -61,6 +64,7 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
     boolean volatileUpper = false;
     boolean fsync = true;
     boolean acl = true;
+    boolean passthrough = MountOptions.passthroughByDefault();
     for (String group : optionStrings) {
       for (String opt : split(group, ',', true)) {
         if (opt.isEmpty()) {
@@ -87,6 +91,8 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
           case "squash_to_gid" -> squashGid = OptionalLong.of(id(key, value));
           case "static_nlink" -> union = union.withStaticNlink(true);
           case "noacl" -> acl = false;
+          case "passthrough" -> passthrough = true;
+          case "nopassthrough" -> passthrough = false;
           case "noxattrs" -> union = union.withXattrs(number(key, value) == 0);
           case "fsync" -> fsync = number(key, value) != 0;
           // fuse-overlayfs: "native overlay supports volatile to mean fsync=0", whatever fsync= says
@@ -123,7 +129,7 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
     }
     union = union.withReadOnly(upper == null || fuse.contains("ro")).withIds(uids, gids)
         .withSquash(squashUid, squashGid).withFsync(fsync && !volatileUpper);
-    return new OverlayOptions(List.copyOf(lowers), upper, work, List.copyOf(fuse), union, acl,
+    return new OverlayOptions(List.copyOf(lowers), upper, work, List.copyOf(fuse), union, acl, passthrough,
         Collections.unmodifiableSet(ignored), debug);
   }
 
@@ -195,7 +201,7 @@ public record OverlayOptions(List<Path> lowerDirs, Path upperDir, Path workDir, 
    */
   OverlayOptions resolvedAgainst(Path cwd) {
     return new OverlayOptions(lowerDirs.stream().map(cwd::resolve).toList(), upperDir == null ? null : cwd.resolve(upperDir),
-        workDir == null ? null : cwd.resolve(workDir), fuseOptions, union, acl, ignored, debug);
+        workDir == null ? null : cwd.resolve(workDir), fuseOptions, union, acl, passthrough, ignored, debug);
   }
 
   /** Whether the mount is read-only: no upper, or {@code ro} asked for. */

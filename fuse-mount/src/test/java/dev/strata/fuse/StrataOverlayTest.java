@@ -75,6 +75,19 @@ class StrataOverlayTest {
     }
 
     @Test
+    void passthroughIsOnUnlessTurnedOff() {
+      assertThat(OverlayOptions.parse(List.of("lowerdir=/a")).passthrough()).isEqualTo(MountOptions.passthroughByDefault());
+      assertThat(OverlayOptions.parse(List.of("lowerdir=/a,nopassthrough")).passthrough()).isFalse();
+      assertThat(OverlayOptions.parse(List.of("lowerdir=/a,nopassthrough", "passthrough")).passthrough()).isTrue();
+      assertThat(OverlayOptions.parse(List.of("lowerdir=/a,nopassthrough")).ignored()).isEmpty();
+      assertThat(MountOptions.passthroughByDefault(null)).isTrue();
+      assertThat(MountOptions.passthroughByDefault("on")).isTrue();
+      for (String off : List.of("off", "0", "false", "NO")) {
+        assertThat(MountOptions.passthroughByDefault(off)).as(off).isFalse();
+      }
+    }
+
+    @Test
     void withoutAnUpperTheMountIsReadOnly() {
       assertThat(OverlayOptions.parse(List.of("lowerdir=/a:/b")).readOnly()).isTrue();
       assertThat(OverlayOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w,ro")).readOnly()).isTrue();
@@ -174,6 +187,47 @@ class StrataOverlayTest {
       server.onExit().get(30, TimeUnit.SECONDS);
       assertThat(server.isAlive()).isFalse();
       assertThat(work.resolve("strata-overlay.log")).as("a server that logged nothing leaves no log").doesNotExist();
+    }
+
+    /**
+     * Served by root, a mount's files are the kernel's to read and write (the server's request
+     * counts, written where -Dstrata.fuse.stats says when the mount ends, have no READ or
+     * WRITE); under -o nopassthrough every read and write is a request, as before.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void passthroughUnlessNopassthrough(boolean on) throws Exception {
+      Path stats = dir.resolve("stats");
+      List<String> cmd = new ArrayList<>(command());
+      cmd.add(1, "-Dstrata.fuse.stats=" + stats);
+      cmd.addAll(List.of("-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work
+          + (on ? "" : ",nopassthrough"), mnt.toString()));
+      Result r = run(cmd, Map.of("STRATA_FUSE_TRANSPORT", "kernel"));
+      assertThat(r.exit()).as(r.err()).isZero();
+      byte[] data = new byte[3 << 20];
+      new java.util.Random(7).nextBytes(data);
+      Files.write(mnt.resolve("new"), data);
+      assertThat(Files.readAllBytes(mnt.resolve("new"))).isEqualTo(data);
+      Files.writeString(mnt.resolve("hello"), "changed\n", java.nio.file.StandardOpenOption.APPEND);
+      assertThat(Files.readString(mnt.resolve("hello"))).isEqualTo("from below\nchanged\n");
+
+      ProcessHandle server = MountRegistry.server(mnt).orElseThrow();
+      Mounts.unmount(mnt, false);
+      server.onExit().get(30, TimeUnit.SECONDS);
+      String line = Files.readString(stats);
+      Map<String, String> served = new java.util.HashMap<>();
+      for (String field : line.trim().split(" ")) {
+        int eq = field.indexOf('=');
+        if (eq > 0) {
+          served.put(field.substring(0, eq), field.substring(eq + 1));
+        }
+      }
+      assertThat(served).as(line).containsEntry("passthrough", Boolean.toString(on));
+      if (on) {
+        assertThat(served).as("no READ (15) or WRITE (16) reached the server: " + line).doesNotContainKeys("15", "16");
+      } else {
+        assertThat(served).as(line).containsKeys("15", "16").containsEntry("direct_opens", "0");
+      }
     }
 
     @Test

@@ -80,6 +80,8 @@ class UnprivilegedKernelMountTest {
     assertThat(out).containsEntry("euid", Long.toString(user.uid())).containsEntry("cap_sys_admin", "false")
         .as("a set-user-id fusermount3 makes /dev/fuse the transport").containsEntry("transport", "KERNEL");
     assertThat(out).containsEntry("type", "fuse.strata").containsEntry("source", "strata-unprivileged");
+    assertThat(out).as("no backing files without CAP_SYS_ADMIN: every read and write is the server's, as before")
+        .containsEntry("passthrough", "false");
     assertThat(out.get("options")).as("fusermount3 mounted it for the user")
         .contains("user_id=" + user.uid(), "group_id=" + user.gid(), "default_permissions")
         .doesNotContain("allow_other");

@@ -38,7 +38,8 @@ final class UnprivilegedMount {
     if (args[0].equals("refuse")) {
       if (args.length > 5 && args[5].equals("allow_other")) {
         options = new MountOptions(options.transport(), options.fsName(), false, true, true, options.attrTimeout(),
-            options.entryTimeout(), options.singleThreaded(), false, options.mountOptions(), options.acl());
+            options.entryTimeout(), options.singleThreaded(), false, options.mountOptions(), options.acl(),
+            options.passthrough());
       }
       try {
         FuseMount m = FuseMount.start(fs, mnt, options);
@@ -52,6 +53,7 @@ final class UnprivilegedMount {
     }
 
     FuseMount m = FuseMount.start(fs, mnt, options);
+    print("passthrough", m.passthrough());
     Mounts.Mount entry = Mounts.at(mnt).orElseThrow();
     print("type", entry.type());
     print("source", entry.source());

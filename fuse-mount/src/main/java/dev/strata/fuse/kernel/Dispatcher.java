@@ -43,6 +43,7 @@ final class Dispatcher {
   private final UnionFs fs;
   private final NodeTable nodes;
   private final KernelMountOptions options;
+  private final Passthrough passthrough;
   private final Timeout entryTimeout;
   private final Timeout attrTimeout;
   private final Timeout negativeTimeout;
@@ -53,10 +54,11 @@ final class Dispatcher {
   private volatile int maxWrite;
   private volatile String initFailure;
 
-  Dispatcher(UnionFs fs, KernelMountOptions options) throws IOException {
+  Dispatcher(UnionFs fs, KernelMountOptions options, Passthrough passthrough) throws IOException {
     this.fs = fs;
     this.nodes = new NodeTable(fs);
     this.options = options;
+    this.passthrough = passthrough;
     this.entryTimeout = Timeout.of(options.entryTimeout());
     this.attrTimeout = Timeout.of(options.attrTimeout());
     this.negativeTimeout = Timeout.of(options.negativeTimeout());
@@ -73,6 +75,10 @@ final class Dispatcher {
 
   NodeTable nodes() {
     return nodes;
+  }
+
+  Passthrough passthrough() {
+    return passthrough;
   }
 
   /** Handles one request; returns the length of the reply to write, or 0 for none. */
@@ -158,9 +164,7 @@ final class Dispatcher {
       case OPEN: {
         int flags = rq.u32();
         long fh = fs.open(nodes.engine(rq.nodeid), flags);
-        // Every change to a file goes through this mount and a file is one kernel inode
-        // whatever its name, so the page cache of the last open is still right.
-        putOpenOut(out, fh, FOPEN_KEEP_CACHE);
+        putOpened(out, rq.nodeid, fh);
         return rp.ok();
       }
       case READ:
@@ -169,9 +173,12 @@ final class Dispatcher {
         return write(rq, rp);
       case STATFS:
         return statfs(rp);
-      case RELEASE:
-        fs.release(rq.u64());
+      case RELEASE: {
+        long fh = rq.u64();
+        passthrough.released(fh);
+        fs.release(fh);
         return rp.ok();
+      }
       case FSYNC: {
         long fh = rq.u64();
         fs.fsync(fh, (rq.u32() & FSYNC_FDATASYNC) != 0);
@@ -245,6 +252,8 @@ final class Dispatcher {
     int minor = rq.u32();
     int maxReadahead = rq.u32();
     int offered = rq.u32();
+    // fuse_init_in has flags2 since 7.36, where the kernel sets INIT_EXT.
+    int offered2 = (offered & INIT_EXT) != 0 && rq.remaining() >= 4 ? rq.u32() : 0;
     ByteBuffer out = rp.body();
     if (major < KERNEL_MAJOR || (major == KERNEL_MAJOR && minor < OLDEST_MINOR)) {
       initFailure = "the kernel speaks FUSE " + major + "." + minor + ", older than 7." + OLDEST_MINOR;
@@ -269,6 +278,11 @@ final class Dispatcher {
     if (options.acl()) {
       want |= POSIX_ACL;
     }
+    int flags2 = 0;
+    if (passthrough.wanted() && (offered2 & PASSTHROUGH_FLAGS2) != 0) {
+      want |= INIT_EXT;
+      flags2 |= PASSTHROUGH_FLAGS2;
+    }
     int flags = want & offered;
     boolean bigPages = (flags & MAX_PAGES) != 0;
     maxWrite = bigPages ? 1 << 20 : 128 << 10;
@@ -282,9 +296,13 @@ final class Dispatcher {
     out.putInt(1); // time_gran: nanosecond timestamps
     out.putShort((short) (bigPages ? 256 : 0)); // max_pages: 1 MiB requests
     out.putShort((short) 0); // map_alignment
-    out.putInt(0); // flags2
-    for (int i = 0; i < 7; i++) {
-      out.putInt(0);
+    out.putInt(flags2);
+    out.putInt(flags2 != 0 ? Passthrough.MAX_STACK_DEPTH : 0);
+    for (int i = 0; i < 6; i++) {
+      out.putInt(0); // request_timeout (none) and unused
+    }
+    if (flags2 != 0) {
+      passthrough.agreed();
     }
     initialized.countDown();
     return rp.ok();
@@ -633,8 +651,17 @@ final class Dispatcher {
     }
     ByteBuffer out = rp.body();
     putEntryOut(out, k.nodeid(), entryTimeout, attrTimeout, k.attr());
-    putOpenOut(out, fh, FOPEN_KEEP_CACHE);
+    putOpened(out, k.nodeid(), fh);
     return rp.ok();
+  }
+
+  /**
+   * fuse_open_out of engine handle {@code fh}, opened for node id {@code nodeid}: with a
+   * backing file where {@link Passthrough} gives one, else served here through the page cache.
+   */
+  private void putOpened(ByteBuffer out, long nodeid, long fh) {
+    Passthrough.Mode m = passthrough.opened(nodeid, fh);
+    putOpenOut(out, fh, m.flags(), m.backingId());
   }
 
   private static Ctx ctx(Request rq) {

@@ -1,6 +1,9 @@
 package dev.strata.fuse.kernel;
 
 import dev.strata.host.Capabilities;
+import dev.strata.host.ErrnoException;
+import dev.strata.host.FuseBacking;
+import dev.strata.host.HostFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -212,6 +215,19 @@ final class FuseDevice implements AutoCloseable {
       }
       return;
     }
+  }
+
+  /**
+   * Registers {@code file} as a backing file of this connection, for opens replied to with
+   * FOPEN_PASSTHROUGH; returns its backing id ({@link FuseBacking}).
+   */
+  int openBacking(HostFile file) throws ErrnoException {
+    return FuseBacking.open(fd, file);
+  }
+
+  /** Lets go of backing id {@code id}: open files that use it keep their backing file. */
+  void closeBacking(int id) throws ErrnoException {
+    FuseBacking.close(fd, id);
   }
 
   /**

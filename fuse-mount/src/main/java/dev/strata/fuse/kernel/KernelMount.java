@@ -32,6 +32,7 @@ public final class KernelMount implements Closeable {
   private final Path mountPoint;
   private final FuseDevice device;
   private final Dispatcher dispatcher;
+  private final RequestStats stats = new RequestStats();
   private final CountDownLatch ended = new CountDownLatch(1);
   private final AtomicInteger running = new AtomicInteger();
   private final List<Thread> threads = new ArrayList<>();
@@ -101,8 +102,16 @@ public final class KernelMount implements Closeable {
     if (!Files.isDirectory(mp)) {
       throw new IOException("mount point " + mp + " is not a directory");
     }
-    Dispatcher dispatcher = new Dispatcher(fs, options);
     FuseDevice device = FuseDevice.mount(mp, options);
+    Dispatcher dispatcher;
+    try {
+      // Nothing reads the device yet: the kernel waits for INIT's answer, and an unmount now ends it.
+      dispatcher = new Dispatcher(fs, options, new Passthrough(fs, device, options.passthrough()));
+    } catch (IOException | RuntimeException e) {
+      device.unmount(mp);
+      device.close();
+      throw e;
+    }
     KernelMount m = new KernelMount(fs, mp, device, dispatcher);
     m.connection = connectionOf(mp);
     m.running.set(options.threads());
@@ -149,10 +158,13 @@ public final class KernelMount implements Closeable {
           LOG.log(System.Logger.Level.ERROR, e.getMessage());
           continue;
         }
+        long start = RequestStats.now();
         int len = dispatcher.handle(rq, rp);
+        long handled = stats.handled(rq.opcode, start);
         if (len > 0) {
           device.write(out.address, len);
         }
+        stats.replied(rq.opcode, handled);
       }
     } catch (Throwable e) {
       failure = e;
@@ -167,6 +179,24 @@ public final class KernelMount implements Closeable {
 
   public Path mountPoint() {
     return mountPoint;
+  }
+
+  /**
+   * Whether the kernel reads and writes this mount's files itself where one host file holds
+   * them (FUSE passthrough: agreed at INIT, the kernel not having refused it since).
+   */
+  public boolean passthrough() {
+    return dispatcher.passthrough().on();
+  }
+
+  /** The request handler, for tests. */
+  Dispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  /** The requests served, for tests. */
+  RequestStats stats() {
+    return stats;
   }
 
   /** How many node ids the kernel holds (the root included); for tests and diagnostics. */
@@ -216,6 +246,7 @@ public final class KernelMount implements Closeable {
       if (w != null) {
         w.join(10_000); // it deletes its scratch tree when it ends
       }
+      stats.write(mountPoint, passthrough(), dispatcher.passthrough().directOpens());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {

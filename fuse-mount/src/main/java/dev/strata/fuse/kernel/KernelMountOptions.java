@@ -24,10 +24,14 @@ import java.util.List;
  *     {@code system.posix_acl_access} through GETXATTR for its permission checks, and after a
  *     change of an ACL drops the attributes it kept, since the host's filesystem changed the
  *     mode with it. It also makes the kernel check permissions itself (default_permissions)
+ * @param passthrough let the kernel read, write and map a file in the host file that holds it
+ *     (FUSE passthrough, Linux 6.9), where the kernel offers it and this process may register
+ *     backing files (CAP_SYS_ADMIN in the host's user namespace); elsewhere, or off, every
+ *     read and write is a request to this server ({@link Passthrough})
  */
 public record KernelMountOptions(String fsName, boolean readOnly, boolean allowOther, boolean defaultPermissions,
     double entryTimeout, double attrTimeout, double negativeTimeout, int threads,
-    ReaddirPlus readdirPlus, long flags, boolean acl) {
+    ReaddirPlus readdirPlus, long flags, boolean acl, boolean passthrough) {
 
   /** When the kernel asks for listings with attributes. */
   public enum ReaddirPlus {
@@ -50,41 +54,46 @@ public record KernelMountOptions(String fsName, boolean readOnly, boolean allowO
 
   /**
    * Read-write, default_permissions, allow_other, nosuid and nodev (where libfuse starts), 1 s
-   * timeouts, two threads, readdirplus auto, POSIX ACLs.
+   * timeouts, two threads, readdirplus auto, POSIX ACLs, passthrough where it can be had.
    */
   public static KernelMountOptions defaults(String fsName) {
     return new KernelMountOptions(fsName, false, true, true, 1.0, 1.0, 1.0, 2, ReaddirPlus.AUTO,
-        MountFlags.LIBFUSE_START, true);
+        MountFlags.LIBFUSE_START, true, true);
   }
 
   /** These options with mount options applied in order, a later one winning ({@link MountFlags}). */
   public KernelMountOptions withMountOptions(List<String> names) {
     return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, entryTimeout, attrTimeout,
-        negativeTimeout, threads, readdirPlus, MountFlags.apply(flags, names), acl);
+        negativeTimeout, threads, readdirPlus, MountFlags.apply(flags, names), acl, passthrough);
   }
 
   public KernelMountOptions withAllowOther(boolean on) {
     return new KernelMountOptions(fsName, readOnly, on, defaultPermissions, entryTimeout, attrTimeout,
-        negativeTimeout, threads, readdirPlus, flags, acl);
+        negativeTimeout, threads, readdirPlus, flags, acl, passthrough);
   }
 
   public KernelMountOptions withReadOnly(boolean ro) {
     return new KernelMountOptions(fsName, ro, allowOther, defaultPermissions, entryTimeout, attrTimeout,
-        negativeTimeout, threads, readdirPlus, flags, acl);
+        negativeTimeout, threads, readdirPlus, flags, acl, passthrough);
   }
 
   public KernelMountOptions withThreads(int n) {
     return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, entryTimeout,
-        attrTimeout, negativeTimeout, n, readdirPlus, flags, acl);
+        attrTimeout, negativeTimeout, n, readdirPlus, flags, acl, passthrough);
   }
 
   public KernelMountOptions withTimeouts(double entry, double attr, double negative) {
     return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, entry, attr, negative,
-        threads, readdirPlus, flags, acl);
+        threads, readdirPlus, flags, acl, passthrough);
+  }
+
+  public KernelMountOptions withPassthrough(boolean on) {
+    return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, entryTimeout, attrTimeout,
+        negativeTimeout, threads, readdirPlus, flags, acl, on);
   }
 
   public KernelMountOptions withAcl(boolean on) {
     return new KernelMountOptions(fsName, readOnly, allowOther, defaultPermissions, entryTimeout, attrTimeout,
-        negativeTimeout, threads, readdirPlus, flags, on);
+        negativeTimeout, threads, readdirPlus, flags, on, passthrough);
   }
 }

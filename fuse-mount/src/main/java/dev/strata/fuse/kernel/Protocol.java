@@ -8,6 +8,9 @@ import java.nio.ByteBuffer;
  * opcodes, flag bits, struct sizes, and the writers of the reply structs. Every struct is in
  * the host's byte order and padded to 8 bytes. The layouts are those of protocol 7.31; the
  * kernel keeps to the minor version INIT agrees on, so newer kernels send the same structs.
+ * Passthrough (7.40) is asked for by its flag, not by the minor version (the kernel reads
+ * flags2 wherever INIT_EXT is set), and changes no struct but fields that were unused in 7.31:
+ * fuse_init_out's flags2 and max_stack_depth, fuse_open_out's backing_id.
  */
 final class Protocol {
   private Protocol() {}
@@ -66,6 +69,12 @@ final class Protocol {
   static final int POSIX_ACL = 1 << 20;
   static final int MAX_PAGES = 1 << 22;
   static final int CACHE_SYMLINKS = 1 << 23;
+  /** The request's fuse_init_in, and the reply's fuse_init_out, carry flags2: the flags above bit 31. */
+  static final int INIT_EXT = 1 << 30;
+
+  // INIT flags2 (bit n is flag bit 32 + n).
+  /** FUSE_PASSTHROUGH (7.40, Linux 6.9): opens may name a backing file ({@link #FOPEN_PASSTHROUGH}). */
+  static final int PASSTHROUGH_FLAGS2 = 1 << (37 - 32);
 
   // SETATTR valid bits.
   static final int FATTR_MODE = 1 << 0;
@@ -83,6 +92,10 @@ final class Protocol {
   // fuse_open_out flags.
   static final int FOPEN_KEEP_CACHE = 1 << 1;
   static final int FOPEN_CACHE_DIR = 1 << 3;
+  /** No FLUSH at close (nothing the server does at close is missed: it has no locks to drop). */
+  static final int FOPEN_NOFLUSH = 1 << 5;
+  /** Reads, writes and mmap go to the backing file fuse_open_out names (7.40). */
+  static final int FOPEN_PASSTHROUGH = 1 << 7;
 
   static final int FSYNC_FDATASYNC = 1;
 
@@ -162,11 +175,16 @@ final class Protocol {
     putAttr(b, a);
   }
 
-  /** fuse_open_out. */
+  /** fuse_open_out, without a backing file. */
   static void putOpenOut(ByteBuffer b, long fh, int openFlags) {
+    putOpenOut(b, fh, openFlags, 0);
+  }
+
+  /** fuse_open_out; {@code backingId} (the padding before 7.40) names a backing file, or is 0. */
+  static void putOpenOut(ByteBuffer b, long fh, int openFlags, int backingId) {
     b.putLong(fh);
     b.putInt(openFlags);
-    b.putInt(0);
+    b.putInt(backingId);
   }
 
   /** The bytes a dirent (or direntplus, with {@code head} = DIRENTPLUS) of a name takes. */

@@ -45,6 +45,11 @@ final class Request {
     return b.getLong();
   }
 
+  /** The bytes of the request not read yet. */
+  int remaining() {
+    return b.remaining();
+  }
+
   void skip(int bytes) {
     b.position(b.position() + bytes);
   }

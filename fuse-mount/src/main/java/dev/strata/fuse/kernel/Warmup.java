@@ -76,7 +76,7 @@ final class Warmup {
             layers.add(HostDirLayer.open(l));
           }
           try (UnionFs fs = UnionFs.open(layers, upper, work, new UnionOptions(privileges, false, true, true))) {
-            Warmup w = new Warmup(new Dispatcher(fs, options), in, out);
+            Warmup w = new Warmup(new Dispatcher(fs, options, new Passthrough(fs, null, false)), in, out);
             entries += w.walk();
             w.change(round);
           }

@@ -23,6 +23,8 @@
  * {@code Protocol} (opcodes, flags, struct layouts),
  * {@code NativeBuffer} (native memory seen as a ByteBuffer), {@code Request} and {@code Reply}
  * (one message each way), {@code NodeTable} (kernel node ids to
- * engine nodes) and {@code Dispatcher} (one engine call per request).
+ * engine nodes), {@code Dispatcher} (one engine call per request), {@code Passthrough} (which
+ * opens the kernel serves from a backing file itself, FUSE passthrough) and
+ * {@code RequestStats} (requests served, by opcode).
  */
 package dev.strata.fuse.kernel;

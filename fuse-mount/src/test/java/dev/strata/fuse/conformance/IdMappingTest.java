@@ -88,7 +88,7 @@ class IdMappingTest {
     FuseMount.Transport t = server == Server.STRATA_DEV_FUSE ? FuseMount.Transport.KERNEL : FuseMount.Transport.LIBFUSE;
     // allow_other: the mount is root's and the caller is not.
     MountOptions o = new MountOptions(t, d.fsName(), false, true, true, 1.0, 1.0, t == FuseMount.Transport.LIBFUSE,
-        false, d.mountOptions(), d.acl());
+        false, d.mountOptions(), d.acl(), d.passthrough());
     return FuseMount.start(fs, mnt, o);
   }
 
