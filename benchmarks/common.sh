@@ -46,3 +46,18 @@ bench_debs() {
 		dpkg-deb --build --root-owner-group "$d" "$debs/bench$p.deb" >/dev/null
 	done
 }
+
+# start_registry PORT DIR: a plain registry on 127.0.0.1:PORT storing under DIR (the project's
+# scripts/start-registry.sh; the script sourcing this sets repo); prints its pid once it answers.
+start_registry() {
+	local p=$1 dir=$2 pid
+	pid=$("$repo/scripts/start-registry.sh" plain "$p" "$dir")
+	curl -fs -o /dev/null "http://127.0.0.1:$p/v2/" || die "the registry on port $p does not answer"
+	echo "$pid"
+}
+
+# stop_registry PID: stops a registry start_registry started.
+stop_registry() {
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}

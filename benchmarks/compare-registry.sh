@@ -75,22 +75,6 @@ cleanup() {
 trap cleanup EXIT
 log="$work/last.log"
 
-# start_registry PORT DIR: a plain registry on 127.0.0.1:PORT storing under DIR; waits until
-# it answers.
-start_registry() {
-	local p=$1 dir=$2 pid
-	pid=$("$repo/scripts/start-registry.sh" plain "$p" "$dir")
-	curl -fs -o /dev/null "http://127.0.0.1:$p/v2/" || die "the registry on port $p does not answer"
-	echo "$pid"
-}
-
-stop_registry() {
-	kill "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
-
-
 echo "layout:      $layout:$tag"
 echo "strata JVM:  ${STRATA_JAVA_OPTS:-bin/strata default}"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"

@@ -63,13 +63,6 @@ cleanup() {
 trap cleanup EXIT
 log="$work/last.log"
 
-start_registry() { # PORT DIR: prints the pid once it answers
-	local pid
-	pid=$("$repo/scripts/start-registry.sh" plain "$1" "$2")
-	curl -fs -o /dev/null "http://127.0.0.1:$1/v2/" || die "the registry on port $1 does not answer"
-	echo "$pid"
-}
-
 lo_bytes() { cat /sys/class/net/lo/statistics/rx_bytes; }
 
 # measured CASE CMD...: times CMD, prints the round's line, records seconds and bytes.
@@ -113,7 +106,7 @@ for ((round = 1; round <= rounds; round++)); do
 	pid=$(start_registry "$p" "$work/whole-$round")
 	measured "push whole" "$strata" --store "$a" volume push -q --tls-verify=false db \
 		"docker://127.0.0.1:$p/vols/db:$round"
-	kill "$pid" 2>/dev/null || true
+	stop_registry "$pid"
 	rm -rf "$work/whole-$round"
 	measured "pull next" "$strata" --store "$b" volume pull -q --tls-verify=false "docker://$next:$round" db
 	measured "pull whole" "$strata" --store "$work/c-$round" volume pull -q --tls-verify=false \

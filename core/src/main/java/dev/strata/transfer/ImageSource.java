@@ -1,5 +1,7 @@
 package dev.strata.transfer;
 
+import dev.strata.digest.Digest;
+import dev.strata.digest.DigestMismatchException;
 import dev.strata.image.Descriptor;
 import dev.strata.image.Platform;
 import java.io.IOException;
@@ -15,6 +17,32 @@ public interface ImageSource extends AutoCloseable {
 
   /** Opens a blob; the caller verifies digest and size. */
   InputStream openBlob(Descriptor descriptor) throws IOException;
+
+  /** The most a small blob (a config) may declare: a bigger one is refused before it is read. */
+  long MAX_SMALL_BLOB = 64 << 20;
+
+  /**
+   * Reads a small blob (a config) whole and checks its size and sha256 digest against
+   * {@code d}; {@code what} names it in errors. One declaring more than
+   * {@link #MAX_SMALL_BLOB} is refused unread.
+   */
+  default byte[] readSmall(Descriptor d, String what) throws IOException {
+    if (d.size() > MAX_SMALL_BLOB) {
+      throw new IOException(what + " " + d.digest() + " declares " + d.size() + " bytes; refusing more than 64 MiB");
+    }
+    try (InputStream in = openBlob(d)) {
+      byte[] bytes = in.readNBytes((int) d.size() + 1);
+      if (bytes.length != d.size()) {
+        throw DigestMismatchException.of("size of " + what + " " + d.digest(), d.size(),
+            bytes.length + (bytes.length > d.size() ? "+" : ""));
+      }
+      Digest actual = Digest.sha256(bytes);
+      if (d.digest().algorithm().equals(Digest.SHA256) && !actual.equals(d.digest())) {
+        throw DigestMismatchException.of(what + " digest", d.digest(), actual);
+      }
+      return bytes;
+    }
+  }
 
   /**
    * Says which layers will be opened, in order, so that a source that can fetch ahead (a

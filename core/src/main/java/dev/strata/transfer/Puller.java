@@ -80,7 +80,7 @@ public final class Puller {
         throw new IOException("unsupported config media type " + manifest.config().mediaType()
             + " (this is not a container image)");
       }
-      byte[] configBytes = fetchSmall(source, manifest.config(), "config");
+      byte[] configBytes = source.readSmall(manifest.config(), "config");
       ImageConfig config = ImageJson.parseConfig(configBytes);
       if (config.diffIds().size() != manifest.layers().size()) {
         throw new IOException("the config lists " + config.diffIds().size() + " diff_ids but the manifest has "
@@ -168,23 +168,6 @@ public final class Puller {
         below.add(store.layers().read(diffId));
       }
       return done;
-    }
-  }
-
-  private byte[] fetchSmall(ImageSource source, Descriptor d, String what) throws IOException {
-    if (d.size() > 64 << 20) {
-      throw new IOException(what + " " + d.digest() + " declares " + d.size() + " bytes; refusing more than 64 MiB");
-    }
-    try (InputStream in = source.openBlob(d)) {
-      byte[] bytes = in.readNBytes((int) d.size() + 1);
-      if (bytes.length != d.size()) {
-        throw DigestMismatchException.of("size of " + what + " " + d.digest(), d.size(), bytes.length + (bytes.length > d.size() ? "+" : ""));
-      }
-      Digest actual = Digest.sha256(bytes);
-      if (d.digest().algorithm().equals(Digest.SHA256) && !actual.equals(d.digest())) {
-        throw DigestMismatchException.of(what + " digest", d.digest(), actual);
-      }
-      return bytes;
     }
   }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import dev.strata.digest.Digest;
-import dev.strata.digest.DigestMismatchException;
 import dev.strata.image.Compression;
 import dev.strata.image.Descriptor;
 import dev.strata.image.Image;
@@ -20,7 +19,6 @@ import dev.strata.layout.VolumeSnapshots;
 import dev.strata.layout.VolumeSnapshots.Snapshot;
 import dev.strata.transfer.ImageSource;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,8 +46,6 @@ final class VolumeArtifact {
   static final String LAYER_TYPE = "application/vnd.strata.volume.snapshot.v1.tar";
   /** The annotation on each layer naming its snapshot's id, for people browsing a registry. */
   static final String SNAPSHOT_ANNOTATION = "dev.strata.volume.snapshot";
-  /** A config bigger than this is refused before it is read: a million snapshots fit. */
-  private static final long MAX_CONFIG = 64 << 20;
 
   private VolumeArtifact() {}
 
@@ -167,22 +163,7 @@ final class VolumeArtifact {
     }
     List<DescriptorJson> layers = m.layers() == null ? List.of() : m.layers();
     Descriptor config = descriptor(m.config(), where, "config");
-    if (config.size() > MAX_CONFIG) {
-      throw new IOException(where + ": the config declares " + config.size() + " bytes; refusing more than "
-          + MAX_CONFIG);
-    }
-    byte[] bytes;
-    try (InputStream in = source.openBlob(config)) {
-      bytes = in.readNBytes((int) config.size() + 1);
-    }
-    if (bytes.length != config.size()) {
-      throw DigestMismatchException.of(where + ": size of the config " + config.digest(), config.size(),
-          bytes.length);
-    }
-    Digest actual = Digest.sha256(bytes);
-    if (!actual.equals(config.digest())) {
-      throw DigestMismatchException.of(where + ": the config's digest", config.digest(), actual);
-    }
+    byte[] bytes = source.readSmall(config, where + ": the config");
     ConfigJson c;
     try {
       c = ImageJson.mapper().readValue(bytes, ConfigJson.class);

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RunVolumeTest {
   /** Counts in /count/n: the number it read plus one, printed and written back. */
-  private static final String COUNT = "set -e; n=$(cat /count/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /count/n; "
+  static final String COUNT = "set -e; n=$(cat /count/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /count/n; "
       + "echo count=$n";
   private static final FileTime IMAGE_TIME = FileTime.fromMillis(1_600_000_000_123L);
 

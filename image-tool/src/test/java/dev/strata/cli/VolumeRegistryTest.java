@@ -24,10 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * with SIGKILL leaves no volume, or the volume at its old snapshot, and the next pull ends it.
  */
 class VolumeRegistryTest {
-  /** Counts in /count/n: the number it read plus one, printed and written back. */
-  private static final String COUNT = "set -e; n=$(cat /count/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /count/n; "
-      + "echo count=$n";
-
   @TempDir static Path shared;
   static RegistryFixture registry;
   @TempDir Path dir;
@@ -149,7 +145,7 @@ class VolumeRegistryTest {
   }
 
   private String count(Path store) throws Exception {
-    Commands.Result r = StrataProcess.shell(store, "tiny", COUNT, List.of("--rm", "-v", "counter:/count"));
+    Commands.Result r = StrataProcess.shell(store, "tiny", RunVolumeTest.COUNT, List.of("--rm", "-v", "counter:/count"));
     assertThat(r.exit()).as(r.out()).isZero();
     return r.out();
   }
