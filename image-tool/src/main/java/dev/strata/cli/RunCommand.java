@@ -119,7 +119,7 @@ final class RunCommand implements Callable<Integer> {
     int code;
     List<String> anonymous = List.of();
     try (UserNamespace ids = privileged && asRoot ? UserNamespace.host()
-            : UserNamespace.forThisProcess(RunVolumes.owner(store, asked));
+            : RunVolumes.ids(store, image, asked);
         RunDirectory run = RunDirectory.create(ids);
         ContainerMount m = ContainerMount.open(store, image, container, readOnly, spec.commandLine().getErr(),
             ids.uids(), ids.gids())) {

@@ -1,6 +1,7 @@
 package dev.strata.cli;
 
 import dev.strata.cli.sandbox.Bind;
+import dev.strata.cli.sandbox.UserNamespace;
 import dev.strata.host.Errno;
 import dev.strata.host.ErrnoException;
 import dev.strata.host.Names;
@@ -168,10 +169,26 @@ final class RunVolumes {
   }
 
   /**
-   * The host uid that owns the data of the first existing volume of {@code mounts}: the ids a run should have to own that volume's files as the last
-   * container that readied or wrote it did.
+   * The user namespace of a run of {@code image} asked for {@code mounts}: one it may share
+   * with the other containers of its volumes ({@link UserNamespace#sharingVolumes}) if it mounts
+   * any, named or the image's anonymous ones, else one of its own.
    */
-  static OptionalLong owner(Store store, List<Mount> mounts) throws IOException {
+  static UserNamespace ids(Store store, String image, List<Mount> mounts) throws IOException {
+    boolean volumes = mounts.stream().anyMatch(m -> m.type().equals(Mount.VOLUME));
+    if (!volumes) {
+      try (Store.Lock lock = store.shared()) {
+        volumes = !imageVolumes(StoredImage.load(store, image)).isEmpty();
+      }
+    }
+    return volumes ? UserNamespace.sharingVolumes(owner(store, mounts)) : UserNamespace.forThisProcess();
+  }
+
+  /**
+   * The host uid that owns the data of the first existing volume of {@code mounts}: the ids a
+   * run should have to own that volume's files as the last container that readied or wrote it
+   * did.
+   */
+  private static OptionalLong owner(Store store, List<Mount> mounts) throws IOException {
     Volumes volumes = new Volumes(store);
     for (Mount m : mounts) {
       if (m.type().equals(Mount.VOLUME) && !m.source().isEmpty()) {

@@ -272,17 +272,25 @@ class RunVolumeTest {
   void twoRunningContainersUseOneVolumeAtOnce() throws Exception {
     Strata.run(store, "volume", "create", "both").assertOk();
     Path log = dir.resolve("a.log");
-    // a writes, then waits for the host's word; b, started meanwhile, reads what a wrote.
+    // a writes, then waits for the host's word; b, started meanwhile, reads what a wrote, adds
+    // to it and gives it away and back as its root may: both have the same ids.
     Process a = StrataProcess.start(store, log, "run", "--name", "a", "-v", "both:/b", "tiny", "--", "/bin/sh", "-c",
-        "echo from-a > /b/a; while [ ! -e /b/stop ]; do sleep 0.1; done");
+        "cat /proc/self/uid_map > /b/ids-a; echo from-a > /b/a; while [ ! -e /b/stop ]; do sleep 0.1; done");
     try {
       Path written = store.resolve("volumes/both/data/a");
       for (int i = 0; i < 600 && !Files.exists(written); i++) {
         Thread.sleep(100);
       }
       assertThat(written).as(Files.exists(log) ? Files.readString(log) : "").exists();
-      assertThat(ok(sh("tiny", "cat /b/a; sleep 0.1", "--name", "b", "-v", "both:/b"))).contains("from-a");
+      assertThat(ok(sh("tiny", "cat /b/a; echo from-b >> /b/a; chown 1:1 /b/a; chown 0:0 /b/a; stat -c owner=%u:%g /b/a; "
+          + "cmp /proc/self/uid_map /b/ids-a && echo same-ids", "--name", "b", "-v", "both:/b")))
+          .contains("from-a", "owner=0:0", "same-ids");
+      assertThat(store.resolve("volumes/both/data/a")).hasContent("from-a\nfrom-b");
       assertThat(users(volume("both"))).containsExactly("a", "b");
+      // A container without volumes running meanwhile has ids of its own.
+      String idsA = Files.readString(store.resolve("volumes/both/data/ids-a")).strip();
+      assertThat(idsA).matches("0\\s+\\d+\\s+65536");
+      assertThat(ok(sh("tiny", "cat /proc/self/uid_map")).strip()).matches("0\\s+\\d+\\s+65536").isNotEqualTo(idsA);
       Files.writeString(store.resolve("volumes/both/data/stop"), "");
       assertThat(a.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(a.exitValue()).as(Files.readString(log)).isZero();

@@ -23,7 +23,12 @@ import java.util.OptionalLong;
  * {@code strata} if they give it any, else from systemd's range for containers (524288 to
  * 1879048191, its UIDS-GIDS.md), skipping every range /etc/subuid or /etc/subgid gives anyone.
  * A block is held by an fcntl lock on {@code /run/strata/userns/START.lock} for as long as the
- * container runs; the kernel drops it when the holder dies, so a crash frees its block.
+ * container runs; the kernel drops it when the holder dies, so a crash frees its block. A
+ * container that mounts no volume holds its block alone (a write lock). Containers that mount
+ * volumes hold theirs shared (read locks), so that the next one of a volume joins the block its
+ * files are owned by while another container still runs in it: two containers writing one
+ * volume at once must be the same owners, as they are the same user in Docker without user
+ * namespaces. A fresh block is taken only when no one holds it.
  *
  * <p>Without root, the caller's own id is the container's root and its subordinate ranges
  * ids 1 and on, when /etc/subuid and /etc/subgid give it some and newuidmap and newgidmap are
@@ -51,17 +56,23 @@ public final class UserNamespace implements AutoCloseable {
     return new UserNamespace(IdMap.IDENTITY, IdMap.IDENTITY, null);
   }
 
-  /** The namespace of a container started by this process: see the class comment. */
+  /** The namespace of a container started by this process, mounting no volume: see the class comment. */
   public static UserNamespace forThisProcess() throws IOException {
-    return forThisProcess(OptionalLong.empty());
+    return forThisProcess(false, OptionalLong.empty());
   }
 
   /**
-   * As {@link #forThisProcess()}, as root the block that holds host id {@code near} first if
-   * no running container holds it: a container that mounts a volume gets the ids its files
-   * were made with when it can, so that its root owns them as the last container's root did.
+   * As {@link #forThisProcess()}, for a container that mounts volumes: as root, a block it may
+   * share with other such containers, the one that holds host id {@code near} if one does and
+   * no container without volumes holds it. A container of a volume so gets the ids its files
+   * were made with, whether the last container of the volume has ended or still runs, so that
+   * its root owns them as that container's root does.
    */
-  public static UserNamespace forThisProcess(OptionalLong near) throws IOException {
+  public static UserNamespace sharingVolumes(OptionalLong near) throws IOException {
+    return forThisProcess(true, near);
+  }
+
+  private static UserNamespace forThisProcess(boolean shared, OptionalLong near) throws IOException {
     long uid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
     long gid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:gid")).longValue();
     List<SubordinateIds.Entry> subuid = SubordinateIds.read(Path.of("/etc/subuid"));
@@ -72,7 +83,7 @@ public final class UserNamespace implements AutoCloseable {
       return host();
     }
     if (uid == 0) {
-      return allocate(subuid, subgid, near);
+      return allocate(blocks(subuid, subgid), shared, near);
     }
     String name = System.getProperty("user.name");
     List<SubordinateIds.Entry> myUids = SubordinateIds.of(subuid, name, uid);
@@ -83,9 +94,10 @@ public final class UserNamespace implements AutoCloseable {
     return new UserNamespace(SubordinateIds.rootless(uid, myUids), SubordinateIds.rootless(gid, myGids), null);
   }
 
-  private static UserNamespace allocate(List<SubordinateIds.Entry> subuid, List<SubordinateIds.Entry> subgid,
-      OptionalLong near) throws IOException {
-    List<long[]> blocks = new ArrayList<>(); // {uid start, gid start}
+  /** The blocks root's containers may have, each {uid start, gid start}: see the class comment. */
+  private static List<long[]> blocks(List<SubordinateIds.Entry> subuid, List<SubordinateIds.Entry> subgid)
+      throws IOException {
+    List<long[]> blocks = new ArrayList<>();
     List<SubordinateIds.Entry> ownU = SubordinateIds.of(subuid, "strata", -1);
     List<SubordinateIds.Entry> ownG = SubordinateIds.of(subgid, "strata", -1);
     if (!ownU.isEmpty() || !ownG.isEmpty()) {
@@ -105,27 +117,63 @@ public final class UserNamespace implements AutoCloseable {
         }
       }
     }
-    if (near.isPresent()) {
-      long id = near.getAsLong();
-      blocks.sort(java.util.Comparator.comparing(b -> !(b[0] <= id && id < b[0] + BLOCK)));
-    }
+    return blocks;
+  }
+
+  /**
+   * Holds a block of {@code blocks}: {@code shared}, first the one holding {@code near} unless a
+   * container without volumes holds it; then the first no one holds.
+   */
+  static UserNamespace allocate(List<long[]> blocks, boolean shared, OptionalLong near) throws IOException {
     Files.createDirectories(LOCKS);
+    if (shared && near.isPresent()) {
+      for (long[] b : blocks) {
+        if (b[0] <= near.getAsLong() && near.getAsLong() < b[0] + BLOCK) {
+          UserNamespace joined = hold(b, true, true);
+          if (joined != null) {
+            return joined;
+          }
+        }
+      }
+    }
     for (long[] b : blocks) {
-      FileChannel ch = FileChannel.open(LOCKS.resolve(b[0] + ".lock"), StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE);
-      FileLock held = null;
-      try {
-        held = ch.tryLock();
-      } catch (OverlappingFileLockException e) {
-        held = null; // this process holds it already, for another container
+      UserNamespace fresh = hold(b, shared, false);
+      if (fresh != null) {
+        return fresh;
       }
-      if (held != null) {
-        return new UserNamespace(IdMap.of(0, b[0], BLOCK), IdMap.of(0, b[1], BLOCK), ch);
-      }
-      ch.close();
     }
     throw new IOException("no free block of " + BLOCK + " ids for a user namespace: all " + blocks.size()
         + " are held by running containers (locks in " + LOCKS + ")");
+  }
+
+  /**
+   * Block {@code b} held {@code shared} or alone, or null if it cannot be: held alone by anyone,
+   * or held at all unless {@code join}. A fresh shared hold first makes sure no one holds the
+   * block by taking it alone, then takes it shared; someone joining in between is one more
+   * container of a volume, which may share it.
+   */
+  private static UserNamespace hold(long[] b, boolean shared, boolean join) throws IOException {
+    FileChannel ch = FileChannel.open(LOCKS.resolve(b[0] + ".lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileLock held;
+    try {
+      if (!join) {
+        held = ch.tryLock();
+        if (held != null && shared) {
+          held.release();
+          held = ch.tryLock(0, Long.MAX_VALUE, true);
+        }
+      } else {
+        held = ch.tryLock(0, Long.MAX_VALUE, true);
+      }
+    } catch (OverlappingFileLockException e) {
+      held = null; // this process holds it already, for another container: one hold each per process
+    }
+    if (held == null) {
+      ch.close();
+      return null;
+    }
+    return new UserNamespace(IdMap.of(0, b[0], BLOCK), IdMap.of(0, b[1], BLOCK), ch);
   }
 
   private static List<Long> blockStarts(List<SubordinateIds.Entry> ranges) {
