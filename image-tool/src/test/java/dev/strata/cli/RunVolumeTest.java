@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code strata run -v} and {@code --volumes-from}, with runc, as root: the chapter's counter
  * kept in a volume across containers, host directories read-write and read-only, a new volume
  * filled from the image once, anonymous volumes for the image's VOLUMEs, volumes shared by two
- * running containers, and commits that leave volume data out.
+ * running containers (with one block of ids, both writing at once), and commits that leave
+ * volume data out.
  */
 class RunVolumeTest {
   /** Counts in /count/n: the number it read plus one, printed and written back. */
@@ -301,5 +302,47 @@ class RunVolumeTest {
     try (Stream<Path> users = Files.list(store.resolve("volumes/both/users"))) {
       assertThat(users).isEmpty();
     }
+  }
+  @Test
+  void twoContainersWritingOneVolumeAtOnceLoseNothing() throws Exception {
+    int lines = 400;
+    List<Process> running = new ArrayList<>();
+    List<Path> logs = new ArrayList<>();
+    Path data = store.resolve("volumes/shared/data");
+    try {
+      for (String c : List.of("a", "b")) {
+        // Each says it runs, waits for the host's word, then appends lines to one file and
+        // writes files of its own, at the same time as the other.
+        Path log = dir.resolve(c + ".log");
+        logs.add(log);
+        running.add(StrataProcess.start(store, log, "run", "--name", c, "-v", "shared:/v", "tiny", "--", "/bin/sh",
+            "-c", "set -e; touch /v/ready-" + c + "; while [ ! -e /v/go ]; do sleep 0.05; done; i=0; "
+                + "while [ $i -lt " + lines + " ]; do echo " + c + "-$i >> /v/log; echo $i > /v/" + c + "-$i; "
+                + "i=$((i+1)); done"));
+        Process started = running.get(running.size() - 1);
+        for (int i = 0; i < 600 && started.isAlive() && !Files.exists(data.resolve("ready-" + c)); i++) {
+          Thread.sleep(100);
+        }
+        assertThat(data.resolve("ready-" + c)).as(Files.exists(log) ? Files.readString(log) : "").exists();
+      }
+      Files.writeString(data.resolve("go"), "");
+      for (int i = 0; i < running.size(); i++) {
+        assertThat(running.get(i).waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(running.get(i).exitValue()).as(Files.readString(logs.get(i))).isZero();
+      }
+    } finally {
+      running.forEach(Process::destroyForcibly);
+    }
+    List<String> log = Files.readAllLines(data.resolve("log"));
+    assertThat(log).hasSize(2 * lines);
+    for (String c : List.of("a", "b")) {
+      // Every line of each, whole and in its order.
+      assertThat(log.stream().filter(l -> l.startsWith(c + "-")).toList())
+          .isEqualTo(java.util.stream.IntStream.range(0, lines).mapToObj(n -> c + "-" + n).toList());
+      for (int n = 0; n < lines; n++) {
+        assertThat(data.resolve(c + "-" + n)).hasContent(Integer.toString(n));
+      }
+    }
+    Strata.run(store, "rm", "a", "b").assertOk();
   }
 }
