@@ -278,11 +278,7 @@ class RunVolumeTest {
     Process a = StrataProcess.start(store, log, "run", "--name", "a", "-v", "both:/b", "tiny", "--", "/bin/sh", "-c",
         "cat /proc/self/uid_map > /b/ids-a; echo from-a > /b/a; while [ ! -e /b/stop ]; do sleep 0.1; done");
     try {
-      Path written = store.resolve("volumes/both/data/a");
-      for (int i = 0; i < 600 && !Files.exists(written); i++) {
-        Thread.sleep(100);
-      }
-      assertThat(written).as(Files.exists(log) ? Files.readString(log) : "").exists();
+      awaitFile(store.resolve("volumes/both/data/a"), a, log);
       assertThat(ok(sh("tiny", "cat /b/a; echo from-b >> /b/a; chown 1:1 /b/a; chown 0:0 /b/a; stat -c owner=%u:%g /b/a; "
           + "cmp /proc/self/uid_map /b/ids-a && echo same-ids", "--name", "b", "-v", "both:/b")))
           .contains("from-a", "owner=0:0", "same-ids");
@@ -303,6 +299,15 @@ class RunVolumeTest {
       assertThat(users).isEmpty();
     }
   }
+
+  /** Waits up to a minute for {@code file}, which {@code container} makes; fails with its {@code log}. */
+  private static void awaitFile(Path file, Process container, Path log) throws Exception {
+    for (int i = 0; i < 600 && container.isAlive() && !Files.exists(file); i++) {
+      Thread.sleep(100);
+    }
+    assertThat(file).as(Files.exists(log) ? Files.readString(log) : "").exists();
+  }
+
   @Test
   void twoContainersWritingOneVolumeAtOnceLoseNothing() throws Exception {
     int lines = 400;
@@ -319,11 +324,7 @@ class RunVolumeTest {
             "-c", "set -e; touch /v/ready-" + c + "; while [ ! -e /v/go ]; do sleep 0.05; done; i=0; "
                 + "while [ $i -lt " + lines + " ]; do echo " + c + "-$i >> /v/log; echo $i > /v/" + c + "-$i; "
                 + "i=$((i+1)); done"));
-        Process started = running.get(running.size() - 1);
-        for (int i = 0; i < 600 && started.isAlive() && !Files.exists(data.resolve("ready-" + c)); i++) {
-          Thread.sleep(100);
-        }
-        assertThat(data.resolve("ready-" + c)).as(Files.exists(log) ? Files.readString(log) : "").exists();
+        awaitFile(data.resolve("ready-" + c), running.get(running.size() - 1), log);
       }
       Files.writeString(data.resolve("go"), "");
       for (int i = 0; i < running.size(); i++) {

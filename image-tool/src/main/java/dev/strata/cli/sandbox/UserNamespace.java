@@ -124,7 +124,7 @@ public final class UserNamespace implements AutoCloseable {
    * Holds a block of {@code blocks}: {@code shared}, first the one holding {@code near} unless a
    * container without volumes holds it; then the first no one holds.
    */
-  static UserNamespace allocate(List<long[]> blocks, boolean shared, OptionalLong near) throws IOException {
+  private static UserNamespace allocate(List<long[]> blocks, boolean shared, OptionalLong near) throws IOException {
     Files.createDirectories(LOCKS);
     if (shared && near.isPresent()) {
       for (long[] b : blocks) {
