@@ -32,6 +32,9 @@ final class UpperDir implements Closeable {
   private final HostDir work;
   private final String prefix;
   private final boolean deviceWhiteouts;
+  /** The whiteout inode device whiteouts are links to ({@link #deviceWhiteout}), made at the first. */
+  private HostPath sharedWhiteout;
+  private boolean shareWhiteouts = true;
   /** Rootless: owners, modes and device types live in {@link #OVERRIDE}, not in the inode. */
   private final boolean rootless;
 
@@ -278,7 +281,7 @@ final class UpperDir implements Closeable {
   /** Whites out {@code rel}, whose upper name must be free. */
   void whiteout(String rel) throws IOException {
     if (deviceWhiteouts) {
-      path(rel).mknod(Stat.S_IFCHR, Whiteouts.DEVICE_NUMBER, Whiteouts.DEVICE_NUMBER);
+      deviceWhiteout(path(rel));
       return;
     }
     HostPath marker = whiteoutFile(rel);
@@ -294,6 +297,41 @@ final class UpperDir implements Closeable {
       }
       // already whited out
     }
+  }
+
+  /**
+   * Makes {@code at} a device whiteout: another name of one whiteout inode kept in the work
+   * directory, as the kernel's overlay has shared one since Linux 5.8. A link allocates no inode,
+   * which mknod(2) does for every whiteout: on ext4 that is most of the cost of deleting a lower
+   * file, and a deleted tree leaves one spent inode a name. Where links fail (a work directory on
+   * another filesystem) each whiteout is a device of its own, as before. Whiteouts are known by
+   * their type, never by their inode: a shared one is no hard link to the layer or to the union.
+   */
+  private synchronized void deviceWhiteout(HostPath at) throws IOException {
+    if (shareWhiteouts) {
+      try {
+        if (sharedWhiteout == null) {
+          HostPath made = temp("whiteout");
+          made.mknod(Stat.S_IFCHR, Whiteouts.DEVICE_NUMBER, Whiteouts.DEVICE_NUMBER);
+          sharedWhiteout = made;
+        }
+        sharedWhiteout.link(at);
+        return;
+      } catch (ErrnoException e) {
+        switch (e.errno()) {
+          // The name is taken, or there is no room for it: a device would meet the same.
+          case EEXIST, ENOSPC, EDQUOT -> throw e;
+          // The filesystem holds no more names of it (65,000 on ext4): a fresh one next time.
+          case EMLINK -> sharedWhiteout = null;
+          // Links do not go from the work directory to the upper here: a device each.
+          case EXDEV, EPERM, EOPNOTSUPP -> shareWhiteouts = false;
+          // Anything else (the shared one removed under us, a parent gone): make a new one
+          // next time, and let mknod name what is wrong with this name, if anything is.
+          default -> sharedWhiteout = null;
+        }
+      }
+    }
+    at.mknod(Stat.S_IFCHR, Whiteouts.DEVICE_NUMBER, Whiteouts.DEVICE_NUMBER);
   }
 
   /** Removes a whiteout of {@code rel}, of either kind, if there is one. */
@@ -439,6 +477,16 @@ final class UpperDir implements Closeable {
 
   @java.lang.Override
   public void close() {
+    synchronized (this) {
+      if (sharedWhiteout != null) {
+        try {
+          sharedWhiteout.deleteIfExists(); // the whiteouts keep the inode; the next mount would remove the name
+        } catch (IOException ignored) {
+          // a leftover '#' name, removed by the next mount of this upper
+        }
+        sharedWhiteout = null;
+      }
+    }
     root.close();
     work.close();
   }

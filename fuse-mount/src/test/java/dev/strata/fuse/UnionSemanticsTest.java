@@ -25,9 +25,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -472,6 +474,63 @@ class UnionSemanticsTest {
       Path w = upper.resolve("d/a");
       assertThat(isWhiteout(w)).as("char 0/0 at %s", w).isTrue();
       assertThat(l1.path("d/a")).hasContent("a");
+    }
+
+    @Test
+    void whiteoutsAreNamesOfOneInodeAsTheKernelMakesThemAndCommitAsWhiteouts() throws Exception {
+      l1.file("d/a", "a\n");
+      l1.file("d/b", "b\n");
+      l1.file("c", "c\n");
+      // The kernel's overlay, over an upper of its own, shares one whiteout inode (Linux 5.8).
+      Path kernelUpper = Files.createDirectory(dir.resolve("kernel-upper"));
+      Path kernelWork = Files.createDirectory(dir.resolve("kernel-work"));
+      Path mnt = Files.createDirectory(dir.resolve("kernel-mount"));
+      run("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + l1.root + ",upperdir=" + kernelUpper
+          + ",workdir=" + kernelWork, mnt.toString());
+      try {
+        for (String rel : List.of("d/a", "d/b", "c")) {
+          Files.delete(mnt.resolve(rel));
+        }
+      } finally {
+        run("umount", mnt.toString());
+      }
+      assertThat(inodes(kernelUpper, "d/a", "d/b", "c")).as("the kernel's whiteouts").hasSize(1);
+
+      union();
+      fs.unlink(node("d"), "a");
+      fs.unlink(node("d"), "b");
+      fs.unlink(UnionFs.ROOT, "c");
+
+      for (String rel : List.of("d/a", "d/b", "c")) {
+        assertThat(isWhiteout(upper.resolve(rel))).as("char 0/0 at %s", rel).isTrue();
+      }
+      assertThat(inodes(upper, "d/a", "d/b", "c")).as("the engine's whiteouts").hasSize(1);
+      // A commit knows whiteouts by their type: three deletions, no hard link among them.
+      java.io.ByteArrayOutputStream layer = new java.io.ByteArrayOutputStream();
+      dev.strata.union.Changeset.write(fs, layer);
+      List<String> entries = new ArrayList<>();
+      try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+          new java.io.ByteArrayInputStream(layer.toByteArray()))) {
+        for (var e = tar.getNextTarEntry(); e != null; e = tar.getNextTarEntry()) {
+          entries.add(e.getName() + (e.isLink() ? " -> " + e.getLinkName() : "") + (e.isFile() ? " " + e.getSize() : ""));
+        }
+      }
+      assertThat(entries).contains("d/.wh.a 0", "d/.wh.b 0", ".wh.c 0").noneMatch(e -> e.contains(" -> "));
+      fs.close();
+      fs = null;
+      try (Stream<Path> left = Files.list(work.resolve("work"))) {
+        assertThat(left).as("the shared whiteout's name goes with the union").isEmpty();
+      }
+      assertThat(kernelList(upper, "d")).as("the kernel over the engine's upper").isEmpty();
+      assertThat(kernelList(upper, "")).as("the kernel over the engine's upper").doesNotContain("c");
+    }
+
+    private Set<Object> inodes(Path root, String... rels) throws IOException {
+      Set<Object> inodes = new HashSet<>();
+      for (String rel : rels) {
+        inodes.add(Files.readAttributes(root.resolve(rel), "unix:ino", NOFOLLOW_LINKS).get("ino"));
+      }
+      return inodes;
     }
 
     @Test
