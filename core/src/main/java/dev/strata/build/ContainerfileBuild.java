@@ -437,25 +437,39 @@ public final class ContainerfileBuild {
       Image from = fromName == null ? null : source(substitution.expand(fromName, this::lookup));
       StringBuilder what = new StringBuilder(in.keyword()).append(' ').append(in.flags()).append(' ').append(dest);
       List<Path> hostSources = new ArrayList<>();
-      List<Digest> copied = new ArrayList<>();
-      if (from == null) {
-        for (String s : sources) {
-          if (s.contains("://")) {
-            throw new ContainerfileException(fileName, in.line(), in.keyword() + " of a URL (" + s
-                + ") is not supported; fetch it in a RUN");
+      // Each source walked once: the cache key is taken from the walk, and the layer from it.
+      List<HostTree> walked = new ArrayList<>();
+      try {
+        List<Digest> copied = new ArrayList<>();
+        if (from == null) {
+          for (String s : sources) {
+            if (s.contains("://")) {
+              throw new ContainerfileException(fileName, in.line(), in.keyword() + " of a URL (" + s
+                  + ") is not supported; fetch it in a RUN");
+            }
+            Path p = inContext(s, in);
+            hostSources.add(p);
+            walked.add(HostTree.walk(p, contextFilter(p, options)));
+            copied.add(ContentKey.of(walked.get(walked.size() - 1), dest + "/", fileDigests));
+            what.append(' ').append(s).append('=').append(copied.get(copied.size() - 1));
           }
-          Path p = inContext(s, in);
-          hostSources.add(p);
-          copied.add(ContentKey.of(p, dest + "/", contextFilter(p, options), fileDigests));
-          what.append(' ').append(s).append('=').append(copied.get(copied.size() - 1));
+        } else {
+          what.append(" from=").append(from.descriptor().digest()).append(' ').append(String.join(" ", sources));
         }
-      } else {
-        what.append(" from=").append(from.descriptor().digest()).append(' ').append(String.join(" ", sources));
+        Digest key = key(in, what.toString());
+        if (!cached(key)) {
+          copyLayer(in, add, words, dest, options, from, hostSources, walked, copied, key);
+        }
+      } finally {
+        walked.forEach(HostTree::close);
       }
-      Digest key = key(in, what.toString());
-      if (cached(key)) {
-        return;
-      }
+    }
+
+    /** Writes a COPY's layer, not found in the cache under {@code key}, and makes it the stage's image. */
+    private void copyLayer(Instruction in, boolean add, List<String> words, String dest, CopyOptions options,
+        Image from, List<Path> hostSources, List<HostTree> walked, List<Digest> copied, Digest key)
+        throws IOException, InterruptedException {
+      List<String> sources = words.subList(0, words.size() - 1);
       boolean many = sources.size() > 1 || dest.endsWith("/");
       Image next;
       // A layer of what the step copies, written straight from its sources: nothing goes through
@@ -482,23 +496,17 @@ public final class ContainerfileBuild {
                 copiedFrom(in, directories, copied, words.get(words.size() - 1)), request.options());
           }
         } else {
-          List<dev.strata.host.HostDir> opened = new ArrayList<>(); // read when the layer is written
-          try {
-            for (Path p : hostSources) {
-              if (add && ArchiveTree.isArchive(p)) {
-                ArchiveTree.unpack(p, target, draft, options);
-              } else {
-                opened.add(HostTree.copy(p, target, into, draft, contextFilter(p, options)));
-              }
-            }
-            next = UnionCommit.append(image, StoredLayer.write(store, image, request.options(), LayerBuilder.tar(draft, request.options())),
-                copiedFrom(in, hostSources.stream().map(Files::isDirectory).toList(), copied,
-                    words.get(words.size() - 1)), request.options());
-          } finally {
-            for (dev.strata.host.HostDir d : opened) {
-              d.close();
+          for (int i = 0; i < hostSources.size(); i++) {
+            Path p = hostSources.get(i);
+            if (add && ArchiveTree.isArchive(p)) {
+              ArchiveTree.unpack(p, target, draft, options);
+            } else {
+              walked.get(i).copyTo(target, into, draft); // files read when the layer is written
             }
           }
+          next = UnionCommit.append(image, StoredLayer.write(store, image, request.options(), LayerBuilder.tar(draft, request.options())),
+              copiedFrom(in, hostSources.stream().map(Files::isDirectory).toList(), copied,
+                  words.get(words.size() - 1)), request.options());
         }
       }
       stored(next, key);

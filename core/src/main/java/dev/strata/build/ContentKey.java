@@ -31,14 +31,20 @@ final class ContentKey implements EntrySink {
    * of host files unchanged since {@code digests} saw them taken from there.
    */
   static Digest of(Path source, String dest, CopyOptions options, FileDigests digests) throws IOException {
-    ContentKey key = new ContentKey(digests);
-    try (var dir = HostTree.copy(source, ImagePaths.normalize(dest), dest.endsWith("/"), key, options)) {
-      StringBuilder all = new StringBuilder();
-      for (Map.Entry<String, String> e : key.lines.entrySet()) {
-        all.append(Names.printable(e.getKey())).append('\0').append(e.getValue()).append('\n');
-      }
-      return Digest.sha256(all.toString().getBytes(StandardCharsets.UTF_8));
+    try (HostTree tree = HostTree.walk(source, options)) {
+      return of(tree, dest, digests);
     }
+  }
+
+  /** Returns the key of copying what {@code tree} found to {@code dest}. */
+  static Digest of(HostTree tree, String dest, FileDigests digests) throws IOException {
+    ContentKey key = new ContentKey(digests);
+    tree.copyTo(ImagePaths.normalize(dest), dest.endsWith("/"), key);
+    StringBuilder all = new StringBuilder();
+    for (Map.Entry<String, String> e : key.lines.entrySet()) {
+      all.append(Names.printable(e.getKey())).append('\0').append(e.getValue()).append('\n');
+    }
+    return Digest.sha256(all.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

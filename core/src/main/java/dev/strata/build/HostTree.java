@@ -8,7 +8,9 @@ import dev.strata.layer.Paths;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,52 +23,98 @@ import java.util.Map;
  * <p>File contents are read when the layer is written, through the directory opened here, so
  * the draft holds it open until then.
  */
-final class HostTree {
+final class HostTree implements AutoCloseable {
   private final HostDir dir;
-  private final EntrySink draft;
   private final CopyOptions options;
+  /** The source's name in {@link #dir}. */
+  private final String name;
+  private boolean directory;
+  /** What the walk found, in its order: each entry by its path under the source ("" the source). */
+  private final List<Item> items = new ArrayList<>();
+  /** The first path (under the source) of each host inode with more than one name. */
   private final Map<String, String> linked = new HashMap<>();
 
-  private HostTree(HostDir dir, EntrySink draft, CopyOptions options) {
+  /** An entry of the walk; a later name of a host file links to the path {@code linkedTo}. */
+  private record Item(String relative, Draft.Node node, String linkedTo) {}
+
+  private HostTree(HostDir dir, String name, CopyOptions options) {
     this.dir = dir;
-    this.draft = draft;
+    this.name = name;
     this.options = options;
   }
 
   /** Copies {@code source} to {@code dest} (normalized); returns the opened directory to close after writing. */
   static HostDir copy(Path source, String dest, boolean intoDirectory, EntrySink draft, CopyOptions options)
       throws IOException {
+    HostTree tree = walk(source, options);
+    try {
+      tree.copyTo(dest, intoDirectory, draft);
+      return tree.dir;
+    } catch (IOException | RuntimeException e) {
+      tree.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Walks {@code source} once, for a build step that both keys its cache by what it copies
+   * ({@link ContentKey}) and then copies it: one stat of each file, and what the key saw is
+   * what the layer gets. Close it after the layer is written.
+   */
+  static HostTree walk(Path source, CopyOptions options) throws IOException {
     Path real = source.toRealPath();
     Path parent = real.getParent();
     HostDir dir = HostDir.open(parent == null ? real : parent);
     try {
-      String name = Names.fileName(real);
-      HostTree tree = new HostTree(dir, draft, options);
-      Stat st = dir.stat(name);
+      HostTree tree = new HostTree(dir, Names.fileName(real), options);
+      Stat st = dir.stat(tree.name);
       if (st == null) {
         throw new java.nio.file.NoSuchFileException(source.toString());
       }
       if (st.isDirectory()) {
-        tree.directoryContents(name, dest);
+        tree.directory = true;
+        tree.directoryContents(tree.name);
       } else {
-        tree.entry(name, st, intoDirectory ? Paths.join(dest, Paths.name(name)) : dest, "");
+        tree.entry(tree.name, st, "");
       }
-      return dir;
+      return tree;
     } catch (IOException | RuntimeException e) {
       dir.close();
       throw e;
     }
   }
 
-  private void directoryContents(String rel, String dest) throws IOException {
-    for (HostDir.Entry e : dir.list(rel)) {
-      String child = Paths.join(rel, e.name());
-      String relative = child.substring(rel.isEmpty() ? 0 : rel.length() + 1);
-      walk(child, Paths.join(dest, e.name()), relative);
+  /**
+   * Puts what the walk found into {@code sink} at {@code dest} (normalized): a directory's
+   * contents into it, a file to it, or into it when {@code intoDirectory}.
+   */
+  void copyTo(String dest, boolean intoDirectory, EntrySink sink) throws IOException {
+    String base = directory || !intoDirectory ? dest : Paths.join(dest, Paths.name(name));
+    for (Item i : items) {
+      Draft.Node n = i.node;
+      Draft.Node node = i.linkedTo != null
+          ? Draft.Node.hardlink(n.attributes, at(base, i.linkedTo))
+          : new Draft.Node(n.kind, n.attributes, n.content, n.link, n.major, n.minor); // a sink may fill a directory's
+      sink.put(at(base, i.relative), node);
     }
   }
 
-  private void walk(String rel, String dest, String relative) throws IOException {
+  private static String at(String base, String relative) {
+    return relative.isEmpty() ? base : Paths.join(base, relative);
+  }
+
+  @Override
+  public void close() {
+    dir.close();
+  }
+
+  private void directoryContents(String rel) throws IOException {
+    for (HostDir.Entry e : dir.list(rel)) {
+      walk(Paths.join(rel, e.name()), e.name());
+    }
+  }
+
+  private void walk(String rel, String relative) throws IOException {
     boolean included = options.include() == null || options.include().test(relative);
     if (!included && (options.descend() == null || !options.descend().test(relative))) {
       return;
@@ -76,16 +124,16 @@ final class HostTree {
       return; // gone since the listing, or left out
     }
     if (included) {
-      entry(rel, st, dest, relative);
+      entry(rel, st, relative);
     }
     if (st.isDirectory()) {
       for (HostDir.Entry e : dir.list(rel)) {
-        walk(Paths.join(rel, e.name()), Paths.join(dest, e.name()), Paths.join(relative, e.name()));
+        walk(Paths.join(rel, e.name()), Paths.join(relative, e.name()));
       }
     }
   }
 
-  private void entry(String rel, Stat st, String dest, String relative) throws IOException {
+  private void entry(String rel, Stat st, String relative) throws IOException {
     FileAttributes attributes = attributes(st);
     Draft.Node node = switch (st.type()) {
       case Stat.S_IFDIR -> new Draft.Node(Draft.Kind.DIRECTORY, attributes, null, null, 0, 0);
@@ -93,22 +141,15 @@ final class HostTree {
       case Stat.S_IFIFO -> new Draft.Node(Draft.Kind.FIFO, attributes, null, null, 0, 0);
       case Stat.S_IFCHR -> new Draft.Node(Draft.Kind.CHAR_DEVICE, attributes, null, null, st.rdevMajor(), st.rdevMinor());
       case Stat.S_IFBLK -> new Draft.Node(Draft.Kind.BLOCK_DEVICE, attributes, null, null, st.rdevMajor(), st.rdevMinor());
-      case Stat.S_IFREG -> file(rel, st, dest, attributes);
+      case Stat.S_IFREG -> Draft.Node.hostFile(attributes, st, () -> dir.open(rel, HostFile.O_RDONLY, 0).stream());
       default -> null; // a socket: no tar holds one
     };
-    if (node != null) {
-      draft.put(dest, node);
+    if (node == null) {
+      return;
     }
-  }
-
-  private Draft.Node file(String rel, Stat st, String dest, FileAttributes attributes) {
-    if (st.nlink() > 1) {
-      String first = linked.putIfAbsent(st.dev() + ":" + st.ino(), dest);
-      if (first != null) {
-        return Draft.Node.hardlink(attributes, first);
-      }
-    }
-    return Draft.Node.hostFile(attributes, st, () -> dir.open(rel, HostFile.O_RDONLY, 0).stream());
+    String first = st.type() == Stat.S_IFREG && st.nlink() > 1
+        ? linked.putIfAbsent(st.dev() + ":" + st.ino(), relative) : null;
+    items.add(new Item(relative, node, first));
   }
 
   private FileAttributes attributes(Stat st) {
