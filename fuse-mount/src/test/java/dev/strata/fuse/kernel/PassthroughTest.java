@@ -227,6 +227,23 @@ class PassthroughTest {
   }
 
   /**
+   * Served by the server (passthrough off), a read-only open closes without a FLUSH; an open
+   * for writing still sends one, so that close(2) pushes what a shared mapping dirtied.
+   */
+  @Test
+  void aReadOnlyOpenClosesWithoutAFlush() throws IOException {
+    KernelMount m = mount(KernelMountOptions.defaults("strata-passthrough-test").withPassthrough(false));
+    for (int i = 0; i < 3; i++) {
+      assertThat(Files.readString(mnt.resolve("small"))).isEqualTo("from below\n");
+    }
+    assertThat(m.stats().count(Protocol.OPEN)).as("the opens reached the server").isPositive();
+    assertThat(m.stats().count(Protocol.FLUSH)).as("FOPEN_NOFLUSH on read-only opens").isZero();
+    Files.writeString(mnt.resolve("small"), "from above\n");
+    assertThat(m.stats().count(Protocol.FLUSH)).as("an open for writing flushes at close").isPositive();
+    assertThat(Files.readString(upper.resolve("small"))).isEqualTo("from above\n");
+  }
+
+  /**
    * A union whose upper is on another passthrough mount: the kernel refuses those backing
    * files (ELOOP, a filesystem stacked as deep as the mount's max_stack_depth), and each
    * open is served the old way, with the same data.
