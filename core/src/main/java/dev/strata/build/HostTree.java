@@ -28,7 +28,8 @@ final class HostTree implements AutoCloseable {
   private final CopyOptions options;
   /** The source's name in {@link #dir}. */
   private final String name;
-  private boolean directory;
+  /** Whether the source is a directory, whose contents go into the destination. */
+  private final boolean directory;
   /** What the walk found, in its order: each entry by its path under the source ("" the source). */
   private final List<Item> items = new ArrayList<>();
   /** The first path (under the source) of each host inode with more than one name. */
@@ -37,9 +38,10 @@ final class HostTree implements AutoCloseable {
   /** An entry of the walk; a later name of a host file links to the path {@code linkedTo}. */
   private record Item(String relative, Draft.Node node, String linkedTo) {}
 
-  private HostTree(HostDir dir, String name, CopyOptions options) {
+  private HostTree(HostDir dir, String name, boolean directory, CopyOptions options) {
     this.dir = dir;
     this.name = name;
+    this.directory = directory;
     this.options = options;
   }
 
@@ -66,13 +68,13 @@ final class HostTree implements AutoCloseable {
     Path parent = real.getParent();
     HostDir dir = HostDir.open(parent == null ? real : parent);
     try {
-      HostTree tree = new HostTree(dir, Names.fileName(real), options);
-      Stat st = dir.stat(tree.name);
+      String name = Names.fileName(real);
+      Stat st = dir.stat(name);
       if (st == null) {
         throw new java.nio.file.NoSuchFileException(source.toString());
       }
-      if (st.isDirectory()) {
-        tree.directory = true;
+      HostTree tree = new HostTree(dir, name, st.isDirectory(), options);
+      if (tree.directory) {
         tree.directoryContents(tree.name);
       } else {
         tree.entry(tree.name, st, "");
