@@ -70,7 +70,10 @@ public final class ImageUnion implements AutoCloseable {
       dir = Files.createTempDirectory(store.tmp(), "union-");
       Path upper = Files.createDirectory(dir.resolve("upper"));
       Path work = Files.createDirectory(dir.resolve("work"));
-      UnionOptions options = new UnionOptions(Privileges.ofProcess(), false, true, true).withIds(uids, gids);
+      // No fsync: the upper is scratch, deleted at close; a crash loses it whether synced or
+      // not, and commit writes the layer to the store durably (kernel overlayfs's volatile).
+      UnionOptions options = new UnionOptions(Privileges.ofProcess(), false, true, true).withIds(uids, gids)
+          .withFsync(false);
       UnionFs fs = UnionFs.open(StoreLayer.ofImage(store, stored), upper, work, options);
       return new ImageUnion(image, fs, dir, pin);
     } catch (IOException | RuntimeException e) {

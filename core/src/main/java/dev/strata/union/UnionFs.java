@@ -321,6 +321,15 @@ public final class UnionFs implements Closeable {
     return fileOps.hostFile(handle);
   }
 
+  /**
+   * Whether fsync(2) reaches the upper's disk; false under volatile and fsync=0, where a
+   * transport may tell the kernel once that fsync is not implemented (the kernel then answers
+   * every later fsync with success itself, with no round trip).
+   */
+  public boolean syncs() {
+    return stack.options.fsync();
+  }
+
   /** fsync(2) of an open file: at once, with nothing written, when the options say no fsync (volatile). */
   public void fsync(long handle, boolean dataOnly) throws IOException {
     if (stack.options.fsync()) {

@@ -36,6 +36,7 @@ class ImageUnionTest {
       union.copy(src, "/opt/app/", CopyOptions.DEFAULTS.withOwner(7, 8), options);
       assertThat(union.exists("/usr/bin/tool")).isFalse();
       assertThat(union.exists("/usr/bin/alias")).isTrue();
+      assertThat(union.engine().syncs()).as("a scratch upper: fsync writes nothing").isFalse();
       changed = union.commit(options, "edit");
     }
     assertThat(changed.layers()).hasSize(3);

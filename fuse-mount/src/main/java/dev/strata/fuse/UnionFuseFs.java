@@ -479,6 +479,9 @@ final class UnionFuseFs extends FuseStubFS {
   @Override
   public int fsync(String jnrPath, int isdatasync, FuseFileInfo fi) {
     String path = fromJnr(jnrPath);
+    if (!fs.syncs()) {
+      return -Errno.ENOSYS.number(); // the kernel answers this and later fsyncs with success itself
+    }
     return call("fsync", path, () -> fs.fsync(fi.fh.get(), isdatasync != 0));
   }
 
@@ -537,7 +540,9 @@ final class UnionFuseFs extends FuseStubFS {
   @Override
   public int fsyncdir(String jnrPath, FuseFileInfo fi) {
     String path = fromJnr(jnrPath);
-    return 0; // directory changes are made durable by the engine's renames as they happen
+    // directory changes are made durable by the engine's renames as they happen; ENOSYS, and
+    // the kernel answers this and later fsyncs of directories with success itself
+    return -Errno.ENOSYS.number();
   }
 
   // --- extended attributes -----------------------------------------------------------------

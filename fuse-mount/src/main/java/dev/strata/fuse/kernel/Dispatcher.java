@@ -181,15 +181,23 @@ final class Dispatcher {
         return rp.ok();
       }
       case FSYNC: {
+        if (!fs.syncs()) {
+          // ENOSYS once and the kernel itself answers every later fsync of this mount with
+          // success: under volatile or fsync=0 (a build's scratch union) dpkg's fsync per
+          // file costs no round trip.
+          return rp.error(Errno.ENOSYS.number());
+        }
         long fh = rq.u64();
         fs.fsync(fh, (rq.u32() & FSYNC_FDATASYNC) != 0);
         return rp.ok();
       }
       case FLUSH:
-      case FSYNCDIR:
-        // Writes reach the upper file as they come, and the engine makes directory changes
-        // with renames as they happen: close and fsync of a directory have nothing to push.
+        // Writes reach the upper file as they come: close has nothing to push.
         return rp.ok();
+      case FSYNCDIR:
+        // The engine makes directory changes with renames as they happen: nothing to push.
+        // ENOSYS rather than success, so that the kernel answers later ones itself.
+        return rp.error(Errno.ENOSYS.number());
       case OPENDIR: {
         // The kernel may keep listings in its page cache and reuse them across opens: it drops
         // a directory's cached listing whenever a change through this mount touches the

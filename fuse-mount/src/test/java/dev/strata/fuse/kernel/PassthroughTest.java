@@ -270,6 +270,32 @@ class PassthroughTest {
     assertThat(m.passthrough()).as("ELOOP is this file's, not the mount's").isTrue();
   }
 
+  /**
+   * A union without fsync (volatile, fsync=0, a build's scratch union): the first fsync is
+   * answered ENOSYS, and the kernel answers every later one, of files and of directories,
+   * with success itself; the data still reaches the upper file.
+   */
+  @Test
+  void withoutFsyncTheKernelStopsAskingAfterTheFirst() throws IOException {
+    UnionFs fs = UnionFs.open(List.of(HostDirLayer.open(lower)), upper, dir.resolve("work"),
+        UnionOptions.defaults(TestHost.ofProcess().privileges()).withFsync(false));
+    KernelMount m = mount(fs, mnt, KernelMountOptions.defaults("strata-passthrough-test").withPassthrough(false));
+    for (int i = 0; i < 5; i++) {
+      try (FileChannel c = FileChannel.open(mnt.resolve("f" + i), CREATE_NEW, WRITE)) {
+        c.write(ByteBuffer.wrap(bytes(10_000, i)));
+        c.force(i % 2 == 0);
+      }
+      try (FileChannel d = FileChannel.open(mnt, READ)) {
+        d.force(true);
+      }
+    }
+    assertThat(m.stats().count(Protocol.FSYNC)).as("one FSYNC, answered ENOSYS").isEqualTo(1);
+    assertThat(m.stats().count(Protocol.FSYNCDIR)).as("one FSYNCDIR, answered ENOSYS").isEqualTo(1);
+    for (int i = 0; i < 5; i++) {
+      assertThat(Files.readAllBytes(upper.resolve("f" + i))).isEqualTo(bytes(10_000, i));
+    }
+  }
+
   private KernelMount mount(KernelMountOptions options) throws IOException {
     UnionFs fs = UnionFs.open(List.of(HostDirLayer.open(lower)), upper, dir.resolve("work"),
         UnionOptions.defaults(TestHost.ofProcess().privileges()));
