@@ -15,9 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * bin/strata, the launcher users run, over this build's classes and with an empty environment
- * ({@code env -i}): the JVM it starts runs {@code build} on C1 alone and every other command
- * with C2 (docs/build.md, "Measured"), the command found past {@code --store}'s value as Main
- * finds it. Read from the running JVM's /proc/PID/cmdline: the script execs java in its own
+ * ({@code env -i}): the JVM it starts runs {@code build} on C1 alone with a 48 MB young
+ * generation and every other command with C2 (docs/build.md, "Measured"), the command found
+ * past {@code --store}'s value as Main finds it. Read from the running JVM's /proc/PID/cmdline: the script execs java in its own
  * process.
  */
 class LauncherTest {
@@ -34,7 +34,7 @@ class LauncherTest {
 
     Launched build = launch("--store", store.toString(), "build", "-t", "hello", context.toString());
     assertThat(build.exit()).as(build.output()).isZero();
-    assertThat(build.javaArguments()).as("the JVM of strata build").contains(C1_ALONE);
+    assertThat(build.javaArguments()).as("the JVM of strata build").contains(C1_ALONE, "-Xmn48m");
 
     Launched images = launch("--store", store.toString(), "images");
     assertThat(images.exit()).as(images.output()).isZero();
