@@ -35,6 +35,10 @@ import java.nio.file.Path;
  *
  * <p>The image goes into the store first if it is not there (an image built in memory, read
  * from an archive or a registry); it stays pinned against gc while the union is open.
+ *
+ * <p>The upper is scratch, deleted at {@link #close}: fsync through the engine succeeds at once
+ * and writes nothing (as under the kernel overlay's {@code volatile}); what {@link #commit}
+ * stores is made durable by the store.
  */
 public final class ImageUnion implements AutoCloseable {
   private final Image image;
