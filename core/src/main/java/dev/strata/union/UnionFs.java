@@ -332,7 +332,7 @@ public final class UnionFs implements Closeable {
 
   /** fsync(2) of an open file: at once, with nothing written, when the options say no fsync (volatile). */
   public void fsync(long handle, boolean dataOnly) throws IOException {
-    if (stack.options.fsync()) {
+    if (syncs()) {
       fileOps.fsync(handle, dataOnly);
     }
   }

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * bin/strata, the launcher users run, over this build's classes and with an empty environment
  * ({@code env -i}): the JVM it starts runs {@code build} on C1 alone with a 48 MB young
  * generation and every other command with C2 (docs/build.md, "Measured"), the command found
- * past {@code --store}'s value as Main finds it. Read from the running JVM's /proc/PID/cmdline: the script execs java in its own
- * process.
+ * past {@code --store}'s value as Main finds it. Read from the running JVM's /proc/PID/cmdline:
+ * the script execs java in its own process.
  */
 class LauncherTest {
   private static final String C1_ALONE = "-XX:TieredStopAtLevel=1";
